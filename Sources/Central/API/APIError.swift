@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Models
+
+/// An error the API answers with: an HTTP status, a stable machine code and a message for a person.
+///
+/// Messages never repeat the client's data back (no record content, no tokens).
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try JSONResponse.make(ErrorBody(code: code, message: message), status: status)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    static func badRequest(_ code: String, _ message: String) -> APIError {
+        APIError(.badRequest, code: code, message: message)
+    }
+
+    static let bodyTooLarge = APIError(
+        .contentTooLarge,
+        code: "body-too-large",
+        message: "The request body is larger than \(ProtocolLimits.maxRequestBodyBytes) bytes; send fewer operations at once."
+    )
+
+    static func notFound(_ message: String) -> APIError {
+        APIError(.notFound, code: "not-found", message: message)
+    }
+}
+
+/// Builds JSON responses with Empower's one wire coder.
+enum JSONResponse {
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try WireCoding.encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+import Models
+import NIOCore
+
+extension Request {
+    /// Reads the body (at most `ProtocolLimits.maxRequestBodyBytes`) and decodes it with the wire coder.
+    ///
+    /// - Throws: `APIError` 413 for a body too large, 400 `bad-json` naming the offending field for one
+    ///   that does not decode.
+    func decodeJSON<Value: Decodable>(_ type: Value.Type) async throws -> Value {
+        var request = self
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: ProtocolLimits.maxRequestBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError.bodyTooLarge
+        }
+        do {
+            return try WireCoding.makeDecoder().decode(type, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError.badRequest("bad-json", Self.describe(error))
+        } catch {
+            throw APIError.badRequest("bad-json", "The body is not valid JSON.")
+        }
+    }
+
+    /// Says what is wrong and where, without repeating the client's values.
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            let text = codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.isEmpty ? "the body" : "'\(text.dropFirst(text.hasPrefix(".") ? 1 : 0))'"
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "The field \(path(context.codingPath + [key])) is missing."
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "The field \(path(context.codingPath)) has the wrong type."
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return "The body is not valid JSON." }
+            return "The field \(path(context.codingPath)) has a value that is not allowed: \(context.debugDescription)"
+        @unknown default:
+            return "The body could not be decoded."
+        }
+    }
+}

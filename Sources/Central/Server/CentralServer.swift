@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import NIOCore
+
+/// The central server as a library: `empower-cli serve`, the demo and the tests all build it here.
+public enum CentralServer {
+    /// Builds the HTTP application over a store.
+    ///
+    /// Run it with `runService()` for SIGINT/SIGTERM handling (in-flight requests drain, then it stops), or
+    /// hand it to a `ServiceGroup`.
+    /// - Parameters:
+    ///   - onServerRunning: called once the port is open, with the port number (useful with port 0).
+    public static func buildApplication(
+        configuration: CentralConfiguration,
+        store: any CentralStore,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = buildRouter(store: store)
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "empower-central"
+            ),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger
+        )
+    }
+
+    /// The router with every endpoint, for in-process tests (`app.test(.router)`) as well as the server.
+    public static func buildRouter(store: any CentralStore) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: JSONErrorMiddleware())
+        let clock = ServerClock()
+        let v1 = router.group("v1")
+        v1.get("health") { _, _ in try JSONResponse.make(HealthResponse()) }
+        SyncRoutes(store: store, clock: clock).register(on: v1)
+        RecordRoutes(store: store).register(on: v1)
+        return router
+    }
+}

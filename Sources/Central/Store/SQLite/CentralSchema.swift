@@ -1,0 +1,44 @@
+import GRDB
+
+/// The SQLite central store's schema, as named migrations that are never edited once shipped.
+enum CentralSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: operations, records, venues") { db in
+            try db.execute(
+                sql: """
+                    -- seq is the pull position: AUTOINCREMENT never reuses a value, and SQLite's single writer
+                    -- commits positions in order, so a cursor can never skip a later commit.
+                    CREATE TABLE operation (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        opId TEXT NOT NULL UNIQUE,
+                        recordId TEXT NOT NULL,
+                        deviceId TEXT NOT NULL,
+                        author TEXT NOT NULL,
+                        hlc INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        receivedAt TEXT NOT NULL
+                    );
+                    CREATE INDEX operation_record ON operation(recordId);
+                    CREATE TABLE record (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        type TEXT NOT NULL CHECK (type IN ('sighting', 'intervention', 'note')),
+                        venueId TEXT,
+                        parentId TEXT,
+                        occurredAt INTEGER NOT NULL,
+                        state TEXT NOT NULL
+                    );
+                    CREATE INDEX record_venue ON record(venueId, occurredAt);
+                    CREATE INDEX record_occurred ON record(occurredAt);
+                    CREATE INDEX record_parent ON record(parentId);
+                    CREATE TABLE venue (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+}

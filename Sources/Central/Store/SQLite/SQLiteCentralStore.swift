@@ -1,0 +1,193 @@
+import Foundation
+import GRDB
+import Models
+
+/// The embedded central store: one SQLite file (GRDB, WAL, `synchronous = FULL`).
+///
+/// SQLite has one writer at a time, so positions (`seq`) commit in increasing order and pulls never skip.
+public final class SQLiteCentralStore: CentralStore {
+    /// The database file's name inside the server's data directory.
+    public static let fileName = "central.sqlite"
+
+    let database: DatabasePool
+
+    /// Opens (creating if needed) the store in `directory` and brings its schema up to date.
+    public init(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        database = try DatabasePool(
+            path: directory.appendingPathComponent(Self.fileName).path,
+            configuration: configuration
+        )
+        // WAL with FULL: a push is answered only after its operations would survive a power cut.
+        try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        try CentralSchema.migrator.migrate(database)
+    }
+
+    public func push(_ operations: [LogOperation], now: Date) async throws -> PushOutcome {
+        try await database.write { db in
+            var outcome = PushOutcome()
+            for operation in operations {
+                if try Self.contains(operation.opId, db: db) {
+                    outcome.accepted.append(operation.opId)
+                    continue
+                }
+                do {
+                    try Self.admit(operation, now: now, db: db)
+                    outcome.accepted.append(operation.opId)
+                    outcome.latestClock = max(outcome.latestClock, operation.hlc)
+                } catch let error as ValidationError {
+                    outcome.rejected.append(
+                        RejectedOperation(opId: operation.opId, code: error.code, message: error.message)
+                    )
+                }
+            }
+            return outcome
+        }
+    }
+
+    /// Checks one new operation against the stored records, stores it and re-merges its record.
+    /// A refused operation leaves nothing behind (its savepoint is rolled back).
+    private static func admit(_ operation: LogOperation, now: Date, db: Database) throws {
+        let target = try state(of: operation.recordId, db: db)
+        let referenced = try OperationAdmission.referencedRecordId(of: operation).flatMap { try state(of: $0, db: db) }
+        try OperationAdmission.check(operation, target: target, referenced: referenced, now: now)
+        try db.inSavepoint {
+            try db.execute(
+                sql: """
+                    INSERT INTO operation (opId, recordId, deviceId, author, hlc, kind, body, receivedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    operation.opId.uuidString, operation.recordId.uuidString, operation.deviceId, operation.author,
+                    operation.hlc.rawValue, operation.kind.rawValue,
+                    String(decoding: try WireCoding.encode(operation), as: UTF8.self), WireCoding.formatDate(now),
+                ]
+            )
+            let merged = try rematerialise(operation.recordId, db: db)
+            if case .amend = operation.payload,
+                let entry = merged?.amendments.first(where: { $0.stamp.opId == operation.opId }),
+                case .refused(let code, let message) = entry.standing
+            {
+                throw ValidationError(code: code, message: message)
+            }
+            return .commit
+        }
+    }
+
+    public func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
+        try await database.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT seq, body FROM operation WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [cursor, limit + 1]
+            )
+            let decoder = WireCoding.makeDecoder()
+            let operations = try rows.prefix(limit).map { row in
+                SequencedOperation(
+                    seq: row["seq"],
+                    operation: try decoder.decode(LogOperation.self, from: Data((row["body"] as String).utf8))
+                )
+            }
+            return PullPage(operations: operations, hasMore: rows.count > limit)
+        }
+    }
+
+    public func venues() async throws -> [Venue] {
+        try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM venue ORDER BY id")
+                .map { try WireCoding.decode(Venue.self, from: Data($0.utf8)) }
+        }
+    }
+
+    public func saveVenue(_ venue: Venue) async throws {
+        let body = String(decoding: try WireCoding.encode(venue), as: UTF8.self)
+        try await database.write { db in
+            try db.execute(
+                sql: "INSERT INTO venue (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                arguments: [venue.id, body]
+            )
+        }
+    }
+
+    public func records(matching filter: RecordFilter) async throws -> [RecordState] {
+        try await database.read { db in
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if let venueId = filter.venueId {
+                conditions.append("venueId = ?")
+                arguments.append(venueId)
+            }
+            if let since = filter.since {
+                conditions.append("occurredAt >= ?")
+                arguments.append(since.millisecondsSince1970)
+            }
+            if let types = filter.types {
+                conditions.append("type IN (\(types.map { _ in "?" }.joined(separator: ", ")))")
+                arguments.append(contentsOf: types.map(\.rawValue))
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try String.fetchAll(
+                db,
+                sql: "SELECT state FROM record \(whereClause) ORDER BY occurredAt, id",
+                arguments: StatementArguments(arguments)
+            ).map { try WireCoding.decode(RecordState.self, from: Data($0.utf8)) }
+        }
+    }
+
+    public func record(id: UUID) async throws -> RecordState? {
+        try await database.read { db in try Self.state(of: id, db: db) }
+    }
+
+    public func operationCount() async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operation") ?? 0 }
+    }
+
+    private static func contains(_ opId: UUID, db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM operation WHERE opId = ?)",
+            arguments: [opId.uuidString]
+        ) ?? false
+    }
+
+    private static func state(of recordId: UUID, db: Database) throws -> RecordState? {
+        try String.fetchOne(db, sql: "SELECT state FROM record WHERE id = ?", arguments: [recordId.uuidString])
+            .map { try WireCoding.decode(RecordState.self, from: Data($0.utf8)) }
+    }
+
+    /// Re-merges one record from all of its stored operations and stores the result.
+    @discardableResult
+    private static func rematerialise(_ recordId: UUID, db: Database) throws -> RecordState? {
+        let decoder = WireCoding.makeDecoder()
+        let operations = try String.fetchAll(
+            db,
+            sql: "SELECT body FROM operation WHERE recordId = ?",
+            arguments: [recordId.uuidString]
+        ).map { try decoder.decode(LogOperation.self, from: Data($0.utf8)) }
+        guard let state = RecordFold.fold(operations) else { return nil }
+        var venueId = state.current.location?.venueId
+        if case .note = state.current, let parentId = state.parentId {
+            venueId = try String.fetchOne(
+                db,
+                sql: "SELECT venueId FROM record WHERE id = ?",
+                arguments: [parentId.uuidString]
+            )
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO record (id, type, venueId, parentId, occurredAt, state) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET
+                    venueId = excluded.venueId, parentId = excluded.parentId,
+                    occurredAt = excluded.occurredAt, state = excluded.state
+                """,
+            arguments: [
+                recordId.uuidString, state.type.rawValue, venueId, state.parentId?.uuidString,
+                state.current.occurredAt.millisecondsSince1970,
+                String(decoding: try WireCoding.encode(state), as: UTF8.self),
+            ]
+        )
+        return state
+    }
+}

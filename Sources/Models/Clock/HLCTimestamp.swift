@@ -1,0 +1,62 @@
+import Foundation
+
+/// A hybrid logical clock stamp: wall-clock milliseconds and a counter, packed into one 64-bit integer.
+///
+/// The high 48 bits hold milliseconds since 1970 (enough until the year 10889), the low 16 bits a counter
+/// that orders events within one millisecond. On the wire and in databases it is that one integer, so
+/// ordering stamps is ordering integers.
+public struct HLCTimestamp: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    /// The packed value: `wallMilliseconds << 16 | counter`.
+    public let rawValue: Int64
+
+    public init(rawValue: Int64) {
+        self.rawValue = rawValue
+    }
+
+    public init(wallMilliseconds: Int64, counter: UInt16) {
+        self.rawValue = wallMilliseconds << 16 | Int64(counter)
+    }
+
+    /// The stamp's wall-clock part, in milliseconds since 1970.
+    public var wallMilliseconds: Int64 { rawValue >> 16 }
+
+    /// The stamp's counter within its millisecond.
+    public var counter: UInt16 { UInt16(truncatingIfNeeded: rawValue) }
+
+    /// The wall-clock part as a date.
+    public var date: Date { Date(timeIntervalSince1970: Double(wallMilliseconds) / 1000) }
+
+    /// The smallest stamp.
+    public static let zero = HLCTimestamp(rawValue: 0)
+
+    public static func < (lhs: HLCTimestamp, rhs: HLCTimestamp) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(Int64.self)
+        guard raw >= 0 else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "A clock stamp cannot be negative.")
+            )
+        }
+        self.rawValue = raw
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String {
+        "\(WireCoding.formatDate(date))#\(counter)"
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, rounded down.
+    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// This date cut to whole milliseconds: the precision that every Empower store and message keeps.
+    public var truncatedToMilliseconds: Date {
+        Date(timeIntervalSince1970: Double(millisecondsSince1970) / 1000)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// A record as merged from all of its operations: the original as created, the current value, and the
+/// whole amendment history — the pocket-notebook view, where nothing is ever rubbed out.
+public struct RecordState: Codable, Sendable, Hashable, Identifiable {
+    public var id: UUID
+    /// The record exactly as it was first created.
+    public var original: PatrolRecord
+    /// The record with every winning amendment applied.
+    public var current: PatrolRecord
+    /// Who made the record, on which device, and when.
+    public var created: OperationStamp
+    /// Every amendment, in merge order, each with its standing.
+    public var amendments: [AmendmentEntry]
+    /// Later create operations for the same id, which never overwrite the original.
+    public var refusedCreates: [OperationStamp]
+
+    public var type: RecordType { original.type }
+}
+
+/// Who made an operation, where and when.
+public struct OperationStamp: Codable, Sendable, Hashable {
+    public var opId: UUID
+    public var deviceId: String
+    public var author: String
+    public var hlc: HLCTimestamp
+
+    public init(_ operation: LogOperation) {
+        opId = operation.opId
+        deviceId = operation.deviceId
+        author = operation.author
+        hlc = operation.hlc
+    }
+}
+
+/// One amendment in a record's history.
+public struct AmendmentEntry: Codable, Sendable, Hashable {
+    public var stamp: OperationStamp
+    public var amendment: Amendment
+    /// The field's value just before this amendment, in merge order.
+    public var previousValue: String
+    public var standing: Standing
+
+    /// Whether an amendment holds the current value, was overtaken, or could not apply.
+    public enum Standing: Codable, Sendable, Hashable {
+        /// This amendment's value is the field's current value.
+        case current
+        /// A later amendment of the same field won.
+        case superseded
+        /// The amendment could not apply; the reason says why.
+        case refused(code: String, message: String)
+    }
+}
+
+extension RecordState {
+    /// The record this one hangs from: a note's record, an intervention's sighting; nil for a sighting.
+    public var parentId: UUID? {
+        switch current {
+        case .note(let note): note.recordId
+        case .intervention(let intervention): intervention.sightingId
+        case .sighting: nil
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// A correction of one field of a record: the original stays visible in the history.
+public struct Amendment: Codable, Sendable, Hashable {
+    public var field: AmendableField
+    /// The new value in the field's text form (see `AmendableField`); empty clears an optional field.
+    public var value: String
+    /// Why the correction was made.
+    public var reason: String
+
+    public init(field: AmendableField, value: String, reason: String) {
+        self.field = field
+        self.value = value
+        self.reason = reason
+    }
+
+    /// Checks the reason, and that the new value fits the field and leaves a valid record.
+    public func validate(against original: PatrolRecord) throws(ValidationError) {
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyReason }
+        try TextRules.check(reason, field: "reason", limit: TextLimits.reason)
+        let amended = try field.apply(value, to: original)
+        // Times were checked when the record was made; the amended record must keep them consistent.
+        try amended.validate(now: original.recordedAt)
+    }
+}

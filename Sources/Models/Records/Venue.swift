@@ -1,0 +1,33 @@
+import Foundation
+
+/// A licensed premises: reference data made by an administrator and synced down to devices.
+public struct Venue: Codable, Sendable, Hashable, Identifiable {
+    /// A short stable id such as `venue-concert-sq-01`.
+    public var id: String
+    public var name: String
+    /// The premises licence number.
+    public var licenceNumber: String
+    /// The area, such as "Liverpool city centre" or "Southport".
+    public var area: String
+    public var address: String
+    public var latitude: Double
+    public var longitude: Double
+
+    public init(
+        id: String,
+        name: String,
+        licenceNumber: String,
+        area: String,
+        address: String,
+        latitude: Double,
+        longitude: Double
+    ) {
+        self.id = id
+        self.name = name
+        self.licenceNumber = licenceNumber
+        self.area = area
+        self.address = address
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}

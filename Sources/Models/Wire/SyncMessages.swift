@@ -1,0 +1,122 @@
+import Foundation
+
+/// `POST /v1/sync/push`: a device's unacknowledged operations, oldest first.
+public struct PushRequest: Codable, Sendable, Hashable {
+    public var protocolVersion: Int
+    public var deviceId: String
+    public var operations: [LogOperation]
+
+    public init(protocolVersion: Int = WireCoding.protocolVersion, deviceId: String, operations: [LogOperation]) {
+        self.protocolVersion = protocolVersion
+        self.deviceId = deviceId
+        self.operations = operations
+    }
+}
+
+/// The answer to a push, sent only after the accepted operations are durably stored.
+public struct PushResponse: Codable, Sendable, Hashable {
+    /// Operations now stored (including ones stored by an earlier push of the same operation).
+    public var accepted: [UUID]
+    /// Operations refused, each with the reason; they were not stored.
+    public var rejected: [RejectedOperation]
+    /// The server's clock after the push, for the device's clock to observe.
+    public var serverClock: HLCTimestamp
+
+    public init(accepted: [UUID], rejected: [RejectedOperation], serverClock: HLCTimestamp) {
+        self.accepted = accepted
+        self.rejected = rejected
+        self.serverClock = serverClock
+    }
+}
+
+/// An operation the server refused, and why.
+public struct RejectedOperation: Codable, Sendable, Hashable {
+    public var opId: UUID
+    public var code: String
+    public var message: String
+
+    public init(opId: UUID, code: String, message: String) {
+        self.opId = opId
+        self.code = code
+        self.message = message
+    }
+}
+
+/// An operation with its position in the central store's total order.
+public struct SequencedOperation: Codable, Sendable, Hashable {
+    /// The position: strictly increasing in commit order, never reused.
+    public var seq: Int64
+    public var operation: LogOperation
+
+    public init(seq: Int64, operation: LogOperation) {
+        self.seq = seq
+        self.operation = operation
+    }
+}
+
+/// `GET /v1/sync/pull?after=CURSOR&limit=N`: one page of operations after the cursor.
+public struct PullResponse: Codable, Sendable, Hashable {
+    public var operations: [SequencedOperation]
+    /// The cursor to ask from next: the last operation's position, or the request's cursor if none.
+    public var cursor: Int64
+    /// Whether more operations wait after this page.
+    public var hasMore: Bool
+    public var serverClock: HLCTimestamp
+
+    public init(operations: [SequencedOperation], cursor: Int64, hasMore: Bool, serverClock: HLCTimestamp) {
+        self.operations = operations
+        self.cursor = cursor
+        self.hasMore = hasMore
+        self.serverClock = serverClock
+    }
+}
+
+/// `GET /v1/venues`: the reference list of venues.
+public struct VenueList: Codable, Sendable, Hashable {
+    public var venues: [Venue]
+
+    public init(venues: [Venue]) {
+        self.venues = venues
+    }
+}
+
+/// `GET /v1/health`.
+public struct HealthResponse: Codable, Sendable, Hashable {
+    public var status: String
+    public var protocolVersion: Int
+
+    public init(status: String = "ok", protocolVersion: Int = WireCoding.protocolVersion) {
+        self.status = status
+        self.protocolVersion = protocolVersion
+    }
+}
+
+/// The body of every 4xx and 5xx answer: a stable machine code and a message for a person.
+public struct ErrorBody: Codable, Sendable, Hashable, Error {
+    public var code: String
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// Limits that both sides of the protocol keep.
+public enum ProtocolLimits {
+    /// The most operations one push may carry.
+    public static let maxOperationsPerPush = 1000
+    /// The most operations one pull page may hold.
+    public static let maxOperationsPerPull = 1000
+    /// The largest request body the server reads, in bytes.
+    public static let maxRequestBodyBytes = 4 * 1024 * 1024
+}
+
+/// `GET /v1/records`: merged records, oldest event first.
+public struct RecordList: Codable, Sendable, Hashable {
+    public var records: [RecordState]
+
+    public init(records: [RecordState]) {
+        self.records = records
+    }
+}

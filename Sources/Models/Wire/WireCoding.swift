@@ -1,0 +1,61 @@
+import Foundation
+
+/// The one JSON coder of Empower, used by devices, the server and every file it reads or writes.
+///
+/// Times are ISO-8601 in UTC with milliseconds (`2026-11-21T23:40:00.123Z`); times without fractional
+/// seconds are accepted on input. Keys are sorted so that equal values encode to equal bytes.
+public enum WireCoding {
+    /// The protocol version spoken under `/v1`.
+    public static let protocolVersion = 1
+
+    /// A new encoder with Empower's settings.
+    public static func makeEncoder(pretty: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(formatDate(date))
+        }
+        return encoder
+    }
+
+    /// A new decoder with Empower's settings.
+    public static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = parseDate(text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container,
+                    debugDescription: "Expected an ISO-8601 time such as 2026-11-21T23:40:00Z."
+                )
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// Encodes a value with Empower's settings.
+    public static func encode(_ value: some Encodable) throws -> Data {
+        try makeEncoder().encode(value)
+    }
+
+    /// Decodes a value with Empower's settings.
+    public static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
+        try makeDecoder().decode(type, from: data)
+    }
+
+    /// Formats a date as ISO-8601 UTC with milliseconds.
+    public static func formatDate(_ date: Date) -> String {
+        date.formatted(withMilliseconds)
+    }
+
+    /// Parses an ISO-8601 time with or without fractional seconds; nil if it is not one.
+    public static func parseDate(_ text: String) -> Date? {
+        if let date = try? withMilliseconds.parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+
+    private static let withMilliseconds = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+}

@@ -1,0 +1,59 @@
+import GRDB
+
+/// The device database's schema, as named migrations that are never edited once shipped.
+enum DeviceSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: identity, operations, records, venues") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE deviceIdentity (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        deviceId TEXT NOT NULL,
+                        userId TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        venueId TEXT,
+                        serverURL TEXT NOT NULL
+                    );
+                    CREATE TABLE syncState (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        pullCursor INTEGER NOT NULL DEFAULT 0 CHECK (pullCursor >= 0),
+                        clock INTEGER NOT NULL DEFAULT 0,
+                        lastSyncAt TEXT
+                    );
+                    INSERT INTO syncState (singleton) VALUES (1);
+                    -- Every operation this device knows: its own (the outbox) and those pulled from the server.
+                    CREATE TABLE operation (
+                        localSeq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        opId TEXT NOT NULL UNIQUE,
+                        recordId TEXT NOT NULL,
+                        hlc INTEGER NOT NULL,
+                        body TEXT NOT NULL,
+                        outbox TEXT NOT NULL CHECK (outbox IN ('pending', 'acknowledged', 'parked', 'pulled')),
+                        parkedCode TEXT,
+                        parkedMessage TEXT
+                    );
+                    CREATE INDEX operation_outbox ON operation(outbox, localSeq);
+                    CREATE INDEX operation_record ON operation(recordId);
+                    -- Records as merged from their operations; rebuilt whenever an operation of theirs arrives.
+                    CREATE TABLE record (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        type TEXT NOT NULL CHECK (type IN ('sighting', 'intervention', 'note')),
+                        venueId TEXT,
+                        parentId TEXT,
+                        occurredAt INTEGER NOT NULL,
+                        state TEXT NOT NULL
+                    );
+                    CREATE INDEX record_venue ON record(venueId, occurredAt);
+                    CREATE INDEX record_occurred ON record(occurredAt);
+                    CREATE INDEX record_parent ON record(parentId);
+                    CREATE TABLE venue (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import Models
+
+extension LocalReplica {
+    /// The oldest operations waiting for the server, in the order they were made.
+    public func pendingOperations(limit: Int) throws -> [LogOperation] {
+        try database.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT body FROM operation WHERE outbox = 'pending' ORDER BY localSeq LIMIT ?",
+                arguments: [limit]
+            ).map { try WireCoding.decode(LogOperation.self, from: Data($0.utf8)) }
+        }
+    }
+
+    /// Applies the server's answer to a push in one transaction: accepted operations leave the outbox,
+    /// rejected ones are parked with the server's reason (kept, shown by `status`, never dropped).
+    public func applyPushResponse(_ response: PushResponse) throws {
+        try database.write { db in
+            for opId in response.accepted {
+                try db.execute(
+                    sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ? AND outbox = 'pending'",
+                    arguments: [opId.uuidString]
+                )
+            }
+            for rejection in response.rejected {
+                try db.execute(
+                    sql: """
+                        UPDATE operation SET outbox = 'parked', parkedCode = ?, parkedMessage = ?
+                        WHERE opId = ? AND outbox = 'pending'
+                        """,
+                    arguments: [rejection.code, rejection.message, rejection.opId.uuidString]
+                )
+            }
+            try observe(response.serverClock, db: db)
+        }
+    }
+
+    /// Stores one pulled page and its cursor in one transaction, so a crash never skips or repeats a page.
+    ///
+    /// Operations already here are not stored again; this device's own pending operations that come back
+    /// are marked acknowledged (the server has them, even if its answer to the push was lost).
+    /// - Returns: how many operations were new to this device.
+    @discardableResult
+    public func applyPulledPage(_ page: PullResponse) throws -> Int {
+        try database.write { db in
+            var touched: [UUID] = []
+            for sequenced in page.operations {
+                let operation = sequenced.operation
+                let outbox = try String.fetchOne(
+                    db,
+                    sql: "SELECT outbox FROM operation WHERE opId = ?",
+                    arguments: [operation.opId.uuidString]
+                )
+                switch outbox {
+                case nil:
+                    try Self.insert(operation, outbox: "pulled", db: db)
+                    touched.append(operation.recordId)
+                case "pending", "parked":
+                    try db.execute(
+                        sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ?",
+                        arguments: [operation.opId.uuidString]
+                    )
+                default:
+                    break
+                }
+            }
+            try Self.rematerialise(recordIds: touched, db: db)
+            let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
+            try db.execute(
+                sql: "UPDATE syncState SET pullCursor = ?",
+                arguments: [max(cursor, page.cursor)]
+            )
+            try observe(page.serverClock, db: db)
+            for sequenced in page.operations { try observe(sequenced.operation.hlc, db: db) }
+            return touched.count
+        }
+    }
+
+    /// Replaces the venue reference list with the server's.
+    public func replaceVenues(_ venues: [Venue]) throws {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM venue")
+            for venue in venues {
+                try db.execute(
+                    sql: "INSERT INTO venue (id, body) VALUES (?, ?)",
+                    arguments: [venue.id, String(decoding: try WireCoding.encode(venue), as: UTF8.self)]
+                )
+            }
+        }
+    }
+
+    /// Notes the time of a completed sync.
+    public func markSynced(at date: Date) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE syncState SET lastSyncAt = ?", arguments: [WireCoding.formatDate(date)])
+        }
+    }
+
+    /// The position after which the next pull starts.
+    public func pullCursor() throws -> Int64 {
+        try database.read { db in try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0 }
+    }
+
+    private func observe(_ stamp: HLCTimestamp, db: Database) throws {
+        try db.execute(sql: "UPDATE syncState SET clock = MAX(clock, ?)", arguments: [stamp.rawValue])
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import Models
+
+extension LocalReplica {
+    /// The merged records that match the filter, oldest event first.
+    public func records(matching filter: RecordFilter = RecordFilter()) throws -> [RecordState] {
+        try database.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let venueId = filter.venueId {
+                conditions.append("venueId = ?")
+                _ = arguments.append(contentsOf: [venueId])
+            }
+            if let since = filter.since {
+                conditions.append("occurredAt >= ?")
+                _ = arguments.append(contentsOf: [since.millisecondsSince1970])
+            }
+            if let types = filter.types {
+                conditions.append("type IN (\(types.map { _ in "?" }.joined(separator: ", ")))")
+                _ = arguments.append(contentsOf: StatementArguments(types.map(\.rawValue)))
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try String.fetchAll(
+                db,
+                sql: "SELECT state FROM record \(whereClause) ORDER BY occurredAt, id",
+                arguments: arguments
+            ).map { try WireCoding.decode(RecordState.self, from: Data($0.utf8)) }
+        }
+    }
+
+    /// One merged record, or nil when it is not on this device.
+    public func record(id: UUID) throws -> RecordState? {
+        try database.read { db in try Self.state(of: id, db: db) }
+    }
+
+    /// The notes and interventions attached to a record, oldest first.
+    public func attachments(of id: UUID) throws -> [RecordState] {
+        try database.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT state FROM record WHERE parentId = ? ORDER BY occurredAt, id",
+                arguments: [id.uuidString]
+            ).map { try WireCoding.decode(RecordState.self, from: Data($0.utf8)) }
+        }
+    }
+
+    /// Every operation on this device, in the order they were stored here.
+    public func allOperations() throws -> [LogOperation] {
+        try database.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM operation ORDER BY localSeq")
+                .map { try WireCoding.decode(LogOperation.self, from: Data($0.utf8)) }
+        }
+    }
+
+    /// Operations the server refused, with its reasons.
+    public func parkedOperations() throws -> [RejectedOperation] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT opId, parkedCode, parkedMessage FROM operation WHERE outbox = 'parked' ORDER BY localSeq"
+            ).map { row in
+                RejectedOperation(
+                    opId: UUID(uuidString: row["opId"])!,
+                    code: row["parkedCode"] ?? "",
+                    message: row["parkedMessage"] ?? ""
+                )
+            }
+        }
+    }
+
+    /// The venues known to this device.
+    public func venues() throws -> [Venue] {
+        try database.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM venue ORDER BY id")
+                .map { try WireCoding.decode(Venue.self, from: Data($0.utf8)) }
+        }
+    }
+
+    /// What waits to be synced, and when the device last synced.
+    public func status() throws -> ReplicaStatus {
+        try database.read { db in
+            let counts = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT
+                        (SELECT COUNT(*) FROM operation WHERE outbox = 'pending') AS pending,
+                        (SELECT COUNT(*) FROM operation WHERE outbox = 'parked') AS parked,
+                        (SELECT COUNT(*) FROM record) AS records,
+                        pullCursor, lastSyncAt
+                    FROM syncState
+                    """
+            )!
+            return ReplicaStatus(
+                identity: try Self.identity(db),
+                pending: counts["pending"],
+                parked: counts["parked"],
+                records: counts["records"],
+                pullCursor: counts["pullCursor"],
+                lastSyncAt: (counts["lastSyncAt"] as String?).flatMap(WireCoding.parseDate)
+            )
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import Models
+
+extension LocalReplica {
+    /// Records a new operation made by this device's user, durably, and queues it for the server.
+    ///
+    /// The operation is stamped with the device's hybrid logical clock, checked against every rule that can
+    /// be checked here (including the venue of venue staff and the record an amendment or note refers to),
+    /// stored, and merged into its record, all in one transaction: on any error nothing is written.
+    ///
+    /// - Parameters:
+    ///   - payload: what to record; a create's record must carry this user as its reporter.
+    ///   - recordId: the record it touches (the new record's id for a create).
+    ///   - now: the device's wall clock.
+    /// - Returns: the stored operation.
+    @discardableResult
+    public func append(_ payload: OperationPayload, recordId: UUID, now: Date = Date()) throws -> LogOperation {
+        try database.write { db in
+            let identity = try Self.identity(db)
+            var clock = HybridLogicalClock(latest: try Self.clock(db))
+            let operation = LogOperation(
+                deviceId: identity.deviceId,
+                author: identity.userId,
+                hlc: clock.tick(wallMilliseconds: now.millisecondsSince1970),
+                recordId: recordId,
+                payload: payload
+            )
+            do throws(ValidationError) { try operation.validate(now: now) } catch { throw ReplicaError.invalid(error) }
+            try Self.checkScope(of: operation, identity: identity, db: db)
+            try Self.insert(operation, outbox: "pending", db: db)
+            try Self.rematerialise(recordIds: [recordId], db: db)
+            if case .amend = payload, let state = try Self.state(of: recordId, db: db),
+                let entry = state.amendments.first(where: { $0.stamp.opId == operation.opId }),
+                case .refused(let code, let message) = entry.standing
+            {
+                throw ReplicaError.invalid(ValidationError(code: code, message: message))
+            }
+            try db.execute(sql: "UPDATE syncState SET clock = ?", arguments: [clock.latest.rawValue])
+            return operation
+        }
+    }
+
+    /// Refuses what this device's user may not record: another venue's records for venue staff, police
+    /// actions for venue staff, and amendments or notes of records that are not here.
+    private static func checkScope(of operation: LogOperation, identity: DeviceIdentity, db: Database) throws {
+        switch operation.payload {
+        case .createSighting(let sighting):
+            try checkVenue(sighting.location, identity: identity)
+        case .createIntervention(let intervention):
+            try checkVenue(intervention.location, identity: identity)
+            if identity.role == .venueStaff, intervention.actions.contains(where: \.isPoliceAction) {
+                throw ReplicaError.notAllowed("Venue staff record venue actions only, not police actions.")
+            }
+            if let sightingId = intervention.sightingId, try state(of: sightingId, db: db)?.type != .sighting {
+                throw ReplicaError.unknownRecord(sightingId)
+            }
+        case .createNote(let note):
+            guard let target = try state(of: note.recordId, db: db), target.type != .note else {
+                throw ReplicaError.unknownRecord(note.recordId)
+            }
+        case .amend(let amendment):
+            guard let target = try state(of: operation.recordId, db: db) else {
+                throw ReplicaError.unknownRecord(operation.recordId)
+            }
+            guard target.original.author == identity.userId else {
+                throw ReplicaError.notAllowed("Only the record's author may amend it.")
+            }
+            if amendment.field == .venue, identity.role == .venueStaff, amendment.value != identity.venueId {
+                throw ReplicaError.notAllowed("Venue staff record at their own venue only.")
+            }
+        }
+    }
+
+    private static func checkVenue(_ location: Location, identity: DeviceIdentity) throws {
+        guard identity.role == .venueStaff else { return }
+        guard location.venueId == identity.venueId else {
+            throw ReplicaError.notAllowed("Venue staff record at their own venue only (--venue \(identity.venueId ?? "")).")
+        }
+    }
+
+    static func clock(_ db: Database) throws -> HLCTimestamp {
+        HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT clock FROM syncState") ?? 0)
+    }
+
+    static func insert(_ operation: LogOperation, outbox: String, db: Database) throws {
+        let body = String(decoding: try WireCoding.encode(operation), as: UTF8.self)
+        try db.execute(
+            sql: "INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, ?)",
+            arguments: [
+                operation.opId.uuidString, operation.recordId.uuidString, operation.hlc.rawValue, body, outbox,
+            ]
+        )
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import Models
+
+/// The device's replica of the patrol log: one SQLite file holding operations, merged records, the outbox
+/// and the sync cursor.
+///
+/// Every write is one transaction committed with `synchronous = FULL` in WAL mode, so when a method returns
+/// the change survives a crash or a power cut. The file name inside the data directory is `device.sqlite`.
+public final class LocalReplica: Sendable {
+    /// The database file's name inside a device's data directory.
+    public static let fileName = "device.sqlite"
+
+    let database: DatabasePool
+    /// The path of the database file.
+    public let path: String
+
+    private init(database: DatabasePool, path: String) {
+        self.database = database
+        self.path = path
+    }
+
+    /// Sets up a new device in `directory`, creating the directory if needed.
+    ///
+    /// - Throws: `ReplicaError.alreadyInitialised` if a device is already there (it is left unchanged),
+    ///   `ReplicaError.invalid` for a bad identity, `ReplicaError.unusableDirectory` if it cannot be written.
+    public static func create(in directory: URL, identity: DeviceIdentity) throws -> LocalReplica {
+        do throws(ValidationError) { try identity.validate() } catch { throw ReplicaError.invalid(error) }
+        let file = directory.appendingPathComponent(fileName)
+        if FileManager.default.fileExists(atPath: file.path) {
+            throw ReplicaError.alreadyInitialised(path: directory.path)
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ReplicaError.unusableDirectory(path: directory.path, reason: "it cannot be created")
+        }
+        let replica = try open(file: file, directory: directory)
+        try replica.database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO deviceIdentity (singleton, deviceId, userId, role, venueId, serverURL)
+                    VALUES (1, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    identity.deviceId, identity.userId, identity.role.rawValue, identity.venueId,
+                    identity.serverURL.absoluteString,
+                ]
+            )
+        }
+        return replica
+    }
+
+    /// Opens the device set up in `directory`.
+    ///
+    /// - Throws: `ReplicaError.notInitialised` when no device is there, `ReplicaError.unusableDirectory` when
+    ///   the directory or file cannot be read and written.
+    public static func open(in directory: URL) throws -> LocalReplica {
+        let file = directory.appendingPathComponent(fileName)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            throw ReplicaError.notInitialised(path: directory.path)
+        }
+        guard isDirectory.boolValue else {
+            throw ReplicaError.unusableDirectory(path: directory.path, reason: "it is not a directory")
+        }
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ReplicaError.notInitialised(path: directory.path)
+        }
+        let replica = try open(file: file, directory: directory)
+        guard try replica.database.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM deviceIdentity") }) == 1
+        else { throw ReplicaError.notInitialised(path: directory.path) }
+        return replica
+    }
+
+    private static func open(file: URL, directory: URL) throws -> LocalReplica {
+        guard FileManager.default.isWritableFile(atPath: directory.path),
+            FileManager.default.isReadableFile(atPath: directory.path)
+        else { throw ReplicaError.unusableDirectory(path: directory.path, reason: "it is not readable and writable") }
+        do {
+            var configuration = Configuration()
+            configuration.foreignKeysEnabled = true
+            configuration.busyMode = .timeout(10)
+            let database = try DatabasePool(path: file.path, configuration: configuration)
+            // GRDB opens WAL pools with synchronous = NORMAL, which may lose the last commits on power loss.
+            // FULL syncs the WAL on every commit: a write that returns is a write that stays.
+            try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try DeviceSchema.migrator.migrate(database)
+            return LocalReplica(database: database, path: file.path)
+        } catch let error as DatabaseError {
+            throw ReplicaError.unusableDirectory(
+                path: directory.path,
+                reason: "its database could not be opened (SQLite error \(error.resultCode.rawValue))"
+            )
+        }
+    }
+
+    /// The device's identity, as set by `create`.
+    public func identity() throws -> DeviceIdentity {
+        try database.read { db in try Self.identity(db) }
+    }
+
+    static func identity(_ db: Database) throws -> DeviceIdentity {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM deviceIdentity") else {
+            throw ReplicaError.notInitialised(path: db.description)
+        }
+        return DeviceIdentity(
+            deviceId: row["deviceId"],
+            userId: row["userId"],
+            role: Role(rawValue: row["role"]) ?? .officer,
+            venueId: row["venueId"],
+            serverURL: URL(string: row["serverURL"])!
+        )
+    }
+
+    /// The path of the SQLite file, for tools and tests that inspect it.
+    public var fileURL: URL { URL(fileURLWithPath: path) }
+
+    /// Runs a read-only query on the database, for tests and diagnostics.
+    public func read<T>(_ block: (Database) throws -> T) throws -> T {
+        try database.read(block)
+    }
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Central
+import Foundation
+import Models
+import Sync
+
+/// `empower-cli demo`: the whole loop on a throwaway server, from the sample data in `fixtures/`.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Show the whole loop: devices record offline, sync to a central server, one merged log.",
+        discussion: """
+            Starts a central server on a free loopback port with its data in a temporary directory, sets up two
+            officers' devices and a door supervisor's device from the fixtures, records while they are offline,
+            syncs, checks that every device and the central store hold the same records, and prints the log.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The fixtures directory.", valueName: "dir"))
+    var fixtures: String = "fixtures"
+
+    @Flag(help: "Keep the temporary directory and say where it is.")
+    var keep = false
+
+    func run() async throws {
+        let fixturesURL = URL(fileURLWithPath: fixtures)
+        let venues = try VenueFile.load(path: fixturesURL.appendingPathComponent("venues.json").path)
+        let log: PatrolLogFixture
+        do {
+            log = try PatrolLogFixture.load(from: fixturesURL.appendingPathComponent("patrol-log.json"))
+        } catch {
+            throw CLIError("The sample log \(fixtures)/patrol-log.json cannot be read: run the demo from the repository root, or pass --fixtures.")
+        }
+        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("empower-demo-\(UUID().uuidString.prefix(8))")
+        defer { if !keep { try? FileManager.default.removeItem(at: workspace) } }
+
+        let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
+        for venue in venues { try await store.saveVenue(venue) }
+        let report = try await CentralServer.withRunningServer(store: store) { serverURL in
+            try await DemoRun(log: log, workspace: workspace, serverURL: serverURL, store: store).run()
+        }
+        print(report)
+        if keep { print("\nKept: \(workspace.path)") }
+    }
+}
+
+/// The steps of the demo, each printing what it does.
+struct DemoRun: Sendable {
+    let log: PatrolLogFixture
+    let workspace: URL
+    let serverURL: URL
+    let store: SQLiteCentralStore
+
+    func run() async throws -> String {
+        print("Central server: \(serverURL.absoluteString) (SQLite in \(workspace.path))\n")
+        var replicas: [String: LocalReplica] = [:]
+        for device in log.devices {
+            let directory = workspace.appendingPathComponent(device.deviceId)
+            replicas[device.deviceId] = try LocalReplica.create(in: directory, identity: device.identity(serverURL: serverURL))
+            print("Set up \(device.deviceId) for \(device.userId) (\(device.role.rawValue)\(device.venueId.map { " at \($0)" } ?? ""))")
+        }
+
+        print("\nNo signal: every device records offline.")
+        for device in log.devices {
+            let entries = log.entries(of: device.deviceId)
+            for entry in entries { try entry.record(on: replicas[device.deviceId]!) }
+            print("  \(device.deviceId) recorded \(entries.count) operations; \(try replicas[device.deviceId]!.status().pending) queued")
+        }
+
+        let first = log.devices[0].deviceId
+        let offline = SyncEngine(
+            replica: replicas[first]!,
+            transport: URLSessionTransport(serverURL: URL(string: "http://127.0.0.1:9")!, requestTimeout: 2)
+        )
+        do {
+            try await offline.sync()
+        } catch let error as SyncError {
+            print("  \(first) tries to sync in a basement: \(error)")
+            print("  \(first) still has \(try replicas[first]!.status().pending) operations queued")
+        }
+
+        print("\nSignal back: each device syncs (and the first ones again, to fetch what came later).")
+        let order = log.devices.map(\.deviceId) + log.devices.dropLast().map(\.deviceId)
+        for deviceId in order {
+            let engine = SyncEngine(replica: replicas[deviceId]!, transport: URLSessionTransport(serverURL: serverURL))
+            let report = try await engine.sync()
+            print("  \(deviceId): pushed \(report.pushed), pulled \(report.pulled) new")
+        }
+
+        let central = try await store.records(matching: RecordFilter())
+        for (deviceId, replica) in replicas.sorted(by: { $0.key < $1.key }) {
+            let local = try replica.records()
+            guard local == central else {
+                throw CLIError("\(deviceId) does not agree with the central store: the demo found a sync fault.")
+            }
+        }
+        print("\nAll \(replicas.count) devices and the central store hold the same \(central.count) records, compared field by field.")
+        return "\nThe merged log (times in Europe/London):\n" + LogFormatting.table(central) + "\n\n" + summary(central)
+    }
+
+    private func summary(_ records: [RecordState]) -> String {
+        var byVenue: [String: Int] = [:]
+        var byBehaviour: [Behaviour: Int] = [:]
+        var byAction: [InterventionAction: Int] = [:]
+        for record in records {
+            switch record.current {
+            case .sighting(let sighting):
+                byVenue[sighting.location.venueId ?? "(street)", default: 0] += 1
+                for behaviour in sighting.behaviours { byBehaviour[behaviour, default: 0] += 1 }
+            case .intervention(let intervention):
+                for action in intervention.actions { byAction[action, default: 0] += 1 }
+            case .note:
+                break
+            }
+        }
+        func block(_ title: String, _ counts: [(String, Int)]) -> String {
+            ([title] + counts.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { "  \(String($0.1).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.0)" })
+                .joined(separator: "\n")
+        }
+        return [
+            block("Sightings by venue:", byVenue.map { ($0.key, $0.value) }),
+            block("Behaviours seen:", byBehaviour.map { ($0.key.label, $0.value) }),
+            block("Intervention actions:", byAction.map { ($0.key.rawValue, $0.value) }),
+        ].joined(separator: "\n\n")
+    }
+}

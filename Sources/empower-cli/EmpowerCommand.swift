@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// The one executable for officers, venue staff, supervisors and administrators.
+@main
+struct EmpowerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "empower-cli",
+        abstract: "Record patrol sightings and interventions offline, and sync them with the central log.",
+        discussion: """
+            Records are written to this device first and survive having no signal; 'sync' sends them to the
+            central server and brings back everyone else's. Start with 'device init', or run 'demo' to see the
+            whole loop on a throwaway server.
+            """,
+        subcommands: [
+            DeviceCommand.self, SightingCommand.self, InterventionCommand.self, NoteCommand.self, AmendCommand.self,
+            ListCommand.self, ShowCommand.self, SyncCommand.self, StatusCommand.self, ServeCommand.self,
+            DemoCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Models
+import Sync
+
+/// The formats a listing can be printed in.
+enum ListFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+}
+
+/// `empower-cli list`: the records on this device.
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the records on this device, oldest first.",
+        discussion: "Example: empower-cli list --venue venue-seel-st-03 --since 2026-11-21T18:00:00Z --format csv"
+    )
+
+    @Option(help: ArgumentHelp("Only records at this venue.", valueName: "id"))
+    var venue: String?
+
+    @Option(help: ArgumentHelp("Only records that happened at or after this time (ISO-8601).", valueName: "time"))
+    var since: Timestamp?
+
+    @Option(help: "How to print: table, json or csv.")
+    var format: ListFormat = .table
+
+    @OptionGroup var storage: DeviceDataOptions
+
+    func validate() throws {
+        if let venue {
+            do throws(Models.ValidationError) { try Identifiers.validateVenue(venue) } catch { throw ArgumentParser.ValidationError(error.message) }
+        }
+    }
+
+    func run() async throws {
+        let replica = try LocalReplica.open(in: storage.directory)
+        let records = try replica.records(matching: RecordFilter(venueId: venue, since: since?.date))
+        switch format {
+        case .table: print(records.isEmpty ? "No records." : LogFormatting.table(records))
+        case .csv: print(LogFormatting.csv(records))
+        case .json:
+            print(String(decoding: try WireCoding.makeEncoder(pretty: true).encode(RecordList(records: records)), as: UTF8.self))
+        }
+    }
+}
+
+/// `empower-cli show ID`: one record with its whole history.
+struct ShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one record with its amendment history and linked records."
+    )
+
+    @Argument(help: ArgumentHelp("The record's id.", valueName: "id"))
+    var record: RecordID
+
+    @OptionGroup var storage: DeviceDataOptions
+
+    func run() async throws {
+        let replica = try LocalReplica.open(in: storage.directory)
+        guard let state = try replica.record(id: record.uuid) else { throw ReplicaError.unknownRecord(record.uuid) }
+        print(LogFormatting.detail(state, attachments: try replica.attachments(of: record.uuid)))
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Models
+import Sync
+
+/// `empower-cli intervention …`.
+struct InterventionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "intervention",
+        abstract: "Record interventions: what was done and how it ended.",
+        subcommands: [InterventionAddCommand.self]
+    )
+}
+
+/// `empower-cli intervention add`: records one intervention, optionally following a sighting.
+struct InterventionAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Record an intervention.",
+        discussion: """
+            Example: empower-cli intervention add --follows 3f2a… --action stop-and-account \\
+                --outcome advice-given --venue venue-concert-sq-01
+            """
+    )
+
+    @Option(help: ArgumentHelp("The id of the sighting this intervention follows.", valueName: "id"))
+    var follows: RecordID?
+
+    @OptionGroup var place: PlaceOptions
+
+    @Option(name: .customLong("action"), help: "What was done (repeat for several).")
+    var actions: [InterventionAction] = []
+
+    @Option(help: "How it ended.")
+    var outcome: Outcome
+
+    @Option(help: ArgumentHelp("Notes, briefly. No names or phone numbers.", valueName: "text"))
+    var notes: String = ""
+
+    @OptionGroup var storage: DeviceDataOptions
+
+    func run() async throws {
+        let replica = try LocalReplica.open(in: storage.directory)
+        let identity = try replica.identity()
+        let now = Date().truncatedToMilliseconds
+        let intervention = Intervention(
+            sightingId: follows?.uuid,
+            occurredAt: place.occurredAt?.date ?? now,
+            recordedAt: now,
+            by: identity.userId,
+            location: place.location(defaultVenue: identity.venueId),
+            actions: actions,
+            outcome: outcome,
+            notes: notes
+        )
+        try replica.append(.createIntervention(intervention), recordId: intervention.id, now: now)
+        MinimisationWarnings.print(for: [notes])
+        print(intervention.id.uuidString.lowercased())
+    }
+}

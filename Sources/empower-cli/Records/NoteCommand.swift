@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Models
+import Sync
+
+/// `empower-cli note …`.
+struct NoteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "note",
+        abstract: "Attach notes to sightings and interventions.",
+        subcommands: [NoteAddCommand.self]
+    )
+}
+
+/// `empower-cli note add`: attaches a free-text note to a record on this device.
+struct NoteAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Attach a note to a sighting or an intervention.",
+        discussion: "Example: empower-cli note add --record 3f2a… --text \"CCTV from the front door kept\""
+    )
+
+    @Option(help: ArgumentHelp("The sighting or intervention the note is about.", valueName: "id"))
+    var record: RecordID
+
+    @Option(help: ArgumentHelp("The note. No names or phone numbers.", valueName: "text"))
+    var text: String
+
+    @OptionGroup var storage: DeviceDataOptions
+
+    func run() async throws {
+        let replica = try LocalReplica.open(in: storage.directory)
+        let identity = try replica.identity()
+        let now = Date().truncatedToMilliseconds
+        let note = Note(recordId: record.uuid, author: identity.userId, recordedAt: now, text: text)
+        try replica.append(.createNote(note), recordId: note.id, now: now)
+        MinimisationWarnings.print(for: [text])
+        print(note.id.uuidString.lowercased())
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Central
+import Foundation
+import Logging
+import Models
+
+/// `empower-cli serve`: the central server on the embedded SQLite store.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the central server.",
+        discussion: """
+            Stores everything in one SQLite file in the data directory. Stops cleanly on Ctrl-C or SIGTERM:
+            requests in flight finish first.
+            Example: empower-cli serve --port 8080 --data /var/lib/empower --venues fixtures/venues.json
+            """
+    )
+
+    @Option(help: "The address to listen on. Loopback only until accounts and tokens exist.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0 picks a free one).")
+    var port: Int = 8080
+
+    @Option(help: ArgumentHelp("The server's data directory (default: ~/.empower/central).", valueName: "dir"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("A JSON file of venues to add or update at start.", valueName: "file"))
+    var venues: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ArgumentParser.ValidationError("--port must be 0 to 65535.") }
+    }
+
+    func run() async throws {
+        let directory =
+            data.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".empower/central")
+        let venueList = try venues.map { try VenueFile.load(path: $0) }
+        let store: SQLiteCentralStore
+        do {
+            store = try SQLiteCentralStore(directory: directory)
+        } catch {
+            throw CLIError("The data directory \(directory.path) cannot be used: \(error.localizedDescription)")
+        }
+        for venue in venueList ?? [] { try await store.saveVenue(venue) }
+        let configuration = CentralConfiguration(host: host, port: port)
+        var logger = Logger(label: "empower.central")
+        logger.logLevel = .info
+        if !configuration.isLoopback {
+            print("Warning: listening on \(host), beyond this machine, and there is no authentication yet.")
+        }
+        try await CentralServer.serve(configuration: configuration, store: store, logger: logger) { port in
+            print("Empower central server on http://\(configuration.host):\(port) (data: \(directory.path))")
+            if configuration.isLoopback {
+                print("Listening on loopback only: no accounts or tokens yet, so only this machine may connect.")
+            }
+        }
+    }
+}
+
+/// Reads a venue list file (`{"venues": [...]}`), checking every venue's id.
+enum VenueFile {
+    static func load(path: String) throws -> [Venue] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("The venues file \(path) cannot be read.")
+        }
+        let list: VenueList
+        do {
+            list = try WireCoding.decode(VenueList.self, from: data)
+        } catch {
+            throw CLIError("The venues file \(path) is not a venue list ({\"venues\": [...]}).")
+        }
+        for venue in list.venues {
+            do throws(Models.ValidationError) { try Identifiers.validateVenue(venue.id) } catch {
+                throw CLIError("In \(path): \(error.message)")
+            }
+        }
+        return list.venues
+    }
+}

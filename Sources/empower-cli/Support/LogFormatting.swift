@@ -1,0 +1,130 @@
+import Foundation
+import Models
+
+/// How records are shown to people: times in Europe/London, one line a record in listings.
+enum LogFormatting {
+    static let london = TimeZone(identifier: "Europe/London")!
+
+    /// A time as shown to people: local to Europe/London, with the zone (GMT or BST) so the repeated hour
+    /// when the clocks go back is never ambiguous.
+    static func localTime(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB_POSIX")
+        formatter.timeZone = london
+        formatter.dateFormat = "yyyy-MM-dd HH:mm zzz"
+        return formatter.string(from: date)
+    }
+
+    static func shortId(_ id: UUID) -> String { String(id.uuidString.lowercased().prefix(8)) }
+
+    static func placeText(_ location: Location?) -> String {
+        guard let location else { return "" }
+        return [location.venueId, location.place].compactMap { $0 }.joined(separator: " — ")
+    }
+
+    /// What the record is about, in a few words.
+    static func summary(_ record: PatrolRecord) -> String {
+        switch record {
+        case .sighting(let sighting):
+            "\(sighting.riskLevel.rawValue) risk: " + sighting.behaviours.map(\.rawValue).joined(separator: ", ")
+        case .intervention(let intervention):
+            intervention.actions.map(\.rawValue).joined(separator: ", ") + " → " + intervention.outcome.rawValue
+        case .note(let note):
+            "note on \(shortId(note.recordId)): " + note.text
+        }
+    }
+
+    /// A fixed-width table, one record a line.
+    static func table(_ records: [RecordState]) -> String {
+        let rows = records.map { state in
+            [
+                localTime(state.current.occurredAt), state.type.rawValue, shortId(state.id), state.current.author,
+                placeText(state.current.location), summary(state.current) + (state.amendments.isEmpty ? "" : " [amended]"),
+            ]
+        }
+        let header = ["OCCURRED", "TYPE", "ID", "BY", "WHERE", "WHAT"]
+        var widths = header.map(\.count)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        widths[5] = 0
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in cell.padding(toLength: max(widths[index], cell.count), withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    /// Comma-separated values with a header; times in UTC ISO-8601.
+    static func csv(_ records: [RecordState]) -> String {
+        func field(_ text: String) -> String {
+            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        let header = "id,type,occurredAt,recordedAt,author,venueId,place,summary,amendments"
+        let lines = records.map { state in
+            [
+                state.id.uuidString.lowercased(), state.type.rawValue, WireCoding.formatDate(state.current.occurredAt),
+                WireCoding.formatDate(state.current.recordedAt), state.current.author,
+                state.current.location?.venueId ?? "", state.current.location?.place ?? "", summary(state.current),
+                String(state.amendments.count),
+            ].map(field).joined(separator: ",")
+        }
+        return ([header] + lines).joined(separator: "\n")
+    }
+
+    /// A whole record with its amendment history: originals stay visible, struck through.
+    static func detail(_ state: RecordState, attachments: [RecordState]) -> String {
+        var lines: [String] = []
+        let record = state.current
+        lines.append("\(state.type.rawValue.capitalized) \(state.id.uuidString.lowercased())")
+        lines.append("  occurred   \(localTime(record.occurredAt))")
+        lines.append("  recorded   \(localTime(record.recordedAt)) by \(state.created.author) on \(state.created.deviceId)")
+        switch record {
+        case .sighting(let sighting):
+            lines.append("  where      \(placeText(sighting.location))")
+            lines.append("  behaviours \(sighting.behaviours.map(\.label).joined(separator: "; "))")
+            if let other = sighting.otherBehaviour { lines.append("  other      \(other)") }
+            lines.append("  risk       \(sighting.riskLevel.rawValue) (assessment)")
+            let subject = sighting.subject
+            let described = [subject.sex.rawValue, subject.ageBand.rawValue, subject.heightBand.rawValue, subject.build.rawValue]
+            lines.append("  subject    \(described.joined(separator: ", "))")
+            if let clothing = subject.clothing { lines.append("  clothing   \(clothing)") }
+            if let features = subject.distinguishingFeatures { lines.append("  features   \(features)") }
+            let atRisk = sighting.personAtRisk
+            lines.append(
+                "  at risk    age \(atRisk.ageBand.rawValue)\(atRisk.appearedIntoxicated ? ", appeared intoxicated" : "")"
+                    + "\(atRisk.wasAlone ? ", alone" : "")"
+            )
+            if !sighting.narrative.isEmpty { lines.append("  narrative  \(sighting.narrative)") }
+        case .intervention(let intervention):
+            if let sightingId = intervention.sightingId { lines.append("  follows    \(sightingId.uuidString.lowercased())") }
+            lines.append("  where      \(placeText(intervention.location))")
+            lines.append("  actions    \(intervention.actions.map(\.rawValue).joined(separator: ", "))")
+            lines.append("  outcome    \(intervention.outcome.rawValue)")
+            if !intervention.notes.isEmpty { lines.append("  notes      \(intervention.notes)") }
+        case .note(let note):
+            lines.append("  about      \(note.recordId.uuidString.lowercased())")
+            lines.append("  text       \(note.text)")
+        }
+        if !state.amendments.isEmpty {
+            lines.append("History (original values struck through, never erased):")
+            for entry in state.amendments {
+                let standing: String
+                switch entry.standing {
+                case .current: standing = "current"
+                case .superseded: standing = "superseded"
+                case .refused(_, let message): standing = "not applied: \(message)"
+                }
+                lines.append(
+                    "  \(localTime(entry.stamp.hlc.date)) \(entry.stamp.author): \(entry.amendment.field.rawValue) "
+                        + "~~\(entry.previousValue)~~ → \(entry.amendment.value)  (reason: \(entry.amendment.reason); \(standing))"
+                )
+            }
+        }
+        if !attachments.isEmpty {
+            lines.append("Linked records:")
+            for attachment in attachments {
+                lines.append("  \(attachment.type.rawValue) \(shortId(attachment.id)) by \(attachment.current.author): \(summary(attachment.current))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
