@@ -1,0 +1,26 @@
+# The two commands of the README, and a few more for developers.
+.PHONY: demo test bench format lint
+
+# The main job: devices record offline, sync to a central server, the merged log is shown.
+demo:
+	@scripts/require-packages.sh
+	swift build --product empower-cli
+	.build/debug/empower-cli demo
+
+# Every test, on real SQLite files and a real server over loopback.
+test:
+	@scripts/require-packages.sh
+	swift build --build-tests
+	swift test --skip-build
+
+# Benchmarks in release mode; figures in docs/benchmarks.md.
+bench:
+	@scripts/require-packages.sh
+	swift build -c release --product empower-cli
+	.build/release/empower-cli bench
+
+format:
+	swift format -i -r Package.swift Sources Tests
+
+lint:
+	swift format lint --strict -r Package.swift Sources Tests
