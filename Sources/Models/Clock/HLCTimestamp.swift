@@ -24,7 +24,7 @@ public struct HLCTimestamp: Sendable, Hashable, Comparable, Codable, CustomStrin
     public var counter: UInt16 { UInt16(truncatingIfNeeded: rawValue) }
 
     /// The wall-clock part as a date.
-    public var date: Date { Date(timeIntervalSince1970: Double(wallMilliseconds) / 1000) }
+    public var date: Date { Date(millisecondsSince1970: wallMilliseconds) }
 
     /// The smallest stamp.
     public static let zero = HLCTimestamp(rawValue: 0)
@@ -53,10 +53,16 @@ public struct HLCTimestamp: Sendable, Hashable, Comparable, Codable, CustomStrin
 
 extension Date {
     /// Milliseconds since 1970, rounded down.
-    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    ///
+    /// A date made from whole milliseconds (`init(millisecondsSince1970:)`) gives back exactly that number,
+    /// whatever the floating-point error of the division.
+    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000 + 0.001).rounded(.down)) }
+
+    /// The date at this many milliseconds since 1970.
+    public init(millisecondsSince1970 milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
 
     /// This date cut to whole milliseconds: the precision that every Empower store and message keeps.
-    public var truncatedToMilliseconds: Date {
-        Date(timeIntervalSince1970: Double(millisecondsSince1970) / 1000)
-    }
+    public var truncatedToMilliseconds: Date { Date(millisecondsSince1970: millisecondsSince1970) }
 }

@@ -46,16 +46,14 @@ public enum WireCoding {
         try makeDecoder().decode(type, from: data)
     }
 
-    /// Formats a date as ISO-8601 UTC with milliseconds.
+    /// Formats a date as ISO-8601 UTC with milliseconds, such as `2026-11-21T23:40:00.123Z`.
     public static func formatDate(_ date: Date) -> String {
-        date.formatted(withMilliseconds)
+        ISO8601Time.format(millisecondsSince1970: date.millisecondsSince1970)
     }
 
-    /// Parses an ISO-8601 time with or without fractional seconds; nil if it is not one.
+    /// Parses an ISO-8601 time (`2026-11-21T23:40:00Z`, with optional fractional seconds and a `Z` or
+    /// `±HH:MM` offset); nil if it is not one. Precision beyond milliseconds is cut.
     public static func parseDate(_ text: String) -> Date? {
-        if let date = try? withMilliseconds.parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        ISO8601Time.parse(text).map { Date(millisecondsSince1970: $0) }
     }
-
-    private static let withMilliseconds = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }
