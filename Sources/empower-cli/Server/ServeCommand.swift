@@ -51,10 +51,12 @@ struct ServeCommand: AsyncParsableCommand {
             print("Warning: listening on \(host), beyond this machine, and there is no authentication yet.")
         }
         try await CentralServer.serve(configuration: configuration, store: store, logger: logger) { port in
-            print("Empower central server on http://\(configuration.host):\(port) (data: \(directory.path))")
+            // Written unbuffered: tools that start the server read this line to learn the port.
+            var lines = "Empower central server on http://\(configuration.host):\(port) (data: \(directory.path))\n"
             if configuration.isLoopback {
-                print("Listening on loopback only: no accounts or tokens yet, so only this machine may connect.")
+                lines += "Listening on loopback only: no accounts or tokens yet, so only this machine may connect.\n"
             }
+            FileHandle.standardOutput.write(Data(lines.utf8))
         }
     }
 }
