@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "Models", "Sync", "Central",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

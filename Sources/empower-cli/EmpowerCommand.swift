@@ -14,7 +14,7 @@ struct EmpowerCommand: AsyncParsableCommand {
         subcommands: [
             DeviceCommand.self, SightingCommand.self, InterventionCommand.self, NoteCommand.self, AmendCommand.self,
             ListCommand.self, ShowCommand.self, SyncCommand.self, StatusCommand.self, ServeCommand.self,
-            DemoCommand.self,
+            DemoCommand.self, BenchCommand.self,
         ]
     )
 }
