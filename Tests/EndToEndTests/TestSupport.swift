@@ -23,8 +23,11 @@ func loadPatrolLog() throws -> PatrolLogFixture {
 
 /// The venues of `fixtures/venues.json`.
 func loadVenues() throws -> [Venue] {
-    try WireCoding.decode(VenueList.self, from: Data(contentsOf: fixturesDirectory.appendingPathComponent("venues.json")))
-        .venues
+    try WireCoding.decode(
+        VenueList.self,
+        from: Data(contentsOf: fixturesDirectory.appendingPathComponent("venues.json"))
+    )
+    .venues
 }
 
 /// Every row of every table of a SQLite file, as text: two equal snapshots mean an unchanged database.

@@ -32,7 +32,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     static let bodyTooLarge = APIError(
         .contentTooLarge,
         code: "body-too-large",
-        message: "The request body is larger than \(ProtocolLimits.maxRequestBodyBytes) bytes; send fewer operations at once."
+        message:
+            "The request body is larger than \(ProtocolLimits.maxRequestBodyBytes) bytes; send fewer operations at once."
     )
 
     static func notFound(_ message: String) -> APIError {

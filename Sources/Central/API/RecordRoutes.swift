@@ -29,7 +29,10 @@ struct RecordRoutes<Context: RequestContext>: Sendable {
         }
         if let type = query["type"].map(String.init) {
             guard let recordType = RecordType(rawValue: type) else {
-                throw APIError.badRequest("bad-parameter", "The parameter 'type' must be sighting, intervention or note.")
+                throw APIError.badRequest(
+                    "bad-parameter",
+                    "The parameter 'type' must be sighting, intervention or note."
+                )
             }
             filter.types = [recordType]
         }

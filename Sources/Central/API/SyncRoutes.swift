@@ -36,7 +36,10 @@ struct SyncRoutes<Context: RequestContext>: Sendable {
             )
         }
         guard Set(push.operations.map(\.opId)).count == push.operations.count else {
-            throw APIError.badRequest("repeated-operation", "An operation appears twice in one push; nothing was stored.")
+            throw APIError.badRequest(
+                "repeated-operation",
+                "An operation appears twice in one push; nothing was stored."
+            )
         }
         let outcome = try await store.push(push.operations, now: Date())
         context.logger.info(

@@ -104,7 +104,11 @@ public enum OperationPayload: Sendable, Hashable {
 extension OperationPayload {
     /// Decodes the payload of the given kind from a keyed container: the one place that maps wire kinds to
     /// payload types (operations and fixture files both use it).
-    public init<Key: CodingKey>(kind: OperationKind, from container: KeyedDecodingContainer<Key>, forKey key: Key) throws {
+    public init<Key: CodingKey>(
+        kind: OperationKind,
+        from container: KeyedDecodingContainer<Key>,
+        forKey key: Key
+    ) throws {
         switch kind {
         case .createSighting: self = .createSighting(try container.decode(Sighting.self, forKey: key))
         case .createIntervention: self = .createIntervention(try container.decode(Intervention.self, forKey: key))

@@ -26,7 +26,8 @@ public enum OperationAdmission {
             guard target == nil else {
                 throw ValidationError(
                     code: "record-exists",
-                    message: "A record with this id exists already; a record is created once and corrected by amendments."
+                    message:
+                        "A record with this id exists already; a record is created once and corrected by amendments."
                 )
             }
             if case .createNote = operation.payload, referenced == nil || referenced?.type == .note {

@@ -14,4 +14,3 @@ public struct RecordFilter: Sendable, Hashable {
         self.types = types
     }
 }
-

@@ -68,7 +68,11 @@ public struct PersonAtRisk: Codable, Sendable, Hashable {
     public var appearedIntoxicated: Bool
     public var wasAlone: Bool
 
-    public init(ageBand: SubjectDescription.AgeBand = .unknown, appearedIntoxicated: Bool = false, wasAlone: Bool = false) {
+    public init(
+        ageBand: SubjectDescription.AgeBand = .unknown,
+        appearedIntoxicated: Bool = false,
+        wasAlone: Bool = false
+    ) {
         self.ageBand = ageBand
         self.appearedIntoxicated = appearedIntoxicated
         self.wasAlone = wasAlone

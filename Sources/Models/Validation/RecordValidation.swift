@@ -23,7 +23,11 @@ extension Sighting {
         } else if otherBehaviour != nil {
             throw .otherBehaviourUnexpected
         }
-        try TextRules.check(otherBehaviour, field: "description of the other behaviour", limit: TextLimits.shortDescription)
+        try TextRules.check(
+            otherBehaviour,
+            field: "description of the other behaviour",
+            limit: TextLimits.shortDescription
+        )
         try subject.validate()
         try TextRules.check(narrative, field: "narrative", limit: TextLimits.narrative, multiline: true)
     }

@@ -75,7 +75,9 @@ extension LocalReplica {
     private static func checkVenue(_ location: Location, identity: DeviceIdentity) throws {
         guard identity.role == .venueStaff else { return }
         guard location.venueId == identity.venueId else {
-            throw ReplicaError.notAllowed("Venue staff record at their own venue only (--venue \(identity.venueId ?? "")).")
+            throw ReplicaError.notAllowed(
+                "Venue staff record at their own venue only (--venue \(identity.venueId ?? ""))."
+            )
         }
     }
 

@@ -29,30 +29,37 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("empower-bench-\(UUID().uuidString.prefix(8))")
+        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "empower-bench-\(UUID().uuidString.prefix(8))"
+        )
         defer { try? FileManager.default.removeItem(at: workspace) }
         var rows: [(String, String)] = []
         #if DEBUG
         print("Warning: a debug build; figures are only meaningful from 'swift build -c release'.")
         #endif
 
-        let writer = try LocalReplica.create(in: workspace.appendingPathComponent("writer"), identity: Self.identity("dev-bench-a"))
+        let writer = try LocalReplica.create(
+            in: workspace.appendingPathComponent("writer"),
+            identity: Self.identity("dev-bench-a")
+        )
         let sightings = (0..<operations).map { Self.sighting(index: $0) }
         let recordSeconds = try Self.time {
             for sighting in sightings { try writer.append(.createSighting(sighting), recordId: sighting.id) }
         }
-        rows.append(("Record \(operations) sightings (one durable transaction each)", Self.rate(operations, recordSeconds)))
+        rows.append(
+            ("Record \(operations) sightings (one durable transaction each)", Self.rate(operations, recordSeconds))
+        )
 
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
         let (pushSeconds, pullSeconds) = try await CentralServer.withRunningServer(store: store) { serverURL in
-            let pushSeconds = try await Self.time {
+            let pushSeconds = try await Self.timeAsync {
                 try await SyncEngine(replica: writer, transport: URLSessionTransport(serverURL: serverURL)).sync()
             }
             let reader = try LocalReplica.create(
                 in: workspace.appendingPathComponent("reader"),
                 identity: Self.identity("dev-bench-b", serverURL: serverURL)
             )
-            let pullSeconds = try await Self.time {
+            let pullSeconds = try await Self.timeAsync {
                 try await SyncEngine(replica: reader, transport: URLSessionTransport(serverURL: serverURL)).sync()
             }
             guard try reader.status().records == sightings.count else {
@@ -60,10 +67,15 @@ struct BenchCommand: AsyncParsableCommand {
             }
             return (pushSeconds, pullSeconds)
         }
-        rows.append(("Push \(operations) operations end to end (HTTP, SQLite store)", Self.rate(operations, pushSeconds)))
+        rows.append(
+            ("Push \(operations) operations end to end (HTTP, SQLite store)", Self.rate(operations, pushSeconds))
+        )
         rows.append(("Pull \(operations) operations into a new device", Self.rate(operations, pullSeconds)))
 
-        let single = try LocalReplica.create(in: workspace.appendingPathComponent("single"), identity: Self.identity("dev-bench-c"))
+        let single = try LocalReplica.create(
+            in: workspace.appendingPathComponent("single"),
+            identity: Self.identity("dev-bench-c")
+        )
         var ours: [Double] = []
         for index in 0..<samples {
             let sighting = Self.sighting(index: index)
@@ -71,12 +83,16 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let bare = try Self.bareCommitLatencies(
             directory: workspace.appendingPathComponent("bare"),
-            rows: try single.allOperations().prefix(samples).map { String(decoding: try WireCoding.encode($0), as: UTF8.self) }
+            rows: try single.allOperations().prefix(samples).map {
+                String(decoding: try WireCoding.encode($0), as: UTF8.self)
+            }
         )
         let ourMedian = Self.median(ours)
         let bareMedian = Self.median(bare)
         rows.append(("Median durable local write (`LocalReplica.append`)", Self.milliseconds(ourMedian)))
-        rows.append(("Median bare SQLite commit of the same row (WAL, synchronous=FULL)", Self.milliseconds(bareMedian)))
+        rows.append(
+            ("Median bare SQLite commit of the same row (WAL, synchronous=FULL)", Self.milliseconds(bareMedian))
+        )
         rows.append(("Durable write ÷ bare commit", String(format: "%.2f×", ourMedian / bareMedian)))
 
         print("| measure | result |\n| --- | --- |")
@@ -129,7 +145,7 @@ struct BenchCommand: AsyncParsableCommand {
         return seconds(ContinuousClock.now - start)
     }
 
-    static func time(_ body: () async throws -> Void) async throws -> Double {
+    static func timeAsync(_ body: () async throws -> Void) async throws -> Double {
         let start = ContinuousClock.now
         try await body()
         return seconds(ContinuousClock.now - start)
@@ -141,7 +157,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     static func rate(_ count: Int, _ seconds: Double) -> String {
@@ -152,8 +169,10 @@ struct BenchCommand: AsyncParsableCommand {
 
     static func machine() -> String {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown CPU"
+        let model =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
+            ?? "unknown CPU"
         return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(model ?? "unknown CPU"), "
             + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB"
     }

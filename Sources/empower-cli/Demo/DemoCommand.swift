@@ -29,9 +29,13 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             log = try PatrolLogFixture.load(from: fixturesURL.appendingPathComponent("patrol-log.json"))
         } catch {
-            throw CLIError("The sample log \(fixtures)/patrol-log.json cannot be read: run the demo from the repository root, or pass --fixtures.")
+            throw CLIError(
+                "The sample log \(fixtures)/patrol-log.json cannot be read: run the demo from the repository root, or pass --fixtures."
+            )
         }
-        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("empower-demo-\(UUID().uuidString.prefix(8))")
+        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "empower-demo-\(UUID().uuidString.prefix(8))"
+        )
         defer { if !keep { try? FileManager.default.removeItem(at: workspace) } }
 
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
@@ -56,15 +60,22 @@ struct DemoRun: Sendable {
         var replicas: [String: LocalReplica] = [:]
         for device in log.devices {
             let directory = workspace.appendingPathComponent(device.deviceId)
-            replicas[device.deviceId] = try LocalReplica.create(in: directory, identity: device.identity(serverURL: serverURL))
-            print("Set up \(device.deviceId) for \(device.userId) (\(device.role.rawValue)\(device.venueId.map { " at \($0)" } ?? ""))")
+            replicas[device.deviceId] = try LocalReplica.create(
+                in: directory,
+                identity: device.identity(serverURL: serverURL)
+            )
+            print(
+                "Set up \(device.deviceId) for \(device.userId) (\(device.role.rawValue)\(device.venueId.map { " at \($0)" } ?? ""))"
+            )
         }
 
         print("\nNo signal: every device records offline.")
         for device in log.devices {
             let entries = log.entries(of: device.deviceId)
             for entry in entries { try entry.record(on: replicas[device.deviceId]!) }
-            print("  \(device.deviceId) recorded \(entries.count) operations; \(try replicas[device.deviceId]!.status().pending) queued")
+            print(
+                "  \(device.deviceId) recorded \(entries.count) operations; \(try replicas[device.deviceId]!.status().pending) queued"
+            )
         }
 
         let first = log.devices[0].deviceId
@@ -94,7 +105,9 @@ struct DemoRun: Sendable {
                 throw CLIError("\(deviceId) does not agree with the central store: the demo found a sync fault.")
             }
         }
-        print("\nAll \(replicas.count) devices and the central store hold the same \(central.count) records, compared field by field.")
+        print(
+            "\nAll \(replicas.count) devices and the central store hold the same \(central.count) records, compared field by field."
+        )
         return "\nThe merged log (times in Europe/London):\n" + LogFormatting.table(central) + "\n\n" + summary(central)
     }
 
@@ -114,7 +127,10 @@ struct DemoRun: Sendable {
             }
         }
         func block(_ title: String, _ counts: [(String, Int)]) -> String {
-            ([title] + counts.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map { "  \(String($0.1).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.0)" })
+            ([title]
+                + counts.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.map {
+                    "  \(String($0.1).padding(toLength: 3, withPad: " ", startingAt: 0)) \($0.0)"
+                })
                 .joined(separator: "\n")
         }
         return [

@@ -42,7 +42,9 @@ struct DeviceInitCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw ArgumentParser.ValidationError("The server URL must be an http or https URL such as http://127.0.0.1:8080.")
+            throw ArgumentParser.ValidationError(
+                "The server URL must be an http or https URL such as http://127.0.0.1:8080."
+            )
         }
     }
 

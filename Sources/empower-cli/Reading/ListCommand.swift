@@ -29,7 +29,9 @@ struct ListCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let venue {
-            do throws(Models.ValidationError) { try Identifiers.validateVenue(venue) } catch { throw ArgumentParser.ValidationError(error.message) }
+            do throws(Models.ValidationError) { try Identifiers.validateVenue(venue) } catch {
+                throw ArgumentParser.ValidationError(error.message)
+            }
         }
     }
 
@@ -40,7 +42,12 @@ struct ListCommand: AsyncParsableCommand {
         case .table: print(records.isEmpty ? "No records." : LogFormatting.table(records))
         case .csv: print(LogFormatting.csv(records))
         case .json:
-            print(String(decoding: try WireCoding.makeEncoder(pretty: true).encode(RecordList(records: records)), as: UTF8.self))
+            print(
+                String(
+                    decoding: try WireCoding.makeEncoder(pretty: true).encode(RecordList(records: records)),
+                    as: UTF8.self
+                )
+            )
         }
     }
 }

@@ -44,7 +44,8 @@ struct SightingAddCommand: AsyncParsableCommand {
         .unknown
     @Option(help: "The subject's apparent build.") var subjectBuild: SubjectDescription.Build = .unknown
     @Option(help: ArgumentHelp("The subject's clothing.", valueName: "text")) var subjectClothing: String?
-    @Option(help: ArgumentHelp("The subject's distinguishing features.", valueName: "text")) var subjectFeatures: String?
+    @Option(help: ArgumentHelp("The subject's distinguishing features.", valueName: "text")) var subjectFeatures:
+        String?
 
     @Option(help: "The apparent age band of the woman at risk.") var atRiskAgeBand: SubjectDescription.AgeBand =
         .unknown

@@ -39,7 +39,8 @@ enum LogFormatting {
         let rows = records.map { state in
             [
                 localTime(state.current.occurredAt), state.type.rawValue, shortId(state.id), state.current.author,
-                placeText(state.current.location), summary(state.current) + (state.amendments.isEmpty ? "" : " [amended]"),
+                placeText(state.current.location),
+                summary(state.current) + (state.amendments.isEmpty ? "" : " [amended]"),
             ]
         }
         let header = ["OCCURRED", "TYPE", "ID", "BY", "WHERE", "WHAT"]
@@ -47,8 +48,10 @@ enum LogFormatting {
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
         widths[5] = 0
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in cell.padding(toLength: max(widths[index], cell.count), withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            cells.enumerated().map { index, cell in
+                cell.padding(toLength: max(widths[index], cell.count), withPad: " ", startingAt: 0)
+            }
+            .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
@@ -56,7 +59,8 @@ enum LogFormatting {
     /// Comma-separated values with a header; times in UTC ISO-8601.
     static func csv(_ records: [RecordState]) -> String {
         func field(_ text: String) -> String {
-            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            text.contains(where: { ",\"\n\r".contains($0) })
+                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
         let header = "id,type,occurredAt,recordedAt,author,venueId,place,summary,amendments"
         let lines = records.map { state in
@@ -76,7 +80,9 @@ enum LogFormatting {
         let record = state.current
         lines.append("\(state.type.rawValue.capitalized) \(state.id.uuidString.lowercased())")
         lines.append("  occurred   \(localTime(record.occurredAt))")
-        lines.append("  recorded   \(localTime(record.recordedAt)) by \(state.created.author) on \(state.created.deviceId)")
+        lines.append(
+            "  recorded   \(localTime(record.recordedAt)) by \(state.created.author) on \(state.created.deviceId)"
+        )
         switch record {
         case .sighting(let sighting):
             lines.append("  where      \(placeText(sighting.location))")
@@ -84,7 +90,9 @@ enum LogFormatting {
             if let other = sighting.otherBehaviour { lines.append("  other      \(other)") }
             lines.append("  risk       \(sighting.riskLevel.rawValue) (assessment)")
             let subject = sighting.subject
-            let described = [subject.sex.rawValue, subject.ageBand.rawValue, subject.heightBand.rawValue, subject.build.rawValue]
+            let described = [
+                subject.sex.rawValue, subject.ageBand.rawValue, subject.heightBand.rawValue, subject.build.rawValue,
+            ]
             lines.append("  subject    \(described.joined(separator: ", "))")
             if let clothing = subject.clothing { lines.append("  clothing   \(clothing)") }
             if let features = subject.distinguishingFeatures { lines.append("  features   \(features)") }
@@ -95,7 +103,9 @@ enum LogFormatting {
             )
             if !sighting.narrative.isEmpty { lines.append("  narrative  \(sighting.narrative)") }
         case .intervention(let intervention):
-            if let sightingId = intervention.sightingId { lines.append("  follows    \(sightingId.uuidString.lowercased())") }
+            if let sightingId = intervention.sightingId {
+                lines.append("  follows    \(sightingId.uuidString.lowercased())")
+            }
             lines.append("  where      \(placeText(intervention.location))")
             lines.append("  actions    \(intervention.actions.map(\.rawValue).joined(separator: ", "))")
             lines.append("  outcome    \(intervention.outcome.rawValue)")
@@ -122,7 +132,9 @@ enum LogFormatting {
         if !attachments.isEmpty {
             lines.append("Linked records:")
             for attachment in attachments {
-                lines.append("  \(attachment.type.rawValue) \(shortId(attachment.id)) by \(attachment.current.author): \(summary(attachment.current))")
+                lines.append(
+                    "  \(attachment.type.rawValue) \(shortId(attachment.id)) by \(attachment.current.author): \(summary(attachment.current))"
+                )
             }
         }
         return lines.joined(separator: "\n")

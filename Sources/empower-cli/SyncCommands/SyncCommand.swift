@@ -35,7 +35,9 @@ struct SyncCommand: AsyncParsableCommand {
         let report = try await engine.sync()
         print("Pushed \(report.pushed) operation\(report.pushed == 1 ? "" : "s"); pulled \(report.pulled) new.")
         for rejection in report.rejected {
-            print("Refused by the server: \(rejection.opId.uuidString.lowercased()) (\(rejection.code)): \(rejection.message)")
+            print(
+                "Refused by the server: \(rejection.opId.uuidString.lowercased()) (\(rejection.code)): \(rejection.message)"
+            )
         }
         if !report.rejected.isEmpty {
             print("Refused operations are kept on this device; 'empower-cli status' lists them.")
@@ -57,7 +59,9 @@ struct StatusCommand: AsyncParsableCommand {
         let status = try replica.status()
         let identity = status.identity
         print("Device     \(identity.deviceId)")
-        print("User       \(identity.userId) (\(identity.role.rawValue))" + (identity.venueId.map { " at \($0)" } ?? ""))
+        print(
+            "User       \(identity.userId) (\(identity.role.rawValue))" + (identity.venueId.map { " at \($0)" } ?? "")
+        )
         print("Server     \(identity.serverURL.absoluteString)")
         print("Pending    \(status.pending) operation\(status.pending == 1 ? "" : "s") waiting to be sent")
         print("Refused    \(status.parked)")

@@ -31,7 +31,9 @@ struct CLITests {
     static let badInputs: [BadInput] = [
         BadInput(
             name: "unknown behaviour",
-            arguments: ["sighting", "add", "--venue", "venue-concert-sq-01", "--behaviour", "groping", "--risk", "low"],
+            arguments: [
+                "sighting", "add", "--venue", "venue-concert-sq-01", "--behaviour", "groping", "--risk", "low",
+            ],
             message: "'groping' is invalid for '--behaviour"
         ),
         BadInput(

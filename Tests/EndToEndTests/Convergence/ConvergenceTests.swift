@@ -11,8 +11,10 @@ struct ConvergenceTests {
     /// without its last device, so that every device pulls after every push.
     static let syncOrders: [[Int]] = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]]
 
-    @Test("after syncing in any order, every device holds exactly the central store's records and operations",
-          arguments: syncOrders)
+    @Test(
+        "after syncing in any order, every device holds exactly the central store's records and operations",
+        arguments: syncOrders
+    )
     func convergeInAnyOrder(order: [Int]) async throws {
         let workspace = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: workspace) }
@@ -73,8 +75,11 @@ struct ConvergenceTests {
             let centralBefore = try await allCentralOperations(store)
             for replica in replicas {
                 let before = try snapshot(ofDatabaseAt: replica.path).filter { !$0.hasPrefix("syncState") }
-                let report = try await SyncEngine(replica: replica, transport: URLSessionTransport(serverURL: serverURL))
-                    .sync()
+                let report = try await SyncEngine(
+                    replica: replica,
+                    transport: URLSessionTransport(serverURL: serverURL)
+                )
+                .sync()
                 #expect(report.pushed == 0)
                 #expect(report.pulled == 0)
                 #expect(report.received == 0)

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import Models
-@testable import Sync
 import Testing
+
+@testable import Sync
 
 @Suite("Local replica")
 struct LocalReplicaTests {
@@ -36,7 +37,11 @@ struct LocalReplicaTests {
         let replica = try makeReplica()
         var sighting = makeSighting()
         sighting.behaviours = []
-        #expect(throws: ReplicaError.invalid(ValidationError(code: "no-behaviour", message: "A sighting needs at least one behaviour indicator."))) {
+        #expect(
+            throws: ReplicaError.invalid(
+                ValidationError(code: "no-behaviour", message: "A sighting needs at least one behaviour indicator.")
+            )
+        ) {
             try replica.append(.createSighting(sighting), recordId: sighting.id)
         }
         #expect(try replica.allOperations().isEmpty)
@@ -69,12 +74,18 @@ struct LocalReplicaTests {
         let replica = try makeReplica()
         let unknown = UUID()
         #expect(throws: ReplicaError.unknownRecord(unknown)) {
-            try replica.append(.amend(Amendment(field: .place, value: "Seel Street", reason: "typo")), recordId: unknown)
+            try replica.append(
+                .amend(Amendment(field: .place, value: "Seel Street", reason: "typo")),
+                recordId: unknown
+            )
         }
         let sighting = makeSighting()
         try replica.append(.createSighting(sighting), recordId: sighting.id)
         #expect(throws: ReplicaError.self) {
-            try replica.append(.amend(Amendment(field: .riskLevel, value: "extreme", reason: "x")), recordId: sighting.id)
+            try replica.append(
+                .amend(Amendment(field: .riskLevel, value: "extreme", reason: "x")),
+                recordId: sighting.id
+            )
         }
         try replica.append(
             .amend(Amendment(field: .place, value: "Seel Street", reason: "Wrong street")),
@@ -151,7 +162,11 @@ struct LocalReplicaTests {
         let status = try replica.status()
         #expect(status.pending == 0)
         #expect(status.parked == 1)
-        #expect(try replica.parkedOperations() == [RejectedOperation(opId: rejected.opId, code: "record-exists", message: "Exists.")])
+        #expect(
+            try replica.parkedOperations() == [
+                RejectedOperation(opId: rejected.opId, code: "record-exists", message: "Exists.")
+            ]
+        )
         #expect(try replica.pendingOperations(limit: 10).isEmpty)
     }
 
