@@ -52,16 +52,28 @@ public struct HLCTimestamp: Sendable, Hashable, Comparable, Codable, CustomStrin
 }
 
 extension Date {
-    /// Milliseconds since 1970, rounded down.
+    /// Milliseconds since 1970, rounded down: the largest `m` with `Date(millisecondsSince1970: m) <= self`.
     ///
-    /// A date made from whole milliseconds (`init(millisecondsSince1970:)`) gives back exactly that number,
-    /// whatever the floating-point error of the division.
-    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000 + 0.001).rounded(.down)) }
+    /// So a date made from whole milliseconds gives back exactly that number, whatever the floating-point
+    /// error of the division, and no date is ever rounded up.
+    public var millisecondsSince1970: Int64 {
+        // Date keeps seconds since 2001 as a Double; working in that frame makes the conversion exact.
+        let seconds = timeIntervalSinceReferenceDate
+        var milliseconds = Int64((seconds * 1000).rounded(.down))
+        if Double(milliseconds + 1) / 1000 <= seconds {
+            milliseconds += 1
+        } else if Double(milliseconds) / 1000 > seconds {
+            milliseconds -= 1
+        }
+        return milliseconds + Self.millisecondsFrom1970To2001
+    }
 
     /// The date at this many milliseconds since 1970.
     public init(millisecondsSince1970 milliseconds: Int64) {
-        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+        self.init(timeIntervalSinceReferenceDate: Double(milliseconds - Self.millisecondsFrom1970To2001) / 1000)
     }
+
+    private static let millisecondsFrom1970To2001: Int64 = 978_307_200_000
 
     /// This date cut to whole milliseconds: the precision that every Empower store and message keeps.
     public var truncatedToMilliseconds: Date { Date(millisecondsSince1970: millisecondsSince1970) }

@@ -20,6 +20,7 @@ public struct Amendment: Codable, Sendable, Hashable {
         try TextRules.check(reason, field: "reason", limit: TextLimits.reason)
         let amended = try field.apply(value, to: original)
         // Times were checked when the record was made; the amended record must keep them consistent.
-        try amended.validate(now: original.recordedAt)
+        // 'other' and its description are corrected by two amendments, so they need not pair in between.
+        try amended.validate(now: original.recordedAt, pairingOther: false)
     }
 }

@@ -32,11 +32,13 @@ public enum Identifiers {
         }
     }
 
+    // Characters compare by Unicode scalars, so "q" followed by a combining mark would sort inside "a"..."z":
+    // only plain ASCII counts.
     private static func isLowerAlphanumericOrDash(_ character: Character) -> Bool {
-        character == "-" || ("a"..."z").contains(character) || ("0"..."9").contains(character)
+        character.isASCII && (character == "-" || ("a"..."z").contains(character) || ("0"..."9").contains(character))
     }
 
     private static func isUpperAlphanumericOrDash(_ character: Character) -> Bool {
-        character == "-" || ("A"..."Z").contains(character) || ("0"..."9").contains(character)
+        character.isASCII && (character == "-" || ("A"..."Z").contains(character) || ("0"..."9").contains(character))
     }
 }

@@ -9,20 +9,17 @@ public let latestLateEntry: TimeInterval = 366 * 24 * 60 * 60
 extension Sighting {
     /// Checks every rule of a sighting; throws the first one broken.
     ///
-    /// - Parameter now: the time of the checker's clock; `recordedAt` may not be later than a few minutes after it.
-    public func validate(now: Date) throws(ValidationError) {
+    /// - Parameters:
+    ///   - now: the time of the checker's clock; `recordedAt` may not be later than a few minutes after it.
+    ///   - pairingOther: whether 'other' and its description must come together. Amendments change one
+    ///     field at a time, so a record being corrected may hold one without the other for a while.
+    public func validate(now: Date, pairingOther: Bool = true) throws(ValidationError) {
         try Identifiers.validateUser(reporter)
         try RecordTimes.validate(occurredAt: occurredAt, recordedAt: recordedAt, now: now)
         try location.validate()
         guard !behaviours.isEmpty else { throw .noBehaviour }
         guard Set(behaviours).count == behaviours.count else { throw .repeatedBehaviour }
-        if behaviours.contains(.other) {
-            guard let otherBehaviour, !otherBehaviour.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw .otherBehaviourMissing
-            }
-        } else if otherBehaviour != nil {
-            throw .otherBehaviourUnexpected
-        }
+        if pairingOther { try checkOtherBehaviourPairing() }
         try TextRules.check(
             otherBehaviour,
             field: "description of the other behaviour",
@@ -30,6 +27,18 @@ extension Sighting {
         )
         try subject.validate()
         try TextRules.check(narrative, field: "narrative", limit: TextLimits.narrative, multiline: true)
+    }
+}
+
+extension Sighting {
+    private func checkOtherBehaviourPairing() throws(ValidationError) {
+        if behaviours.contains(.other) {
+            guard let otherBehaviour, !otherBehaviour.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw .otherBehaviourMissing
+            }
+        } else if otherBehaviour != nil {
+            throw .otherBehaviourUnexpected
+        }
     }
 }
 
@@ -56,10 +65,10 @@ extension Note {
 }
 
 extension PatrolRecord {
-    /// Checks every rule of the record's kind.
-    public func validate(now: Date) throws(ValidationError) {
+    /// Checks every rule of the record's kind (see `Sighting.validate(now:pairingOther:)`).
+    public func validate(now: Date, pairingOther: Bool = true) throws(ValidationError) {
         switch self {
-        case .sighting(let sighting): try sighting.validate(now: now)
+        case .sighting(let sighting): try sighting.validate(now: now, pairingOther: pairingOther)
         case .intervention(let intervention): try intervention.validate(now: now)
         case .note(let note): try note.validate(now: now)
         }

@@ -50,6 +50,9 @@ public struct URLSessionTransport: SyncTransport {
         if let body {
             request.httpBody = body
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            // libcurl otherwise sends "Expect: 100-continue" with larger bodies and waits up to a second
+            // for an interim answer the server never sends.
+            request.setValue("", forHTTPHeaderField: "Expect")
         }
         let data: Data
         let response: URLResponse

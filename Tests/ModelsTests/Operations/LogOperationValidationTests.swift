@@ -1,0 +1,146 @@
+import Foundation
+import Models
+import Testing
+
+/// An operation that breaks one rule, and the code it must be refused with.
+struct BadOperation: Sendable, CustomTestStringConvertible {
+    let name: String
+    let operation: LogOperation
+    let code: String
+
+    var testDescription: String { "\(name) → \(code)" }
+}
+
+private func createSighting(_ change: (inout LogOperation) -> Void) -> LogOperation {
+    var operation = Fixture.create(.sighting(Fixture.sighting()))
+    change(&operation)
+    return operation
+}
+
+private func amendment(reason: String) -> LogOperation {
+    Fixture.amend(UUID(), .riskLevel, to: "high", reason: reason, hlc: Fixture.stamp())
+}
+
+let badOperations: [BadOperation] = [
+    BadOperation(
+        name: "create whose record id is not the record's",
+        operation: createSighting { $0.recordId = UUID() },
+        code: "record-id-mismatch"
+    ),
+    BadOperation(
+        name: "create of a note whose record id is not the note's",
+        operation: {
+            var operation = Fixture.create(.note(Fixture.note()))
+            operation.recordId = UUID()
+            return operation
+        }(),
+        code: "record-id-mismatch"
+    ),
+    BadOperation(
+        name: "create by a user who is not the reporter",
+        operation: createSighting { $0.author = "PC-9999" },
+        code: "author-mismatch"
+    ),
+    BadOperation(
+        name: "create of an intervention by a user who is not the intervener",
+        operation: {
+            var operation = Fixture.create(.intervention(Fixture.intervention()))
+            operation.author = "SIA-1012-0001"
+            return operation
+        }(),
+        code: "author-mismatch"
+    ),
+    BadOperation(
+        name: "stamp more than five minutes ahead",
+        operation: createSighting {
+            $0.hlc = HLCTimestamp(wallMilliseconds: Fixture.now.millisecondsSince1970 + 300_001, counter: 0)
+        },
+        code: "clock-ahead"
+    ),
+    BadOperation(
+        name: "amendment stamped a day ahead",
+        operation: Fixture.amend(
+            UUID(),
+            .narrative,
+            to: "x",
+            hlc: HLCTimestamp(wallMilliseconds: Fixture.now.millisecondsSince1970 + 86_400_000, counter: 0)
+        ),
+        code: "clock-ahead"
+    ),
+    BadOperation(name: "amendment with an empty reason", operation: amendment(reason: ""), code: "empty-reason"),
+    BadOperation(name: "amendment with a blank reason", operation: amendment(reason: "  \n\t "), code: "empty-reason"),
+    BadOperation(
+        name: "amendment with a reason over 500 characters",
+        operation: amendment(reason: String(repeating: "r", count: 501)),
+        code: "text-too-long"
+    ),
+    BadOperation(
+        name: "amendment with a control character in the reason",
+        operation: amendment(reason: "Typo\u{8}"),
+        code: "control-characters"
+    ),
+    BadOperation(
+        name: "upper-case device id",
+        operation: createSighting { $0.deviceId = "DEV-7F3A9C" },
+        code: "malformed-id"
+    ),
+    BadOperation(
+        name: "lower-case author",
+        operation: amendment(reason: "x").withAuthor("pc-4127"),
+        code: "malformed-id"
+    ),
+    BadOperation(
+        name: "note about itself",
+        operation: {
+            let id = UUID()
+            let note = Note(id: id, recordId: id, author: Fixture.reporter, recordedAt: Fixture.now, text: "Self")
+            return Fixture.create(.note(note))
+        }(),
+        code: "note-on-itself"
+    ),
+    BadOperation(
+        name: "create of a record that breaks its own rules",
+        operation: {
+            var sighting = Fixture.sighting()
+            sighting.behaviours = []
+            return Fixture.create(.sighting(sighting))
+        }(),
+        code: "no-behaviour"
+    ),
+]
+
+extension LogOperation {
+    fileprivate func withAuthor(_ author: String) -> LogOperation {
+        var operation = self
+        operation.author = author
+        return operation
+    }
+}
+
+@Suite("Log operation validation")
+struct LogOperationValidationTests {
+    @Test("a good operation of each kind passes", arguments: OperationKind.allCases)
+    func good(_ kind: OperationKind) throws {
+        let operation =
+            switch kind {
+            case .createSighting: Fixture.create(.sighting(Fixture.sighting()))
+            case .createIntervention: Fixture.create(.intervention(Fixture.intervention()))
+            case .createNote: Fixture.create(.note(Fixture.note()))
+            case .amend: Fixture.amend(UUID(), .riskLevel, to: "high", hlc: Fixture.stamp())
+            }
+        #expect(operation.kind == kind)
+        try operation.validate(now: Fixture.now)
+    }
+
+    @Test("an operation stamped exactly five minutes ahead passes")
+    func clockAtTheLimit() throws {
+        var operation = Fixture.create(.sighting(Fixture.sighting()))
+        operation.hlc = HLCTimestamp(wallMilliseconds: Fixture.now.millisecondsSince1970 + 300_000, counter: 999)
+        try operation.validate(now: Fixture.now)
+    }
+
+    @Test("a bad operation is refused with the code of the rule it breaks", arguments: badOperations)
+    func refused(_ bad: BadOperation) {
+        #expect(validationCode { try bad.operation.validate(now: Fixture.now) } == bad.code)
+    }
+}
