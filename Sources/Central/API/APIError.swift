@@ -44,8 +44,12 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 /// Builds JSON responses with Empower's one wire coder.
 enum JSONResponse {
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try WireCoding.encode(value)
-        return Response(
+        make(encoded: try WireCoding.encode(value), status: status)
+    }
+
+    /// A response with JSON already encoded.
+    static func make(encoded data: Data, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))

@@ -38,7 +38,9 @@ extension Request {
             return "The field \(path(context.codingPath)) has the wrong type."
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty { return "The body is not valid JSON." }
-            return "The field \(path(context.codingPath)) has a value that is not allowed: \(context.debugDescription)"
+            // The decoder's own description repeats the refused value; say only where the problem is.
+            return
+                "The field \(path(context.codingPath)) has a value that is not allowed (see the README's API section)."
         @unknown default:
             return "The body could not be decoded."
         }

@@ -67,13 +67,13 @@ struct SyncRoutes<Context: RequestContext>: Sendable {
             range: 1...Int64(ProtocolLimits.maxOperationsPerPull)
         )
         let page = try await store.pull(after: cursor, limit: Int(limit))
-        let response = PullResponse(
-            operations: page.operations,
+        let body = WireAssembly.pullResponse(
+            operations: page.operations.map { ($0.seq, $0.encoded) },
             cursor: page.operations.last?.seq ?? cursor,
             hasMore: page.hasMore,
-            serverClock: clock.now(observing: page.operations.map(\.operation.hlc).max() ?? .zero)
+            serverClock: clock.now(observing: page.operations.map(\.hlc).max() ?? .zero)
         )
-        return try JSONResponse.make(response)
+        return JSONResponse.make(encoded: body)
     }
 
     /// `GET /v1/venues`.

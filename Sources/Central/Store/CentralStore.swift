@@ -43,13 +43,35 @@ public struct PushOutcome: Sendable, Hashable {
     }
 }
 
-/// One page of a pull.
+/// One page of a pull: operations as stored, in position order.
 public struct PullPage: Sendable, Hashable {
-    public var operations: [SequencedOperation]
+    public var operations: [StoredOperation]
     public var hasMore: Bool
 
-    public init(operations: [SequencedOperation], hasMore: Bool) {
+    public init(operations: [StoredOperation], hasMore: Bool) {
         self.operations = operations
         self.hasMore = hasMore
+    }
+
+    /// The operations decoded, for readers that need the values rather than the stored JSON.
+    public func decodedOperations() throws -> [SequencedOperation] {
+        let decoder = WireCoding.makeDecoder()
+        return try operations.map {
+            SequencedOperation(seq: $0.seq, operation: try decoder.decode(LogOperation.self, from: $0.encoded))
+        }
+    }
+}
+
+/// An operation as the store holds it: its position, its clock stamp and its JSON, sent to devices as it is.
+public struct StoredOperation: Sendable, Hashable {
+    public var seq: Int64
+    public var hlc: HLCTimestamp
+    /// The operation encoded with `WireCoding`.
+    public var encoded: Data
+
+    public init(seq: Int64, hlc: HLCTimestamp, encoded: Data) {
+        self.seq = seq
+        self.hlc = hlc
+        self.encoded = encoded
     }
 }

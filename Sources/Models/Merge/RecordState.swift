@@ -16,6 +16,47 @@ public struct RecordState: Codable, Sendable, Hashable, Identifiable {
     public var refusedCreates: [OperationStamp]
 
     public var type: RecordType { original.type }
+
+    public init(
+        id: UUID,
+        original: PatrolRecord,
+        current: PatrolRecord,
+        created: OperationStamp,
+        amendments: [AmendmentEntry],
+        refusedCreates: [OperationStamp]
+    ) {
+        self.id = id
+        self.original = original
+        self.current = current
+        self.created = created
+        self.amendments = amendments
+        self.refusedCreates = refusedCreates
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, original, current, created, amendments, refusedCreates
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(UUID.self, forKey: .id)
+        original = try container.decode(PatrolRecord.self, forKey: .original)
+        current = try container.decodeIfPresent(PatrolRecord.self, forKey: .current) ?? original
+        created = try container.decode(OperationStamp.self, forKey: .created)
+        amendments = try container.decode([AmendmentEntry].self, forKey: .amendments)
+        refusedCreates = try container.decode([OperationStamp].self, forKey: .refusedCreates)
+    }
+
+    /// Encodes `current` only when an amendment made it differ from `original`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(original, forKey: .original)
+        if current != original { try container.encode(current, forKey: .current) }
+        try container.encode(created, forKey: .created)
+        try container.encode(amendments, forKey: .amendments)
+        try container.encode(refusedCreates, forKey: .refusedCreates)
+    }
 }
 
 /// Who made an operation, where and when.

@@ -75,6 +75,12 @@ extension ValidationError {
         message: "An amendment needs a reason."
     )
 
+    /// An operation id already names a different operation.
+    public static let opIdReused = ValidationError(
+        code: "op-id-reused",
+        message: "This operation id already names a different operation; the device must make a new id."
+    )
+
     static func malformedId(_ what: String, rule: String) -> ValidationError {
         ValidationError(code: "malformed-id", message: "The \(what) is not well-formed: \(rule).")
     }

@@ -1,66 +1,117 @@
 import Foundation
 import Models
 
-/// Pushes a device's outbox and pulls what it has not seen, page by page.
+/// Pushes a device's outbox and pulls what it has not seen, page by page, retrying what can be retried.
 ///
-/// Crash safety comes from the order of durable steps: an operation leaves the outbox only after the
-/// server's answer says it is stored (a repeat push is harmless, `opId` being the idempotency key), and a
-/// pulled page is stored together with its cursor in one transaction.
+/// The decisions live in `SyncStateMachine`; this is the shell that performs them. Crash safety comes from
+/// the order of durable steps: an operation leaves the outbox only after the server's answer says it is
+/// stored (a repeated push is harmless, `opId` being the idempotency key), and a pulled page is stored
+/// together with its cursor in one transaction. Memory stays flat whatever the backlog: one bounded batch
+/// or page is held at a time.
 public struct SyncEngine: Sendable {
     public let replica: LocalReplica
     public let transport: any SyncTransport
-    /// Operations sent in one push.
+    /// Most operations in one push.
     public var pushBatchSize: Int
-    /// Operations asked for in one pull.
+    /// Most bytes of operation JSON in one push (a single larger operation still goes alone).
+    public var pushBatchBytes: Int
+    /// Most operations asked for in one pull.
     public var pullPageSize: Int
+    public var retryPolicy: RetryPolicy
 
     public init(
         replica: LocalReplica,
         transport: any SyncTransport,
         pushBatchSize: Int = 500,
-        pullPageSize: Int = 1000
+        pushBatchBytes: Int = 1 << 20,
+        pullPageSize: Int = 1000,
+        retryPolicy: RetryPolicy = RetryPolicy()
     ) {
         self.replica = replica
         self.transport = transport
-        self.pushBatchSize = min(pushBatchSize, ProtocolLimits.maxOperationsPerPush)
-        self.pullPageSize = min(pullPageSize, ProtocolLimits.maxOperationsPerPull)
+        self.pushBatchSize = min(max(pushBatchSize, 1), ProtocolLimits.maxOperationsPerPush)
+        self.pushBatchBytes = min(pushBatchBytes, ProtocolLimits.maxRequestBodyBytes / 2)
+        self.pullPageSize = min(max(pullPageSize, 1), ProtocolLimits.maxOperationsPerPull)
+        self.retryPolicy = retryPolicy
     }
 
     /// Pushes every pending operation, then pulls until the server has nothing more, then refreshes venues.
     ///
     /// - Parameter progress: called after each push batch and each pulled page.
-    /// - Throws: `SyncError` when the server cannot be reached or refuses a request; what was already
-    ///   acknowledged or pulled stays, and everything else stays queued.
+    /// - Throws: the last `SyncError` once retries are exhausted or the server refuses a pull; what was
+    ///   already acknowledged or pulled stays, everything else stays queued. Errors of the local database
+    ///   are thrown as they are.
     @discardableResult
     public func sync(progress: (SyncProgress) -> Void = { _ in }) async throws -> SyncReport {
+        let deviceId = try replica.identity().deviceId
+        var machine = SyncStateMachine(policy: retryPolicy)
+        var action = machine.handle(.start)
         var report = SyncReport()
-        let identity = try replica.identity()
+        var batch = OutboxBatch()
+        var lastError: SyncError?
         while true {
-            let batch = try replica.pendingOperations(limit: pushBatchSize)
-            if batch.isEmpty { break }
-            let response = try await transport.push(PushRequest(deviceId: identity.deviceId, operations: batch))
-            try replica.applyPushResponse(response)
-            report.pushed += response.accepted.count
-            report.rejected += response.rejected
-            progress(.pushed(batch: batch.count, total: report.pushed + report.rejected.count))
-            // A batch the server answered without settling any operation would loop forever; stop instead.
-            if response.accepted.isEmpty && response.rejected.isEmpty {
-                throw SyncError.badResponse("the server settled none of the operations it was sent")
+            switch action {
+            case .push:
+                batch = try replica.outboxBatch(maxOperations: pushBatchSize, maxBytes: pushBatchBytes)
+                if batch.isEmpty {
+                    action = machine.handle(.pushed(outboxEmpty: true))
+                    continue
+                }
+                let response: PushResponse
+                do {
+                    response = try await transport.push(deviceId: deviceId, batch: batch)
+                } catch {
+                    lastError = error
+                    action = machine.handle(.failed(error.failure), jitter: .random(in: 0..<1))
+                    continue
+                }
+                let settled = Set(response.accepted).union(response.rejected.map(\.opId))
+                guard !settled.isDisjoint(with: batch.operationIds) else {
+                    lastError = .badResponse("the server settled none of the operations it was sent")
+                    action = machine.handle(.failed(.badResponse), jitter: .random(in: 0..<1))
+                    continue
+                }
+                try replica.applyPushResponse(response)
+                report.pushed += response.accepted.count
+                report.rejected += response.rejected
+                progress(.pushed(batch: batch.operationIds.count, total: report.pushed + report.rejected.count))
+                action = machine.handle(.pushed(outboxEmpty: false))
+            case .parkBatch(let code, let message):
+                let rejected = batch.operationIds.map { RejectedOperation(opId: $0, code: code, message: message) }
+                try replica.applyPushResponse(PushResponse(accepted: [], rejected: rejected, serverClock: .zero))
+                report.rejected += rejected
+                action = machine.handle(.parked)
+            case .pull:
+                let cursor = try replica.pullCursor()
+                let page: PullResponse
+                do {
+                    page = try await transport.pull(after: cursor, limit: pullPageSize)
+                    guard page.cursor >= cursor else {
+                        throw SyncError.badResponse("the server's cursor went backwards")
+                    }
+                    if page.hasMore && page.operations.isEmpty {
+                        throw SyncError.badResponse("the server said more waits but sent none")
+                    }
+                } catch let error as SyncError {
+                    lastError = error
+                    action = machine.handle(.failed(error.failure), jitter: .random(in: 0..<1))
+                    continue
+                }
+                report.pulled += try replica.applyPulledPage(page)
+                report.received += page.operations.count
+                progress(.pulled(page: page.operations.count, total: report.received))
+                action = machine.handle(.pulled(hasMore: page.hasMore))
+            case .wait(let seconds):
+                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                action = machine.handle(.backoffElapsed)
+            case .finish:
+                try replica.replaceVenues(try await transport.venues())
+                try replica.markSynced(at: Date())
+                return report
+            case .fail:
+                throw lastError ?? SyncError.badResponse("the sync stopped in an unexpected state")
             }
         }
-        while true {
-            let cursor = try replica.pullCursor()
-            let page = try await transport.pull(after: cursor, limit: pullPageSize)
-            guard page.cursor >= cursor else { throw SyncError.badResponse("the server's cursor went backwards") }
-            report.pulled += try replica.applyPulledPage(page)
-            report.received += page.operations.count
-            progress(.pulled(page: page.operations.count, total: report.received))
-            if !page.hasMore { break }
-            if page.operations.isEmpty { throw SyncError.badResponse("the server said more waits but sent none") }
-        }
-        try replica.replaceVenues(try await transport.venues())
-        try replica.markSynced(at: Date())
-        return report
     }
 }
 

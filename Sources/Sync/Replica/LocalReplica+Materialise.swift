@@ -3,51 +3,56 @@ import GRDB
 import Models
 
 extension LocalReplica {
-    /// Rebuilds the merged rows of these records from all of their stored operations.
+    /// Rebuilds the merged rows of the records these new operations touch, from all of their stored
+    /// operations (the new ones are in hand and not decoded again).
     ///
     /// Merging from the whole set every time (rather than patching) is what makes the result independent of
-    /// the order operations arrived in.
-    static func rematerialise(recordIds: some Collection<UUID>, db: Database) throws {
+    /// the order operations arrived in. Notes about a record follow its venue.
+    static func rematerialise(_ newOperations: [LogOperation], db: Database) throws {
         let decoder = WireCoding.makeDecoder()
         let encoder = WireCoding.makeEncoder()
-        for recordId in Set(recordIds) {
-            let bodies = try String.fetchAll(
-                db,
-                sql: "SELECT body FROM operation WHERE recordId = ?",
+        let byRecord = Dictionary(grouping: newOperations, by: \.recordId)
+        for (recordId, inHand) in byRecord {
+            var operations = inHand
+            let known = Set(inHand.map(\.opId.uuidString))
+            let rows = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
                 arguments: [recordId.uuidString]
             )
-            let operations = try bodies.map { try decoder.decode(LogOperation.self, from: Data($0.utf8)) }
+            for row in rows where !known.contains(row["opId"]) {
+                operations.append(try decoder.decode(LogOperation.self, from: Data((row["body"] as String).utf8)))
+            }
             guard let state = RecordFold.fold(operations) else { continue }
-            let parentId = state.parentId
             var venueId = state.current.location?.venueId
-            if case .note = state.original, let parentId {
+            if case .note = state.current, let parentId = state.parentId {
                 venueId = try String.fetchOne(
-                    db,
-                    sql: "SELECT venueId FROM record WHERE id = ?",
+                    db.cachedStatement(sql: "SELECT venueId FROM record WHERE id = ?"),
                     arguments: [parentId.uuidString]
                 )
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO record (id, type, venueId, parentId, occurredAt, state) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET
                         venueId = excluded.venueId, parentId = excluded.parentId,
                         occurredAt = excluded.occurredAt, state = excluded.state
-                    """,
-                arguments: [
-                    recordId.uuidString, state.type.rawValue, venueId, parentId?.uuidString,
-                    state.current.occurredAt.millisecondsSince1970,
-                    String(decoding: try encoder.encode(state), as: UTF8.self),
-                ]
-            )
+                    """
+            ).execute(arguments: [
+                recordId.uuidString, state.type.rawValue, venueId, state.parentId?.uuidString,
+                state.current.occurredAt.millisecondsSince1970,
+                String(decoding: try encoder.encode(state), as: UTF8.self),
+            ])
+            if state.type != .note {
+                try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
+                    .execute(arguments: [venueId, recordId.uuidString])
+            }
         }
     }
 
     static func state(of recordId: UUID, db: Database) throws -> RecordState? {
         guard
             let body = try String.fetchOne(
-                db,
-                sql: "SELECT state FROM record WHERE id = ?",
+                db.cachedStatement(sql: "SELECT state FROM record WHERE id = ?"),
                 arguments: [recordId.uuidString]
             )
         else { return nil }

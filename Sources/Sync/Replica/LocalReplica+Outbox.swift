@@ -2,15 +2,36 @@ import Foundation
 import GRDB
 import Models
 
+/// Operations waiting in the outbox, with their stored JSON, ready to push as they are.
+public struct OutboxBatch: Sendable, Hashable {
+    public var operationIds: [UUID] = []
+    public var encodedOperations: [Data] = []
+    /// The JSON size of the operations.
+    public var byteCount = 0
+
+    public var isEmpty: Bool { operationIds.isEmpty }
+}
+
 extension LocalReplica {
-    /// The oldest operations waiting for the server, in the order they were made.
-    public func pendingOperations(limit: Int) throws -> [LogOperation] {
+    /// The oldest operations waiting for the server, in the order they were made, as stored: at most
+    /// `maxOperations` of them and, past the first, at most `maxBytes` of JSON.
+    public func outboxBatch(maxOperations: Int, maxBytes: Int = 1 << 20) throws -> OutboxBatch {
         try database.read { db in
-            try String.fetchAll(
-                db,
-                sql: "SELECT body FROM operation WHERE outbox = 'pending' ORDER BY localSeq LIMIT ?",
-                arguments: [limit]
-            ).map { try WireCoding.decode(LogOperation.self, from: Data($0.utf8)) }
+            var batch = OutboxBatch()
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: "SELECT opId, body FROM operation WHERE outbox = 'pending' ORDER BY localSeq LIMIT ?"
+                ),
+                arguments: [maxOperations]
+            )
+            while let row = try rows.next() {
+                let body = Data((row["body"] as String).utf8)
+                if !batch.operationIds.isEmpty && batch.byteCount + body.count > maxBytes { break }
+                batch.operationIds.append(UUID(uuidString: row["opId"])!)
+                batch.encodedOperations.append(body)
+                batch.byteCount += body.count
+            }
+            return batch
         }
     }
 
@@ -19,10 +40,9 @@ extension LocalReplica {
     public func applyPushResponse(_ response: PushResponse) throws {
         try database.write { db in
             for opId in response.accepted {
-                try db.execute(
-                    sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ? AND outbox = 'pending'",
-                    arguments: [opId.uuidString]
-                )
+                try db.cachedStatement(
+                    sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ? AND outbox = 'pending'"
+                ).execute(arguments: [opId.uuidString])
             }
             for rejection in response.rejected {
                 try db.execute(
@@ -45,36 +65,33 @@ extension LocalReplica {
     @discardableResult
     public func applyPulledPage(_ page: PullResponse) throws -> Int {
         try database.write { db in
-            var touched: [UUID] = []
+            let encoder = WireCoding.makeEncoder()
+            var new: [LogOperation] = []
             for sequenced in page.operations {
                 let operation = sequenced.operation
                 let outbox = try String.fetchOne(
-                    db,
-                    sql: "SELECT outbox FROM operation WHERE opId = ?",
+                    db.cachedStatement(sql: "SELECT outbox FROM operation WHERE opId = ?"),
                     arguments: [operation.opId.uuidString]
                 )
                 switch outbox {
                 case nil:
-                    try Self.insert(operation, outbox: "pulled", db: db)
-                    touched.append(operation.recordId)
+                    try Self.insert(operation, outbox: "pulled", encoder: encoder, db: db)
+                    new.append(operation)
                 case "pending", "parked":
-                    try db.execute(
-                        sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ?",
-                        arguments: [operation.opId.uuidString]
-                    )
+                    try db.cachedStatement(sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ?")
+                        .execute(arguments: [operation.opId.uuidString])
                 default:
                     break
                 }
             }
-            try Self.rematerialise(recordIds: touched, db: db)
+            try Self.rematerialise(new, db: db)
             let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
             try db.execute(
                 sql: "UPDATE syncState SET pullCursor = ?",
                 arguments: [max(cursor, page.cursor)]
             )
-            try observe(page.serverClock, db: db)
-            for sequenced in page.operations { try observe(sequenced.operation.hlc, db: db) }
-            return touched.count
+            try observe(max(page.serverClock, page.operations.map(\.operation.hlc).max() ?? .zero), db: db)
+            return new.count
         }
     }
 

@@ -28,8 +28,8 @@ extension LocalReplica {
             )
             do throws(ValidationError) { try operation.validate(now: now) } catch { throw ReplicaError.invalid(error) }
             try Self.checkScope(of: operation, identity: identity, db: db)
-            try Self.insert(operation, outbox: "pending", db: db)
-            try Self.rematerialise(recordIds: [recordId], db: db)
+            try Self.insert(operation, outbox: "pending", encoder: WireCoding.makeEncoder(), db: db)
+            try Self.rematerialise([operation], db: db)
             if case .amend = payload, let state = try Self.state(of: recordId, db: db),
                 let entry = state.amendments.first(where: { $0.stamp.opId == operation.opId }),
                 case .refused(let code, let message) = entry.standing
@@ -85,13 +85,12 @@ extension LocalReplica {
         HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT clock FROM syncState") ?? 0)
     }
 
-    static func insert(_ operation: LogOperation, outbox: String, db: Database) throws {
-        let body = String(decoding: try WireCoding.encode(operation), as: UTF8.self)
-        try db.execute(
-            sql: "INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, ?)",
-            arguments: [
-                operation.opId.uuidString, operation.recordId.uuidString, operation.hlc.rawValue, body, outbox,
-            ]
-        )
+    static func insert(_ operation: LogOperation, outbox: String, encoder: JSONEncoder, db: Database) throws {
+        let body = String(decoding: try encoder.encode(operation), as: UTF8.self)
+        try db.cachedStatement(
+            sql: "INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            operation.opId.uuidString, operation.recordId.uuidString, operation.hlc.rawValue, body, outbox,
+        ])
     }
 }

@@ -3,8 +3,9 @@ import Models
 
 /// How a device talks to the central server. `URLSessionTransport` is the real one.
 public protocol SyncTransport: Sendable {
-    /// Sends operations; returns only after the server has durably stored the accepted ones.
-    func push(_ request: PushRequest) async throws(SyncError) -> PushResponse
+    /// Sends a batch of this device's operations; returns only after the server has durably stored the
+    /// accepted ones.
+    func push(deviceId: String, batch: OutboxBatch) async throws(SyncError) -> PushResponse
     /// Fetches the page of operations after `cursor`.
     func pull(after cursor: Int64, limit: Int) async throws(SyncError) -> PullResponse
     /// Fetches the venue reference list.
@@ -15,8 +16,8 @@ public protocol SyncTransport: Sendable {
 public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server could not be reached (no network, refused, timed out).
     case unreachable(server: String, reason: String)
-    /// The server answered with an error.
-    case server(status: Int, code: String, message: String)
+    /// The server answered with an error; `retryAfter` is its `Retry-After`, in seconds, if it gave one.
+    case server(status: Int, code: String, message: String, retryAfter: Double? = nil)
     /// The server's answer could not be understood.
     case badResponse(String)
 
@@ -25,10 +26,21 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreachable(let server, let reason):
             "The server \(server) could not be reached (\(reason)). Nothing was lost: "
                 + "everything recorded stays queued on this device until the next sync."
-        case .server(let status, let code, let message):
+        case .server(let status, let code, let message, _):
             "The server refused the request (HTTP \(status), \(code)): \(message)"
         case .badResponse(let reason):
             "The server's answer could not be understood: \(reason)."
+        }
+    }
+
+    /// How the sync state machine treats this error.
+    public var failure: SyncStateMachine.Failure {
+        switch self {
+        case .unreachable: .network
+        case .server(let status, _, _, let retryAfter) where status == 429 || status >= 500:
+            .unavailable(status: status, retryAfter: retryAfter)
+        case .server(let status, let code, let message, _): .refused(status: status, code: code, message: message)
+        case .badResponse: .badResponse
         }
     }
 }

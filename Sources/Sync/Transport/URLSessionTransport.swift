@@ -22,9 +22,13 @@ public struct URLSessionTransport: SyncTransport {
         self.session = URLSession(configuration: configuration)
     }
 
-    public func push(_ request: PushRequest) async throws(SyncError) -> PushResponse {
+    public func push(deviceId: String, batch: OutboxBatch) async throws(SyncError) -> PushResponse {
         let body: Data
-        do { body = try WireCoding.encode(request) } catch { throw .badResponse("the push could not be encoded") }
+        do {
+            body = try WireAssembly.pushRequest(deviceId: deviceId, encodedOperations: batch.encodedOperations)
+        } catch {
+            throw .badResponse("the push could not be encoded")
+        }
         return try await send(path: "v1/sync/push", method: "POST", body: body)
     }
 
@@ -67,7 +71,8 @@ public struct URLSessionTransport: SyncTransport {
             throw .server(
                 status: http.statusCode,
                 code: error?.code ?? "http-\(http.statusCode)",
-                message: error?.message ?? "no explanation was given"
+                message: error?.message ?? "no explanation was given",
+                retryAfter: http.value(forHTTPHeaderField: "Retry-After").flatMap { Double($0) }
             )
         }
         do {

@@ -104,19 +104,18 @@ struct ConvergenceTests {
                 identity: device.identity(serverURL: serverURL)
             )
             for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
-            let pending = try replica.pendingOperations(limit: 100)
+            let batch = try replica.outboxBatch(maxOperations: 100)
             let transport = URLSessionTransport(serverURL: serverURL)
-            let request = PushRequest(deviceId: device.deviceId, operations: pending)
-            let first = try await transport.push(request)
-            let second = try await transport.push(request)
-            #expect(first.accepted == pending.map(\.opId))
-            #expect(second.accepted == pending.map(\.opId))
+            let first = try await transport.push(deviceId: device.deviceId, batch: batch)
+            let second = try await transport.push(deviceId: device.deviceId, batch: batch)
+            #expect(first.accepted == batch.operationIds)
+            #expect(second.accepted == batch.operationIds)
             #expect(second.rejected.isEmpty)
-            #expect(try await store.operationCount() == pending.count)
+            #expect(try await store.operationCount() == batch.operationIds.count)
             // The device never saw either answer; its next sync repeats the push harmlessly.
             let report = try await SyncEngine(replica: replica, transport: transport).sync()
-            #expect(report.pushed == pending.count)
-            #expect(try await store.operationCount() == pending.count)
+            #expect(report.pushed == batch.operationIds.count)
+            #expect(try await store.operationCount() == batch.operationIds.count)
             #expect(try replica.records() == (try await store.records(matching: RecordFilter())))
         }
     }
@@ -128,7 +127,7 @@ func allCentralOperations(_ store: any CentralStore) async throws -> [LogOperati
     var cursor: Int64 = 0
     while true {
         let page = try await store.pull(after: cursor, limit: 1000)
-        operations += page.operations.map(\.operation)
+        operations += try page.decodedOperations().map(\.operation)
         guard let last = page.operations.last, page.hasMore else { break }
         cursor = last.seq
     }

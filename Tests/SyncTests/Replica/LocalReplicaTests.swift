@@ -167,7 +167,7 @@ struct LocalReplicaTests {
                 RejectedOperation(opId: rejected.opId, code: "record-exists", message: "Exists.")
             ]
         )
-        #expect(try replica.pendingOperations(limit: 10).isEmpty)
+        #expect(try replica.outboxBatch(maxOperations: 10).isEmpty)
     }
 
     @Test("opening a directory with no device says so")

@@ -28,15 +28,18 @@ public final class SQLiteCentralStore: CentralStore {
     public func push(_ operations: [LogOperation], now: Date) async throws -> PushOutcome {
         try await database.write { db in
             var outcome = PushOutcome()
+            let encoder = WireCoding.makeEncoder()
             for operation in operations {
-                if try Self.contains(operation.opId, db: db) {
-                    outcome.accepted.append(operation.opId)
-                    continue
-                }
                 do {
-                    try Self.admit(operation, now: now, db: db)
+                    let encoded = try encoder.encode(operation)
+                    if let stored = try Self.storedBody(of: operation.opId, db: db) {
+                        // The idempotency key only holds if it names the same operation.
+                        guard stored == encoded else { throw ValidationError.opIdReused }
+                    } else {
+                        try Self.admit(operation, encoded: encoded, now: now, db: db)
+                        outcome.latestClock = max(outcome.latestClock, operation.hlc)
+                    }
                     outcome.accepted.append(operation.opId)
-                    outcome.latestClock = max(outcome.latestClock, operation.hlc)
                 } catch let error as ValidationError {
                     outcome.rejected.append(
                         RejectedOperation(opId: operation.opId, code: error.code, message: error.message)
@@ -49,23 +52,22 @@ public final class SQLiteCentralStore: CentralStore {
 
     /// Checks one new operation against the stored records, stores it and re-merges its record.
     /// A refused operation leaves nothing behind (its savepoint is rolled back).
-    private static func admit(_ operation: LogOperation, now: Date, db: Database) throws {
+    private static func admit(_ operation: LogOperation, encoded: Data, now: Date, db: Database) throws {
         let target = try state(of: operation.recordId, db: db)
         let referenced = try OperationAdmission.referencedRecordId(of: operation).flatMap { try state(of: $0, db: db) }
         try OperationAdmission.check(operation, target: target, referenced: referenced, now: now)
         try db.inSavepoint {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO operation (opId, recordId, deviceId, author, hlc, kind, body, receivedAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    operation.opId.uuidString, operation.recordId.uuidString, operation.deviceId, operation.author,
-                    operation.hlc.rawValue, operation.kind.rawValue,
-                    String(decoding: try WireCoding.encode(operation), as: UTF8.self), WireCoding.formatDate(now),
-                ]
-            )
-            let merged = try rematerialise(operation.recordId, db: db)
+                    """
+            ).execute(arguments: [
+                operation.opId.uuidString, operation.recordId.uuidString, operation.deviceId, operation.author,
+                operation.hlc.rawValue, operation.kind.rawValue, String(decoding: encoded, as: UTF8.self),
+                WireCoding.formatDate(now),
+            ])
+            let merged = try rematerialise(operation.recordId, adding: operation, db: db)
             if case .amend = operation.payload,
                 let entry = merged?.amendments.first(where: { $0.stamp.opId == operation.opId }),
                 case .refused(let code, let message) = entry.standing
@@ -79,15 +81,14 @@ public final class SQLiteCentralStore: CentralStore {
     public func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
         try await database.read { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT seq, body FROM operation WHERE seq > ? ORDER BY seq LIMIT ?",
+                db.cachedStatement(sql: "SELECT seq, hlc, body FROM operation WHERE seq > ? ORDER BY seq LIMIT ?"),
                 arguments: [cursor, limit + 1]
             )
-            let decoder = WireCoding.makeDecoder()
-            let operations = try rows.prefix(limit).map { row in
-                SequencedOperation(
+            let operations = rows.prefix(limit).map { row in
+                StoredOperation(
                     seq: row["seq"],
-                    operation: try decoder.decode(LogOperation.self, from: Data((row["body"] as String).utf8))
+                    hlc: HLCTimestamp(rawValue: row["hlc"]),
+                    encoded: Data((row["body"] as String).utf8)
                 )
             }
             return PullPage(operations: operations, hasMore: rows.count > limit)
@@ -144,50 +145,63 @@ public final class SQLiteCentralStore: CentralStore {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operation") ?? 0 }
     }
 
-    private static func contains(_ opId: UUID, db: Database) throws -> Bool {
-        try Bool.fetchOne(
-            db,
-            sql: "SELECT EXISTS (SELECT 1 FROM operation WHERE opId = ?)",
+    private static func storedBody(of opId: UUID, db: Database) throws -> Data? {
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT body FROM operation WHERE opId = ?"),
             arguments: [opId.uuidString]
-        ) ?? false
+        ).map { Data($0.utf8) }
     }
 
     private static func state(of recordId: UUID, db: Database) throws -> RecordState? {
-        try String.fetchOne(db, sql: "SELECT state FROM record WHERE id = ?", arguments: [recordId.uuidString])
-            .map { try WireCoding.decode(RecordState.self, from: Data($0.utf8)) }
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT state FROM record WHERE id = ?"),
+            arguments: [recordId.uuidString]
+        ).map { try WireCoding.decode(RecordState.self, from: Data($0.utf8)) }
     }
 
-    /// Re-merges one record from all of its stored operations and stores the result.
+    /// Re-merges one record from all of its stored operations (`operation` is in hand and not decoded
+    /// again) and stores the result; notes about the record follow its venue.
     @discardableResult
-    private static func rematerialise(_ recordId: UUID, db: Database) throws -> RecordState? {
+    private static func rematerialise(
+        _ recordId: UUID,
+        adding operation: LogOperation,
+        db: Database
+    ) throws
+        -> RecordState?
+    {
         let decoder = WireCoding.makeDecoder()
-        let operations = try String.fetchAll(
-            db,
-            sql: "SELECT body FROM operation WHERE recordId = ?",
+        var operations = [operation]
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
             arguments: [recordId.uuidString]
-        ).map { try decoder.decode(LogOperation.self, from: Data($0.utf8)) }
+        )
+        for row in rows where row["opId"] != operation.opId.uuidString {
+            operations.append(try decoder.decode(LogOperation.self, from: Data((row["body"] as String).utf8)))
+        }
         guard let state = RecordFold.fold(operations) else { return nil }
         var venueId = state.current.location?.venueId
         if case .note = state.current, let parentId = state.parentId {
             venueId = try String.fetchOne(
-                db,
-                sql: "SELECT venueId FROM record WHERE id = ?",
+                db.cachedStatement(sql: "SELECT venueId FROM record WHERE id = ?"),
                 arguments: [parentId.uuidString]
             )
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO record (id, type, venueId, parentId, occurredAt, state) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET
                     venueId = excluded.venueId, parentId = excluded.parentId,
                     occurredAt = excluded.occurredAt, state = excluded.state
-                """,
-            arguments: [
-                recordId.uuidString, state.type.rawValue, venueId, state.parentId?.uuidString,
-                state.current.occurredAt.millisecondsSince1970,
-                String(decoding: try WireCoding.encode(state), as: UTF8.self),
-            ]
-        )
+                """
+        ).execute(arguments: [
+            recordId.uuidString, state.type.rawValue, venueId, state.parentId?.uuidString,
+            state.current.occurredAt.millisecondsSince1970,
+            String(decoding: try WireCoding.encode(state), as: UTF8.self),
+        ])
+        if state.type != .note {
+            try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
+                .execute(arguments: [venueId, recordId.uuidString])
+        }
         return state
     }
 }

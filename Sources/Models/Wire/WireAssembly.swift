@@ -1,0 +1,38 @@
+import Foundation
+
+/// Builds push and pull bodies from operations already encoded with `WireCoding`, so that the stored JSON
+/// of an operation is sent as it is instead of being decoded and encoded again.
+///
+/// The result decodes exactly as `PushRequest` and `PullResponse` do.
+public enum WireAssembly {
+    /// The body of `POST /v1/sync/push`.
+    public static func pushRequest(deviceId: String, encodedOperations: [Data]) throws -> Data {
+        var body = Data("{\"deviceId\":".utf8)
+        body.append(try WireCoding.encode(deviceId))
+        body.append(contentsOf: ",\"operations\":[".utf8)
+        for (index, operation) in encodedOperations.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(operation)
+        }
+        body.append(contentsOf: "],\"protocolVersion\":\(WireCoding.protocolVersion)}".utf8)
+        return body
+    }
+
+    /// The body of a pull page.
+    public static func pullResponse(
+        operations: [(seq: Int64, encodedOperation: Data)],
+        cursor: Int64,
+        hasMore: Bool,
+        serverClock: HLCTimestamp
+    ) -> Data {
+        var body = Data("{\"cursor\":\(cursor),\"hasMore\":\(hasMore),\"operations\":[".utf8)
+        for (index, operation) in operations.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: "{\"operation\":".utf8)
+            body.append(operation.encodedOperation)
+            body.append(contentsOf: ",\"seq\":\(operation.seq)}".utf8)
+        }
+        body.append(contentsOf: "],\"serverClock\":\(serverClock.rawValue)}".utf8)
+        return body
+    }
+}

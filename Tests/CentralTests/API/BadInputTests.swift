@@ -1,0 +1,124 @@
+import Central
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Models
+import NIOCore
+import Testing
+
+/// Every malformed request is answered 4xx with a JSON `ErrorBody`, never a 500, and changes nothing.
+@Suite("Bad input")
+struct BadInputTests {
+    @Test("malformed JSON is bad-json")
+    func malformedJSON() async throws {
+        try await withRouter { store, client in
+            let response = try await client.post("/v1/sync/push", body: Data("{not json".utf8))
+            try expectError(response, status: .badRequest, code: "bad-json")
+            #expect(try await store.operationCount() == 0)
+        }
+    }
+
+    @Test("an empty body is bad-json")
+    func emptyBody() async throws {
+        try await withRouter { _, client in
+            let response = try await client.post("/v1/sync/push", body: Data())
+            try expectError(response, status: .badRequest, code: "bad-json")
+        }
+    }
+
+    @Test("a field of the wrong type is bad-json")
+    func wrongType() async throws {
+        try await withRouter { store, client in
+            var push = try jsonObject(PushRequest(deviceId: Fixture.deviceId, operations: [Fixture.createSighting()]))
+            push["protocolVersion"] = "one"
+            let response = try await client.post("/v1/sync/push", body: try jsonData(push))
+            let error = try expectError(response, status: .badRequest, code: "bad-json")
+            #expect(error.message.contains("protocolVersion"))
+            #expect(try await store.operationCount() == 0)
+        }
+    }
+
+    /// A push whose first operation lists a behaviour that does not exist.
+    private func pushWithUnknownBehaviour(_ name: String) throws -> Data {
+        var push = try jsonObject(PushRequest(deviceId: Fixture.deviceId, operations: [Fixture.createSighting()]))
+        var operations = try #require(push["operations"] as? [[String: Any]])
+        var payload = try #require(operations[0]["payload"] as? [String: Any])
+        payload["behaviours"] = [name]
+        operations[0]["payload"] = payload
+        push["operations"] = operations
+        return try jsonData(push)
+    }
+
+    @Test("an unknown behaviour is bad-json")
+    func unknownBehaviour() async throws {
+        try await withRouter { store, client in
+            let response = try await client.post("/v1/sync/push", body: try pushWithUnknownBehaviour("dancing"))
+            let error = try expectError(response, status: .badRequest, code: "bad-json")
+            #expect(error.message.contains("operations[0].payload.behaviours"))
+            #expect(try await store.operationCount() == 0)
+        }
+    }
+
+    @Test("a bad-json message does not repeat the client's value")
+    func badJSONMessageKeepsValuesOut() async throws {
+        try await withRouter { _, client in
+            let response = try await client.post("/v1/sync/push", body: try pushWithUnknownBehaviour("PC-9999-jane"))
+            let error = try expectError(response, status: .badRequest, code: "bad-json")
+            #expect(!error.message.contains("PC-9999-jane"))
+        }
+    }
+
+    @Test("a body over 4 MiB is 413 body-too-large")
+    func bodyTooLarge() async throws {
+        try await withRouter { store, client in
+            var body = Data("{\"deviceId\":\"".utf8)
+            body.append(Data(repeating: UInt8(ascii: "a"), count: ProtocolLimits.maxRequestBodyBytes))
+            body.append(Data("\"}".utf8))
+            let response = try await client.post("/v1/sync/push", body: body)
+            try expectError(response, status: .contentTooLarge, code: "body-too-large")
+            #expect(try await store.operationCount() == 0)
+        }
+    }
+
+    @Test(
+        "a bad pull parameter is bad-parameter",
+        arguments: [
+            "after=-1", "limit=0", "limit=abc", "after=abc", "limit=1001", "after=1.5",
+            "after=99999999999999999999",
+        ]
+    )
+    func badPullParameter(query: String) async throws {
+        try await withRouter { _, client in
+            let response = try await client.execute(uri: "/v1/sync/pull?\(query)", method: .get)
+            try expectError(response, status: .badRequest, code: "bad-parameter")
+        }
+    }
+
+    @Test("an unknown route is 404 not-found", arguments: ["/v1/nothing", "/nothing", "/", "/v2/health"])
+    func unknownRoute(uri: String) async throws {
+        try await withRouter { _, client in
+            let response = try await client.execute(uri: uri, method: .get)
+            try expectError(response, status: .notFound, code: "not-found")
+        }
+    }
+
+    @Test(
+        "a wrong method is a 4xx JSON error",
+        arguments: [
+            (HTTPRequest.Method.get, "/v1/sync/push"), (.post, "/v1/sync/pull"), (.delete, "/v1/records"),
+            (.put, "/v1/health"),
+        ]
+    )
+    func wrongMethod(method: HTTPRequest.Method, uri: String) async throws {
+        try await withRouter { _, client in
+            let response = try await client.execute(uri: uri, method: method)
+            #expect((400..<500).contains(response.status.code), "status \(response.status)")
+            let error = try #require(try? response.decode(ErrorBody.self), "not an ErrorBody: \(response.text)")
+            switch response.status {
+            case .methodNotAllowed: #expect(error.code == "method-not-allowed")
+            case .notFound: #expect(error.code == "not-found")
+            default: Issue.record("unexpected status \(response.status)")
+            }
+        }
+    }
+}

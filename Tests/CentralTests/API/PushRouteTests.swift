@@ -1,0 +1,196 @@
+import Central
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Models
+import Testing
+
+@Suite("POST /v1/sync/push")
+struct PushRouteTests {
+    @Test("stores the operations and answers them accepted")
+    func storesAndAccepts() async throws {
+        try await withRouter { store, client in
+            let operations = [Fixture.createSighting(), Fixture.createSighting()]
+            let answer = try await client.pushAccepted(operations)
+            #expect(answer.accepted == operations.map(\.opId))
+            #expect(answer.rejected.isEmpty)
+            #expect(try await store.operationCount() == 2)
+            let page = try await store.pull(after: 0, limit: 10)
+            #expect(try page.decodedOperations().map(\.operation) == operations)
+        }
+    }
+
+    @Test("answers a server clock that is not behind the stored operations")
+    func serverClockPastStoredOperations() async throws {
+        try await withRouter { _, client in
+            let operation = Fixture.createSighting()
+            let answer = try await client.pushAccepted([operation])
+            #expect(answer.serverClock > operation.hlc)
+        }
+    }
+
+    @Test("the same push sent twice is accepted twice but stored once")
+    func repeatedPushStoredOnce() async throws {
+        try await withRouter { store, client in
+            let operation = Fixture.createSighting()
+            let first = try await client.pushAccepted([operation])
+            let second = try await client.pushAccepted([operation])
+            #expect(first.accepted == [operation.opId])
+            #expect(second.accepted == [operation.opId])
+            #expect(first.rejected.isEmpty)
+            #expect(second.rejected.isEmpty)
+            #expect(try await store.operationCount() == 1)
+            let page = try await client.pull(after: 0)
+            #expect(page.operations.map(\.operation) == [operation])
+        }
+    }
+
+    // MARK: Per-operation rejections
+
+    /// Pushes one operation after `setup`, and checks that it alone is refused with `code` and leaves the
+    /// store as `setup` left it.
+    private func expectRejected(
+        code: String,
+        setup: [LogOperation] = [],
+        deviceId: String = Fixture.deviceId,
+        refused: LogOperation,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        try await withRouter { store, client in
+            if !setup.isEmpty {
+                let answer = try await client.pushAccepted(setup)
+                try #require(answer.rejected.isEmpty, sourceLocation: sourceLocation)
+            }
+            let countBefore = try await store.operationCount()
+            let recordsBefore = try await store.records(matching: RecordFilter())
+            let answer = try await client.pushAccepted([refused], deviceId: deviceId)
+            #expect(answer.accepted.isEmpty, sourceLocation: sourceLocation)
+            #expect(answer.rejected.map(\.opId) == [refused.opId], sourceLocation: sourceLocation)
+            #expect(answer.rejected.first?.code == code, sourceLocation: sourceLocation)
+            #expect(answer.rejected.first?.message.isEmpty == false, sourceLocation: sourceLocation)
+            #expect(try await store.operationCount() == countBefore, sourceLocation: sourceLocation)
+            #expect(
+                try await store.records(matching: RecordFilter()) == recordsBefore,
+                sourceLocation: sourceLocation
+            )
+            let page = try await client.pull(after: 0)
+            #expect(!page.operations.contains { $0.operation.opId == refused.opId }, sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test("refuses an amendment of an unknown record (unknown-record)")
+    func amendmentOfUnknownRecord() async throws {
+        try await expectRejected(code: "unknown-record", refused: Fixture.amend(UUID()))
+    }
+
+    @Test("refuses a second create for an existing record id (record-exists)")
+    func secondCreate() async throws {
+        let sighting = Fixture.sighting()
+        try await expectRejected(
+            code: "record-exists",
+            setup: [Fixture.create(sighting)],
+            refused: Fixture.create(sighting, opId: UUID(), hlc: Fixture.stamp(counter: 1))
+        )
+    }
+
+    @Test("refuses an amendment by someone other than the record's author (not-author)")
+    func amendmentByNonAuthor() async throws {
+        let sighting = Fixture.sighting()
+        try await expectRejected(
+            code: "not-author",
+            setup: [Fixture.create(sighting)],
+            deviceId: "dev-test-2",
+            refused: Fixture.amend(sighting.id, deviceId: "dev-test-2", author: "SIA-1012-3344-5566-7788")
+        )
+    }
+
+    @Test("refuses an operation stamped far in the future (clock-ahead)")
+    func clockAhead() async throws {
+        try await expectRejected(
+            code: "clock-ahead",
+            refused: Fixture.create(Fixture.sighting(), hlc: Fixture.stamp(offset: 60 * 60))
+        )
+    }
+
+    @Test("refuses an invalid sighting (no-behaviour)")
+    func invalidSighting() async throws {
+        try await expectRejected(code: "no-behaviour", refused: Fixture.create(Fixture.sighting(behaviours: [])))
+    }
+
+    @Test("a batch with one bad operation still stores the good ones")
+    func perOperationOutcome() async throws {
+        try await withRouter { store, client in
+            let good1 = Fixture.createSighting()
+            let bad = Fixture.create(Fixture.sighting(behaviours: []))
+            let good2 = Fixture.createSighting()
+            let answer = try await client.pushAccepted([good1, bad, good2])
+            #expect(answer.accepted == [good1.opId, good2.opId])
+            #expect(answer.rejected.map(\.opId) == [bad.opId])
+            #expect(answer.rejected.map(\.code) == ["no-behaviour"])
+            #expect(try await store.operationCount() == 2)
+            #expect(try await store.record(id: bad.recordId) == nil)
+            let page = try await client.pull(after: 0)
+            #expect(page.operations.map(\.operation) == [good1, good2])
+        }
+    }
+
+    // MARK: Batch-level refusals
+
+    /// Sends a body and checks that the whole push is refused with 400 and `code`, and nothing is stored.
+    private func expectBatchRefused(
+        code: String,
+        _ send: @escaping @Sendable (any TestClientProtocol) async throws -> TestResponse,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        try await withRouter { store, client in
+            let response = try await send(client)
+            try expectError(response, status: .badRequest, code: code, sourceLocation: sourceLocation)
+            #expect(try await store.operationCount() == 0, sourceLocation: sourceLocation)
+            #expect(try await store.records(matching: RecordFilter()).isEmpty, sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test("refuses protocol version 2 (unsupported-protocol-version)")
+    func unsupportedProtocolVersion() async throws {
+        try await expectBatchRefused(code: "unsupported-protocol-version") { client in
+            try await client.push([Fixture.createSighting()], protocolVersion: 2)
+        }
+    }
+
+    @Test("refuses an operation from another device than the pusher (device-mismatch)")
+    func deviceMismatch() async throws {
+        try await expectBatchRefused(code: "device-mismatch") { client in
+            let own = Fixture.createSighting()
+            let foreign = Fixture.create(Fixture.sighting(), deviceId: "dev-test-2")
+            return try await client.push([own, foreign])
+        }
+    }
+
+    @Test("refuses the same operation twice in one push (repeated-operation)")
+    func repeatedOperation() async throws {
+        try await expectBatchRefused(code: "repeated-operation") { client in
+            let operation = Fixture.createSighting()
+            return try await client.push([operation, Fixture.createSighting(), operation])
+        }
+    }
+
+    @Test("refuses more than 1000 operations (too-many-operations)")
+    func tooManyOperations() async throws {
+        try await expectBatchRefused(code: "too-many-operations") { client in
+            let operations = (0...ProtocolLimits.maxOperationsPerPush).map { _ in Fixture.createSighting() }
+            #expect(operations.count == 1001)
+            return try await client.push(operations)
+        }
+    }
+
+    @Test("accepts exactly 1000 operations")
+    func thousandOperations() async throws {
+        try await withRouter { store, client in
+            let operations = (0..<ProtocolLimits.maxOperationsPerPush).map { _ in Fixture.createSighting() }
+            let answer = try await client.pushAccepted(operations)
+            #expect(answer.accepted.count == 1000)
+            #expect(answer.rejected.isEmpty)
+            #expect(try await store.operationCount() == 1000)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Central
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Models
+import Testing
+
+@Suite("GET /v1/venues and /v1/records")
+struct RecordRoutesTests {
+    @Test("GET /v1/venues returns the venues saved in the store")
+    func venues() async throws {
+        try await withRouter { store, client in
+            for venue in Fixture.venues.reversed() { try await store.saveVenue(venue) }
+            let list = try await client.get("/v1/venues", as: VenueList.self)
+            #expect(list.venues == Fixture.venues)
+        }
+    }
+
+    @Test("GET /v1/venues with no venues returns an empty list")
+    func noVenues() async throws {
+        try await withRouter { _, client in
+            let list = try await client.get("/v1/venues", as: VenueList.self)
+            #expect(list.venues.isEmpty)
+        }
+    }
+
+    @Test("GET /v1/records returns the merged records")
+    func records() async throws {
+        try await withRouter { store, client in
+            let sighting = Fixture.sighting()
+            let create = Fixture.create(sighting)
+            let amend = Fixture.amend(sighting.id)
+            _ = try await client.pushAccepted([create, amend, Fixture.createSighting()])
+
+            let list = try await client.get("/v1/records", as: RecordList.self)
+            #expect(list.records.count == 2)
+            #expect(list.records == (try await store.records(matching: RecordFilter())))
+            let merged = try #require(list.records.first { $0.id == sighting.id })
+            #expect(merged.original == .sighting(sighting))
+            guard case .sighting(let current) = merged.current else {
+                Issue.record("not a sighting")
+                return
+            }
+            #expect(current.riskLevel == .high)
+            #expect(merged.amendments.map(\.stamp.opId) == [amend.opId])
+        }
+    }
+
+    @Test("GET /v1/records filters by venue and type")
+    func filters() async throws {
+        try await withRouter { _, client in
+            let here = Fixture.createSighting()
+            var elsewhere = Fixture.sighting()
+            elsewhere.location = Location(venueId: "venue-seel-st-03")
+            _ = try await client.pushAccepted([here, Fixture.create(elsewhere)])
+
+            let atVenue = try await client.get("/v1/records?venue=\(Fixture.venueId)", as: RecordList.self)
+            #expect(atVenue.records.map(\.id) == [here.recordId])
+            let notes = try await client.get("/v1/records?type=note", as: RecordList.self)
+            #expect(notes.records.isEmpty)
+            let sightings = try await client.get("/v1/records?type=sighting", as: RecordList.self)
+            #expect(Set(sightings.records.map(\.id)) == [here.recordId, elsewhere.id])
+        }
+    }
+
+    @Test("GET /v1/records?venue= lists a note with its record after the record's venue is amended")
+    func noteFollowsAmendedVenue() async throws {
+        try await withRouter { _, client in
+            let sighting = Fixture.sighting()
+            let note = Note(
+                recordId: sighting.id,
+                author: Fixture.author,
+                recordedAt: Date().truncatedToMilliseconds,
+                text: "Door staff informed"
+            )
+            let createNote = LogOperation(
+                deviceId: Fixture.deviceId,
+                author: Fixture.author,
+                hlc: Fixture.stamp(counter: 1),
+                recordId: note.id,
+                payload: .createNote(note)
+            )
+            let moveVenue = Fixture.amend(
+                sighting.id,
+                field: .venue,
+                value: "venue-seel-st-03",
+                reason: "Wrong venue picked"
+            )
+            let answer = try await client.pushAccepted([Fixture.create(sighting), createNote, moveVenue])
+            #expect(answer.rejected.isEmpty)
+
+            let before = try await client.get("/v1/records?venue=\(Fixture.venueId)", as: RecordList.self)
+            let after = try await client.get("/v1/records?venue=venue-seel-st-03", as: RecordList.self)
+            #expect(after.records.map(\.id).contains(sighting.id))
+            #expect(Set(after.records.map(\.id)) == [sighting.id, note.id])
+            #expect(before.records.isEmpty)
+        }
+    }
+
+    @Test(
+        "GET /v1/records with a bad filter is bad-parameter",
+        arguments: ["venue=Not%20A%20Venue", "since=yesterday", "type=rumour"]
+    )
+    func badFilter(query: String) async throws {
+        try await withRouter { _, client in
+            let response = try await client.execute(uri: "/v1/records?\(query)", method: .get)
+            try expectError(response, status: .badRequest, code: "bad-parameter")
+        }
+    }
+
+    @Test("GET /v1/records/{id} returns the merged record")
+    func record() async throws {
+        try await withRouter { store, client in
+            let sighting = Fixture.sighting()
+            let amend = Fixture.amend(sighting.id)
+            _ = try await client.pushAccepted([Fixture.create(sighting), amend])
+
+            let merged = try await client.get("/v1/records/\(sighting.id.uuidString)", as: RecordState.self)
+            #expect(merged == (try await store.record(id: sighting.id)))
+            #expect(merged.original == .sighting(sighting))
+            #expect(merged.amendments.map(\.stamp.opId) == [amend.opId])
+            #expect(merged.amendments.first?.standing == .current)
+        }
+    }
+
+    @Test("GET /v1/records/{id} of an unknown id is 404 not-found")
+    func unknownRecord() async throws {
+        try await withRouter { _, client in
+            let response = try await client.execute(uri: "/v1/records/\(UUID().uuidString)", method: .get)
+            try expectError(response, status: .notFound, code: "not-found")
+        }
+    }
+
+    @Test("GET /v1/records/{id} of a malformed id is 400 bad-parameter")
+    func malformedId() async throws {
+        try await withRouter { _, client in
+            let response = try await client.execute(uri: "/v1/records/not-a-uuid", method: .get)
+            try expectError(response, status: .badRequest, code: "bad-parameter")
+        }
+    }
+}

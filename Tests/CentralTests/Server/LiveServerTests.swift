@@ -1,0 +1,40 @@
+import Central
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Models
+import Testing
+
+@Suite("The server over real HTTP")
+struct LiveServerTests {
+    @Test("push then pull over a real socket")
+    func pushThenPull() async throws {
+        try await withStore { store in
+            let app = CentralServer.buildApplication(
+                configuration: CentralConfiguration(host: "127.0.0.1", port: 0),
+                store: store,
+                logger: quietLogger
+            )
+            try await app.test(.live) { client in
+                #expect(client.port != nil)
+                let health = try await client.get("/v1/health", as: HealthResponse.self)
+                #expect(health == HealthResponse(status: "ok", protocolVersion: 1))
+
+                let operations = [Fixture.createSighting(), Fixture.createSighting()]
+                let answer = try await client.pushAccepted(operations)
+                #expect(answer.accepted == operations.map(\.opId))
+                #expect(answer.rejected.isEmpty)
+
+                let page = try await client.pull(after: 0)
+                #expect(page.operations.map(\.operation) == operations)
+                #expect(page.hasMore == false)
+                #expect(page.cursor == page.operations.last?.seq)
+
+                let missing = try await client.execute(uri: "/v1/nothing", method: .get)
+                try expectError(missing, status: .notFound, code: "not-found")
+            }
+            #expect(try await store.operationCount() == 2)
+        }
+    }
+}
