@@ -7,7 +7,7 @@ extension LocalReplica {
     /// operations (the new ones are in hand and not decoded again).
     ///
     /// Merging from the whole set every time (rather than patching) is what makes the result independent of
-    /// the order operations arrived in. Notes about a record follow its venue.
+    /// the order operations arrived in. Notes about a record follow its venue (which only an amendment can change).
     static func rematerialise(_ newOperations: [LogOperation], db: Database) throws {
         let decoder = WireCoding.makeDecoder()
         let encoder = WireCoding.makeEncoder()
@@ -42,7 +42,7 @@ extension LocalReplica {
                 state.current.occurredAt.millisecondsSince1970,
                 String(decoding: try encoder.encode(state), as: UTF8.self),
             ])
-            if state.type != .note {
+            if state.type != .note && !state.amendments.isEmpty {
                 try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                     .execute(arguments: [venueId, recordId.uuidString])
             }

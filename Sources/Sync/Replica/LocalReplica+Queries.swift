@@ -92,7 +92,7 @@ extension LocalReplica {
                     """
             )!
             return ReplicaStatus(
-                identity: try Self.identity(db),
+                identity: storedIdentity,
                 pending: counts["pending"],
                 parked: counts["parked"],
                 records: counts["records"],

@@ -16,8 +16,8 @@ extension LocalReplica {
     /// - Returns: the stored operation.
     @discardableResult
     public func append(_ payload: OperationPayload, recordId: UUID, now: Date = Date()) throws -> LogOperation {
-        try database.write { db in
-            let identity = try Self.identity(db)
+        let identity = storedIdentity
+        return try database.write { db in
             var clock = HybridLogicalClock(latest: try Self.clock(db))
             let operation = LogOperation(
                 deviceId: identity.deviceId,

@@ -14,10 +14,13 @@ public final class LocalReplica: Sendable {
     let database: DatabasePool
     /// The path of the database file.
     public let path: String
+    /// Who the device belongs to: set once by `create`, never changed, so kept in memory.
+    let storedIdentity: DeviceIdentity
 
-    private init(database: DatabasePool, path: String) {
+    private init(database: DatabasePool, path: String) throws {
         self.database = database
         self.path = path
+        self.storedIdentity = try database.read { db in try Self.identity(db) }
     }
 
     /// Sets up a new device in `directory`, creating the directory if needed.
@@ -35,8 +38,8 @@ public final class LocalReplica: Sendable {
         } catch {
             throw ReplicaError.unusableDirectory(path: directory.path, reason: "it cannot be created")
         }
-        let replica = try open(file: file, directory: directory)
-        try replica.database.write { db in
+        let database = try openDatabase(file: file, directory: directory)
+        try database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO deviceIdentity (singleton, deviceId, userId, role, venueId, serverURL)
@@ -48,7 +51,7 @@ public final class LocalReplica: Sendable {
                 ]
             )
         }
-        return replica
+        return try LocalReplica(database: database, path: file.path)
     }
 
     /// Opens the device set up in `directory`.
@@ -67,13 +70,13 @@ public final class LocalReplica: Sendable {
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw ReplicaError.notInitialised(path: directory.path)
         }
-        let replica = try open(file: file, directory: directory)
-        guard try replica.database.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM deviceIdentity") }) == 1
+        let database = try openDatabase(file: file, directory: directory)
+        guard try database.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM deviceIdentity") }) == 1
         else { throw ReplicaError.notInitialised(path: directory.path) }
-        return replica
+        return try LocalReplica(database: database, path: file.path)
     }
 
-    private static func open(file: URL, directory: URL) throws -> LocalReplica {
+    private static func openDatabase(file: URL, directory: URL) throws -> DatabasePool {
         guard FileManager.default.isWritableFile(atPath: directory.path),
             FileManager.default.isReadableFile(atPath: directory.path)
         else { throw ReplicaError.unusableDirectory(path: directory.path, reason: "it is not readable and writable") }
@@ -86,7 +89,7 @@ public final class LocalReplica: Sendable {
             // FULL syncs the WAL on every commit: a write that returns is a write that stays.
             try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try DeviceSchema.migrator.migrate(database)
-            return LocalReplica(database: database, path: file.path)
+            return database
         } catch let error as DatabaseError {
             throw ReplicaError.unusableDirectory(
                 path: directory.path,
@@ -97,7 +100,7 @@ public final class LocalReplica: Sendable {
 
     /// The device's identity, as set by `create`.
     public func identity() throws -> DeviceIdentity {
-        try database.read { db in try Self.identity(db) }
+        storedIdentity
     }
 
     static func identity(_ db: Database) throws -> DeviceIdentity {

@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Models
 import Sync
+import Synchronization
 
 /// `empower-cli bench`: the figures quoted in closing notes and docs, measured on this machine.
 struct BenchCommand: AsyncParsableCommand {
@@ -51,9 +52,14 @@ struct BenchCommand: AsyncParsableCommand {
         )
 
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
-        let (pushSeconds, pullSeconds) = try await CentralServer.withRunningServer(store: store) { serverURL in
-            let pushSeconds = try await Self.timeAsync {
-                try await SyncEngine(replica: writer, transport: URLSessionTransport(serverURL: serverURL)).sync()
+        let timings = try await CentralServer.withRunningServer(store: store) { serverURL in
+            // The writer's sync pushes its backlog, then pulls its own operations back: time both halves.
+            let start = ContinuousClock.now
+            let lastPush = Mutex(start)
+            let syncSeconds = try await Self.timeAsync {
+                try await SyncEngine(replica: writer, transport: URLSessionTransport(serverURL: serverURL)).sync {
+                    if case .pushed = $0 { lastPush.withLock { $0 = ContinuousClock.now } }
+                }
             }
             let reader = try LocalReplica.create(
                 in: workspace.appendingPathComponent("reader"),
@@ -65,12 +71,13 @@ struct BenchCommand: AsyncParsableCommand {
             guard try reader.status().records == sightings.count else {
                 throw CLIError("The pulling device did not receive every sighting.")
             }
-            return (pushSeconds, pullSeconds)
+            return (Self.seconds(lastPush.withLock { $0 } - start), syncSeconds, pullSeconds)
         }
+        rows.append(("Push \(operations) operations end to end (HTTP, SQLite store)", Self.rate(operations, timings.0)))
+        rows.append(("Pull \(operations) operations into a new device", Self.rate(operations, timings.2)))
         rows.append(
-            ("Push \(operations) operations end to end (HTTP, SQLite store)", Self.rate(operations, pushSeconds))
+            ("Whole first sync of the writer (push, then its own operations back)", Self.rate(operations, timings.1))
         )
-        rows.append(("Pull \(operations) operations into a new device", Self.rate(operations, pullSeconds)))
 
         let single = try LocalReplica.create(
             in: workspace.appendingPathComponent("single"),

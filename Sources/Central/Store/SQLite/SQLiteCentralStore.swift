@@ -160,7 +160,7 @@ public final class SQLiteCentralStore: CentralStore {
     }
 
     /// Re-merges one record from all of its stored operations (`operation` is in hand and not decoded
-    /// again) and stores the result; notes about the record follow its venue.
+    /// again) and stores the result; notes about the record follow its venue (which only an amendment can change).
     @discardableResult
     private static func rematerialise(
         _ recordId: UUID,
@@ -198,7 +198,7 @@ public final class SQLiteCentralStore: CentralStore {
             state.current.occurredAt.millisecondsSince1970,
             String(decoding: try WireCoding.encode(state), as: UTF8.self),
         ])
-        if state.type != .note {
+        if state.type != .note && !state.amendments.isEmpty {
             try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                 .execute(arguments: [venueId, recordId.uuidString])
         }
