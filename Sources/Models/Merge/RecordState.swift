@@ -103,3 +103,24 @@ extension RecordState {
         }
     }
 }
+
+extension RecordState {
+    /// Whether this state is exactly what its create operation folds to on its own. Stores then keep only
+    /// the operation, not a second copy of the record.
+    public var isPlainCreate: Bool { amendments.isEmpty && refusedCreates.isEmpty }
+
+    /// Rebuilds a record as a store keeps it: the merged state's JSON when one was kept, otherwise the
+    /// fold of its create operation's JSON.
+    public static func fromStorage(state: String?, createOperation: String?, decoder: JSONDecoder) throws -> RecordState
+    {
+        if let state { return try decoder.decode(RecordState.self, from: Data(state.utf8)) }
+        guard let createOperation,
+            let folded = RecordFold.fold([try decoder.decode(LogOperation.self, from: Data(createOperation.utf8))])
+        else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: [], debugDescription: "A stored record has neither a state nor a create operation.")
+            )
+        }
+        return folded
+    }
+}

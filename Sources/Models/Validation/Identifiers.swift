@@ -21,24 +21,26 @@ public enum Identifiers {
         _ id: String,
         what: String,
         maxLength: Int,
-        allowed: (Character) -> Bool
+        allowed: (UInt8) -> Bool
     ) throws(ValidationError) {
-        let rule =
-            allowed("a")
-            ? "2 to \(maxLength) characters of a-z, 0-9 and '-', starting with a letter or digit"
-            : "2 to \(maxLength) characters of A-Z, 0-9 and '-', starting with a letter or digit"
-        guard (2...maxLength).contains(id.count), let first = id.first, first != "-", id.allSatisfy(allowed) else {
-            throw .malformedId(what, rule: rule)
+        // Ids are plain ASCII, so bytes are characters: checking bytes is exact and fast.
+        let bytes = id.utf8
+        guard (2...maxLength).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.allSatisfy(allowed) else {
+            let letters = allowed(UInt8(ascii: "a")) ? "a-z" : "A-Z"
+            throw .malformedId(
+                what,
+                rule: "2 to \(maxLength) characters of \(letters), 0-9 and '-', starting with a letter or digit"
+            )
         }
     }
 
-    // Characters compare by Unicode scalars, so "q" followed by a combining mark would sort inside "a"..."z":
-    // only plain ASCII counts.
-    private static func isLowerAlphanumericOrDash(_ character: Character) -> Bool {
-        character.isASCII && (character == "-" || ("a"..."z").contains(character) || ("0"..."9").contains(character))
+    private static func isLowerAlphanumericOrDash(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "-") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
-    private static func isUpperAlphanumericOrDash(_ character: Character) -> Bool {
-        character.isASCII && (character == "-" || ("A"..."Z").contains(character) || ("0"..."9").contains(character))
+    private static func isUpperAlphanumericOrDash(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "-") || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 }

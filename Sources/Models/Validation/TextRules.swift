@@ -13,11 +13,17 @@ public enum TextLimits {
 enum TextRules {
     /// Checks a free-text field: bounded length, and no control characters but newlines and tabs where allowed.
     static func check(_ text: String, field: String, limit: Int, multiline: Bool = false) throws(ValidationError) {
-        guard text.count <= limit else { throw .textTooLong(field, limit: limit) }
-        let allowedControls: Set<Unicode.Scalar> = multiline ? ["\n", "\t", "\r"] : []
-        for scalar in text.unicodeScalars
-        where scalar.properties.generalCategory == .control && !allowedControls.contains(scalar) {
-            throw .controlCharacters(field)
+        // A character is at least one byte, so counting characters is needed only for long texts.
+        guard text.utf8.count <= limit || text.count <= limit else { throw .textTooLong(field, limit: limit) }
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            // C0 controls and DEL are single bytes; C1 controls (U+0080...U+009F) are 0xC2 0x80...0x9F.
+            let isC0 = byte < 0x20 || byte == 0x7F
+            let isC1 = previous == 0xC2 && (0x80...0x9F).contains(byte)
+            let allowed =
+                multiline && (byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r"))
+            if (isC0 && !allowed) || isC1 { throw .controlCharacters(field) }
+            previous = byte
         }
     }
 

@@ -32,15 +32,17 @@ extension LocalReplica {
             }
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO record (id, type, venueId, parentId, occurredAt, state) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET
                         venueId = excluded.venueId, parentId = excluded.parentId,
-                        occurredAt = excluded.occurredAt, state = excluded.state
+                        occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId, state = excluded.state
                     """
             ).execute(arguments: [
                 recordId.uuidString, state.type.rawValue, venueId, state.parentId?.uuidString,
                 state.current.occurredAt.millisecondsSince1970,
-                String(decoding: try encoder.encode(state), as: UTF8.self),
+                state.created.opId.uuidString,
+                state.isPlainCreate ? nil : String(decoding: try encoder.encode(state), as: UTF8.self),
             ])
             if state.type != .note && !state.amendments.isEmpty {
                 try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
@@ -50,12 +52,20 @@ extension LocalReplica {
     }
 
     static func state(of recordId: UUID, db: Database) throws -> RecordState? {
-        guard
-            let body = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT state FROM record WHERE id = ?"),
-                arguments: [recordId.uuidString]
-            )
-        else { return nil }
-        return try WireCoding.decode(RecordState.self, from: Data(body.utf8))
+        try states(db, where: "WHERE id = ?", arguments: [recordId.uuidString]).first
+    }
+
+    /// Merged records read back as stored (see `RecordState.fromStorage`).
+    static func states(
+        _ db: Database,
+        where whereClause: String,
+        orderedBy order: String? = nil,
+        arguments: StatementArguments
+    ) throws -> [RecordState] {
+        let decoder = WireCoding.makeDecoder()
+        let sql = "\(StoredRecordSQL.select) \(whereClause)" + (order.map { " ORDER BY \($0)" } ?? "")
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+            try RecordState.fromStorage(state: row["state"], createOperation: row["createOperation"], decoder: decoder)
+        }
     }
 }

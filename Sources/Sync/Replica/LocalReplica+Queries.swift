@@ -21,11 +21,7 @@ extension LocalReplica {
                 _ = arguments.append(contentsOf: StatementArguments(types.map(\.rawValue)))
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try String.fetchAll(
-                db,
-                sql: "SELECT state FROM record \(whereClause) ORDER BY occurredAt, id",
-                arguments: arguments
-            ).map { try WireCoding.decode(RecordState.self, from: Data($0.utf8)) }
+            return try Self.states(db, where: whereClause, orderedBy: "occurredAt, id", arguments: arguments)
         }
     }
 
@@ -37,11 +33,7 @@ extension LocalReplica {
     /// The notes and interventions attached to a record, oldest first.
     public func attachments(of id: UUID) throws -> [RecordState] {
         try database.read { db in
-            try String.fetchAll(
-                db,
-                sql: "SELECT state FROM record WHERE parentId = ? ORDER BY occurredAt, id",
-                arguments: [id.uuidString]
-            ).map { try WireCoding.decode(RecordState.self, from: Data($0.utf8)) }
+            try Self.states(db, where: "WHERE parentId = ?", orderedBy: "occurredAt, id", arguments: [id.uuidString])
         }
     }
 

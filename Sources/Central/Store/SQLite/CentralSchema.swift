@@ -27,7 +27,10 @@ enum CentralSchema {
                         venueId TEXT,
                         parentId TEXT,
                         occurredAt INTEGER NOT NULL,
-                        state TEXT NOT NULL
+                        createdOpId TEXT NOT NULL,
+                        -- The merged state, kept only when amendments made it differ from the create
+                        -- operation alone (NULL otherwise: the record is the fold of that operation).
+                        state TEXT
                     );
                     CREATE INDEX record_venue ON record(venueId, occurredAt);
                     CREATE INDEX record_occurred ON record(occurredAt);
@@ -41,4 +44,14 @@ enum CentralSchema {
         }
         return migrator
     }
+}
+
+/// How a merged record is read back: its kept state, or else its create operation's JSON.
+enum StoredRecordSQL {
+    static let select = """
+        SELECT record.state AS state,
+            CASE WHEN record.state IS NULL
+                THEN (SELECT body FROM operation WHERE operation.opId = record.createdOpId) END AS createOperation
+        FROM record
+        """
 }

@@ -129,11 +129,12 @@ public final class SQLiteCentralStore: CentralStore {
                 arguments.append(contentsOf: types.map(\.rawValue))
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try String.fetchAll(
+            return try Self.states(
                 db,
-                sql: "SELECT state FROM record \(whereClause) ORDER BY occurredAt, id",
+                where: whereClause,
+                orderedBy: "occurredAt, id",
                 arguments: StatementArguments(arguments)
-            ).map { try WireCoding.decode(RecordState.self, from: Data($0.utf8)) }
+            )
         }
     }
 
@@ -153,10 +154,21 @@ public final class SQLiteCentralStore: CentralStore {
     }
 
     private static func state(of recordId: UUID, db: Database) throws -> RecordState? {
-        try String.fetchOne(
-            db.cachedStatement(sql: "SELECT state FROM record WHERE id = ?"),
-            arguments: [recordId.uuidString]
-        ).map { try WireCoding.decode(RecordState.self, from: Data($0.utf8)) }
+        try states(db, where: "WHERE id = ?", arguments: [recordId.uuidString]).first
+    }
+
+    /// Merged records read back as stored (see `RecordState.fromStorage`).
+    private static func states(
+        _ db: Database,
+        where whereClause: String,
+        orderedBy order: String? = nil,
+        arguments: StatementArguments
+    ) throws -> [RecordState] {
+        let decoder = WireCoding.makeDecoder()
+        let sql = "\(StoredRecordSQL.select) \(whereClause)" + (order.map { " ORDER BY \($0)" } ?? "")
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+            try RecordState.fromStorage(state: row["state"], createOperation: row["createOperation"], decoder: decoder)
+        }
     }
 
     /// Re-merges one record from all of its stored operations (`operation` is in hand and not decoded
@@ -188,15 +200,17 @@ public final class SQLiteCentralStore: CentralStore {
         }
         try db.cachedStatement(
             sql: """
-                INSERT INTO record (id, type, venueId, parentId, occurredAt, state) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET
                     venueId = excluded.venueId, parentId = excluded.parentId,
-                    occurredAt = excluded.occurredAt, state = excluded.state
+                    occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId, state = excluded.state
                 """
         ).execute(arguments: [
             recordId.uuidString, state.type.rawValue, venueId, state.parentId?.uuidString,
             state.current.occurredAt.millisecondsSince1970,
-            String(decoding: try WireCoding.encode(state), as: UTF8.self),
+            state.created.opId.uuidString,
+            state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self),
         ])
         if state.type != .note && !state.amendments.isEmpty {
             try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
