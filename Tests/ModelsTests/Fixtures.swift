@@ -100,6 +100,7 @@ enum Fixture {
             case .sighting(let sighting): .createSighting(sighting)
             case .intervention(let intervention): .createIntervention(intervention)
             case .note(let note): .createNote(note)
+            case .redacted(let remains): .redacted(remains.type == .note ? .createNote : .createSighting)
             }
         return LogOperation(
             opId: opId,
@@ -109,6 +110,18 @@ enum Fixture {
             recordId: record.id,
             payload: payload
         )
+    }
+
+    /// An operation of any kind without a record of its own (registers, redactions) on `recordId`.
+    static func operation(
+        _ payload: OperationPayload,
+        on recordId: UUID,
+        device: String = device,
+        author: String = reporter,
+        hlc: HLCTimestamp,
+        opId: UUID = UUID()
+    ) -> LogOperation {
+        LogOperation(opId: opId, deviceId: device, author: author, hlc: hlc, recordId: recordId, payload: payload)
     }
 
     static func amend(

@@ -14,6 +14,11 @@ public struct RecordState: Codable, Sendable, Hashable, Identifiable {
     public var amendments: [AmendmentEntry]
     /// Later create operations for the same id, which never overwrite the original.
     public var refusedCreates: [OperationStamp]
+    /// Review, grading, retention review and links, each last-writer-wins.
+    public var registers: RecordRegisters
+    /// Set once the record is redacted: `original` and `current` are then `.redacted` and the
+    /// amendments are gone with the content.
+    public var redaction: Tombstone?
 
     public var type: RecordType { original.type }
 
@@ -23,7 +28,9 @@ public struct RecordState: Codable, Sendable, Hashable, Identifiable {
         current: PatrolRecord,
         created: OperationStamp,
         amendments: [AmendmentEntry],
-        refusedCreates: [OperationStamp]
+        refusedCreates: [OperationStamp],
+        registers: RecordRegisters = RecordRegisters(),
+        redaction: Tombstone? = nil
     ) {
         self.id = id
         self.original = original
@@ -31,10 +38,12 @@ public struct RecordState: Codable, Sendable, Hashable, Identifiable {
         self.created = created
         self.amendments = amendments
         self.refusedCreates = refusedCreates
+        self.registers = registers
+        self.redaction = redaction
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, original, current, created, amendments, refusedCreates
+        case id, original, current, created, amendments, refusedCreates, registers, redaction
     }
 
     public init(from decoder: any Decoder) throws {
@@ -45,6 +54,8 @@ public struct RecordState: Codable, Sendable, Hashable, Identifiable {
         created = try container.decode(OperationStamp.self, forKey: .created)
         amendments = try container.decode([AmendmentEntry].self, forKey: .amendments)
         refusedCreates = try container.decode([OperationStamp].self, forKey: .refusedCreates)
+        registers = try container.decodeIfPresent(RecordRegisters.self, forKey: .registers) ?? RecordRegisters()
+        redaction = try container.decodeIfPresent(Tombstone.self, forKey: .redaction)
     }
 
     /// Encodes `current` only when an amendment made it differ from `original`.
@@ -56,6 +67,8 @@ public struct RecordState: Codable, Sendable, Hashable, Identifiable {
         try container.encode(created, forKey: .created)
         try container.encode(amendments, forKey: .amendments)
         try container.encode(refusedCreates, forKey: .refusedCreates)
+        if !registers.isDefault { try container.encode(registers, forKey: .registers) }
+        try container.encodeIfPresent(redaction, forKey: .redaction)
     }
 }
 
@@ -99,7 +112,7 @@ extension RecordState {
         switch current {
         case .note(let note): note.recordId
         case .intervention(let intervention): intervention.sightingId
-        case .sighting: nil
+        case .sighting, .redacted: nil
         }
     }
 }
@@ -107,7 +120,9 @@ extension RecordState {
 extension RecordState {
     /// Whether this state is exactly what its create operation folds to on its own. Stores then keep only
     /// the operation, not a second copy of the record.
-    public var isPlainCreate: Bool { amendments.isEmpty && refusedCreates.isEmpty }
+    public var isPlainCreate: Bool {
+        amendments.isEmpty && refusedCreates.isEmpty && registers.isDefault && redaction == nil
+    }
 
     /// Rebuilds a record as a store keeps it: the merged state's JSON when one was kept, otherwise the
     /// fold of its create operation's JSON.

@@ -55,6 +55,8 @@ public enum AmendableField: String, Codable, Sendable, CaseIterable, Hashable {
         case .note(var note):
             note.text = value
             return .note(note)
+        case .redacted:
+            throw .recordRedacted
         }
     }
 
@@ -121,6 +123,8 @@ public enum AmendableField: String, Codable, Sendable, CaseIterable, Hashable {
             }
         case .note(let note):
             self == .text ? note.text : ""
+        case .redacted:
+            ""
         }
     }
 

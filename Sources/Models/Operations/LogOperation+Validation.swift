@@ -6,13 +6,16 @@ extension LogOperation {
     ///
     /// Rules that need the record an amendment or note refers to are checked by `RecordFold` and the stores.
     /// - Parameter now: the checker's clock; stamps and record times may be at most a few minutes ahead of it.
-    public func validate(now: Date) throws(ValidationError) {
+    /// - Parameter clockTolerance: how far ahead of `now` a stamp or a record time may be (the server's is
+    ///   configurable; devices use the default).
+    public func validate(now: Date, clockTolerance: TimeInterval = allowedClockSkew) throws(ValidationError) {
         try Identifiers.validateDevice(deviceId)
         try Identifiers.validateUser(author)
-        guard hlc.date.timeIntervalSince(now) <= allowedClockSkew else {
+        guard hlc.date.timeIntervalSince(now) <= clockTolerance else {
             throw ValidationError(
                 code: "clock-ahead",
-                message: "The operation is stamped more than five minutes ahead of this clock; check the device clock."
+                message: "The operation is stamped more than \(Int(clockTolerance / 60)) minutes ahead of this "
+                    + "clock; check the device clock."
             )
         }
         switch payload {
@@ -33,12 +36,31 @@ extension LogOperation {
             if case .createNote(let note) = payload, note.recordId == recordId {
                 throw ValidationError(code: "note-on-itself", message: "A note cannot be about itself.")
             }
-            try record.validate(now: now)
+            // Records check their own time against a clock allowed `allowedClockSkew` ahead; shifting that clock
+            // by the extra tolerance applies the caller's tolerance instead.
+            try record.validate(now: now.addingTimeInterval(clockTolerance - allowedClockSkew))
         case .amend(let amendment):
             guard !amendment.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw .emptyReason
             }
             try TextRules.check(amendment.reason, field: "reason", limit: TextLimits.reason)
+        case .setRegister(let write):
+            if case .link(let link, _) = write, link.target == recordId {
+                throw ValidationError(code: "link-to-itself", message: "A record cannot be linked to itself.")
+            }
+        case .redact(let redaction):
+            guard !redaction.explanation.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw ValidationError(
+                    code: "empty-explanation",
+                    message: "A redaction needs a short explanation (with no personal data)."
+                )
+            }
+            try TextRules.check(redaction.explanation, field: "explanation", limit: TextLimits.reason)
+        case .redacted:
+            throw ValidationError(
+                code: "content-removed",
+                message: "An operation whose content was removed by a redaction cannot be sent again."
+            )
         }
     }
 }

@@ -40,7 +40,7 @@ public struct LogOperation: Sendable, Hashable, Identifiable, Codable {
     public var orderKey: OrderKey { OrderKey(hlc: hlc, deviceId: deviceId, opId: opId) }
 
     private enum CodingKeys: String, CodingKey {
-        case opId, deviceId, author, hlc, recordId, kind, payload
+        case opId, deviceId, author, hlc, recordId, kind, payload, redacted
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,11 +50,19 @@ public struct LogOperation: Sendable, Hashable, Identifiable, Codable {
         author = try container.decode(String.self, forKey: .author)
         hlc = try container.decode(HLCTimestamp.self, forKey: .hlc)
         recordId = try container.decode(UUID.self, forKey: .recordId)
-        payload = try OperationPayload(
-            kind: try container.decode(OperationKind.self, forKey: .kind),
-            from: container,
-            forKey: .payload
-        )
+        let kind = try container.decode(OperationKind.self, forKey: .kind)
+        if try container.decodeIfPresent(Bool.self, forKey: .redacted) == true {
+            guard kind.carriesContent else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .redacted,
+                    in: container,
+                    debugDescription: "Only creates and amendments lose their content to a redaction."
+                )
+            }
+            payload = .redacted(kind)
+        } else {
+            payload = try OperationPayload(kind: kind, from: container, forKey: .payload)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -70,7 +78,19 @@ public struct LogOperation: Sendable, Hashable, Identifiable, Codable {
         case .createIntervention(let intervention): try container.encode(intervention, forKey: .payload)
         case .createNote(let note): try container.encode(note, forKey: .payload)
         case .amend(let amendment): try container.encode(amendment, forKey: .payload)
+        case .setRegister(let write): try container.encode(write, forKey: .payload)
+        case .redact(let redaction): try container.encode(redaction, forKey: .payload)
+        case .redacted: try container.encode(true, forKey: .redacted)
         }
+    }
+
+    /// This operation with its content removed, as every replica keeps it once its record is redacted;
+    /// operations without content (register writes, the redaction itself) are returned as they are.
+    public var withoutContent: LogOperation {
+        guard payload.kind.carriesContent else { return self }
+        var stripped = self
+        stripped.payload = .redacted(payload.kind)
+        return stripped
     }
 }
 
@@ -80,6 +100,10 @@ public enum OperationPayload: Sendable, Hashable {
     case createIntervention(Intervention)
     case createNote(Note)
     case amend(Amendment)
+    case setRegister(RegisterWrite)
+    case redact(Redaction)
+    /// An operation of this kind whose content was removed by a redaction of its record.
+    case redacted(OperationKind)
 
     public var kind: OperationKind {
         switch self {
@@ -87,6 +111,9 @@ public enum OperationPayload: Sendable, Hashable {
         case .createIntervention: .createIntervention
         case .createNote: .createNote
         case .amend: .amend
+        case .setRegister: .setRegister
+        case .redact: .redact
+        case .redacted(let kind): kind
         }
     }
 
@@ -96,7 +123,7 @@ public enum OperationPayload: Sendable, Hashable {
         case .createSighting(let sighting): .sighting(sighting)
         case .createIntervention(let intervention): .intervention(intervention)
         case .createNote(let note): .note(note)
-        case .amend: nil
+        case .amend, .setRegister, .redact, .redacted: nil
         }
     }
 }
@@ -114,6 +141,8 @@ extension OperationPayload {
         case .createIntervention: self = .createIntervention(try container.decode(Intervention.self, forKey: key))
         case .createNote: self = .createNote(try container.decode(Note.self, forKey: key))
         case .amend: self = .amend(try container.decode(Amendment.self, forKey: key))
+        case .setRegister: self = .setRegister(try container.decode(RegisterWrite.self, forKey: key))
+        case .redact: self = .redact(try container.decode(Redaction.self, forKey: key))
         }
     }
 }
@@ -124,6 +153,24 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable, Hashable {
     case createIntervention = "create-intervention"
     case createNote = "create-note"
     case amend = "amend"
+    case setRegister = "set-register"
+    case redact = "redact"
+
+    /// Whether operations of this kind carry record content, which a redaction removes.
+    public var carriesContent: Bool {
+        switch self {
+        case .createSighting, .createIntervention, .createNote, .amend: true
+        case .setRegister, .redact: false
+        }
+    }
+
+    /// Whether operations of this kind create a record.
+    public var isCreate: Bool {
+        switch self {
+        case .createSighting, .createIntervention, .createNote: true
+        case .amend, .setRegister, .redact: false
+        }
+    }
 }
 
 /// The key that totally orders operations: (hlc, deviceId, opId).

@@ -18,9 +18,10 @@ public enum OperationAdmission {
         _ operation: LogOperation,
         target: RecordState?,
         referenced: RecordState?,
-        now: Date
+        now: Date,
+        clockTolerance: TimeInterval = allowedClockSkew
     ) throws(ValidationError) {
-        try operation.validate(now: now)
+        try operation.validate(now: now, clockTolerance: clockTolerance)
         switch operation.payload {
         case .createSighting, .createIntervention, .createNote:
             guard target == nil else {
@@ -48,12 +49,19 @@ public enum OperationAdmission {
             guard let target else {
                 throw ValidationError(code: "unknown-record", message: "The record to amend is not held by the server.")
             }
-            guard target.original.author == operation.author else {
+            // Amendments of a redacted record are kept without their content (see `LogOperation.withoutContent`).
+            guard target.redaction != nil || target.original.author == operation.author else {
                 throw ValidationError(
                     code: "not-author",
                     message: "Only the record's author may amend it."
                 )
             }
+        case .setRegister, .redact:
+            guard target != nil else {
+                throw ValidationError(code: "unknown-record", message: "The record is not held by the server.")
+            }
+        case .redacted:
+            break  // Refused by `validate` above.
         }
     }
 
@@ -62,7 +70,7 @@ public enum OperationAdmission {
         switch operation.payload {
         case .createNote(let note): note.recordId
         case .createIntervention(let intervention): intervention.sightingId
-        case .createSighting, .amend: nil
+        case .createSighting, .amend, .setRegister, .redact, .redacted: nil
         }
     }
 }

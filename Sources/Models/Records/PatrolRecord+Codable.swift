@@ -2,11 +2,15 @@ import Foundation
 
 extension PatrolRecord: Codable {
     private enum CodingKeys: String, CodingKey {
-        case type, record
+        case type, record, redacted
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let redacted = try container.decodeIfPresent(RedactedRecord.self, forKey: .redacted) {
+            self = .redacted(redacted)
+            return
+        }
         switch try container.decode(RecordType.self, forKey: .type) {
         case .sighting: self = .sighting(try container.decode(Sighting.self, forKey: .record))
         case .intervention: self = .intervention(try container.decode(Intervention.self, forKey: .record))
@@ -21,6 +25,7 @@ extension PatrolRecord: Codable {
         case .sighting(let sighting): try container.encode(sighting, forKey: .record)
         case .intervention(let intervention): try container.encode(intervention, forKey: .record)
         case .note(let note): try container.encode(note, forKey: .record)
+        case .redacted(let record): try container.encode(record, forKey: .redacted)
         }
     }
 }

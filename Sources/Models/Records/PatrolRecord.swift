@@ -1,10 +1,12 @@
 import Foundation
 
-/// Any record of the patrol log: the three kinds of event that are created once and never overwritten.
+/// Any record of the patrol log: the three kinds of event that are created once and never overwritten,
+/// and what remains of one once it is redacted.
 public enum PatrolRecord: Sendable, Hashable {
     case sighting(Sighting)
     case intervention(Intervention)
     case note(Note)
+    case redacted(RedactedRecord)
 
     /// The kind of record, as a stable name.
     public var type: RecordType {
@@ -12,6 +14,7 @@ public enum PatrolRecord: Sendable, Hashable {
         case .sighting: .sighting
         case .intervention: .intervention
         case .note: .note
+        case .redacted(let record): record.type
         }
     }
 
@@ -20,6 +23,7 @@ public enum PatrolRecord: Sendable, Hashable {
         case .sighting(let sighting): sighting.id
         case .intervention(let intervention): intervention.id
         case .note(let note): note.id
+        case .redacted(let record): record.id
         }
     }
 
@@ -29,6 +33,7 @@ public enum PatrolRecord: Sendable, Hashable {
         case .sighting(let sighting): sighting.reporter
         case .intervention(let intervention): intervention.by
         case .note(let note): note.author
+        case .redacted(let record): record.author
         }
     }
 
@@ -38,6 +43,7 @@ public enum PatrolRecord: Sendable, Hashable {
         case .sighting(let sighting): sighting.occurredAt
         case .intervention(let intervention): intervention.occurredAt
         case .note(let note): note.recordedAt
+        case .redacted(let record): record.recordedAt
         }
     }
 
@@ -46,6 +52,7 @@ public enum PatrolRecord: Sendable, Hashable {
         case .sighting(let sighting): sighting.recordedAt
         case .intervention(let intervention): intervention.recordedAt
         case .note(let note): note.recordedAt
+        case .redacted(let record): record.recordedAt
         }
     }
 
@@ -54,7 +61,7 @@ public enum PatrolRecord: Sendable, Hashable {
         switch self {
         case .sighting(let sighting): sighting.location
         case .intervention(let intervention): intervention.location
-        case .note: nil
+        case .note, .redacted: nil
         }
     }
 }

@@ -71,6 +71,7 @@ extension PatrolRecord {
         case .sighting(let sighting): try sighting.validate(now: now, pairingOther: pairingOther)
         case .intervention(let intervention): try intervention.validate(now: now)
         case .note(let note): try note.validate(now: now)
+        case .redacted: throw .recordRedacted
         }
     }
 }

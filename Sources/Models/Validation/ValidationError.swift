@@ -75,6 +75,12 @@ extension ValidationError {
         message: "An amendment needs a reason."
     )
 
+    /// The record was redacted: its content is gone and nothing more can be said of it.
+    public static let recordRedacted = ValidationError(
+        code: "record-redacted",
+        message: "The record was redacted; its content is gone and it cannot be changed."
+    )
+
     /// An operation id already names a different operation.
     public static let opIdReused = ValidationError(
         code: "op-id-reused",

@@ -32,21 +32,51 @@ extension LocalReplica {
             }
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET
                         venueId = excluded.venueId, parentId = excluded.parentId,
-                        occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId, state = excluded.state
+                        occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
+                        redacted = excluded.redacted, state = excluded.state
                     """
             ).execute(arguments: [
                 recordId.uuidString, state.type.rawValue, venueId, state.parentId?.uuidString,
                 state.current.occurredAt.millisecondsSince1970,
-                state.created.opId.uuidString,
+                state.created.opId.uuidString, state.redaction != nil,
                 state.isPlainCreate ? nil : String(decoding: try encoder.encode(state), as: UTF8.self),
             ])
             if state.type != .note && !state.amendments.isEmpty {
                 try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                     .execute(arguments: [venueId, recordId.uuidString])
+            }
+        }
+    }
+
+    /// Rewrites this device's copies of a redacted record's operations without their content.
+    ///
+    /// This user's own operations still waiting for the server keep theirs until it acknowledges them
+    /// (the server then keeps them without content too); everything else loses it now.
+    static func removeRedactedContent(of recordIds: some Collection<UUID>, db: Database) throws {
+        let decoder = WireCoding.makeDecoder()
+        let encoder = WireCoding.makeEncoder()
+        for recordId in Set(recordIds)
+        where try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT redacted FROM record WHERE id = ?"),
+            arguments: [recordId.uuidString]
+        ) == true {
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT opId, body FROM operation WHERE recordId = ? AND outbox != 'pending'",
+                arguments: [recordId.uuidString]
+            )
+            for row in rows {
+                let operation = try decoder.decode(LogOperation.self, from: Data((row["body"] as String).utf8))
+                let stripped = operation.withoutContent
+                guard stripped != operation else { continue }
+                try db.execute(
+                    sql: "UPDATE operation SET body = ? WHERE opId = ?",
+                    arguments: [String(decoding: try encoder.encode(stripped), as: UTF8.self), row["opId"] as String]
+                )
             }
         }
     }

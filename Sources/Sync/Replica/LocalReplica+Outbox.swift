@@ -54,6 +54,15 @@ extension LocalReplica {
                 )
             }
             try observe(response.serverClock, db: db)
+            // Operations the server now holds lose their content if their record was redacted meanwhile.
+            let settled = response.accepted + response.rejected.map(\.opId)
+            let recordIds = try settled.compactMap { opId in
+                try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT recordId FROM operation WHERE opId = ?"),
+                    arguments: [opId.uuidString]
+                ).flatMap(UUID.init(uuidString:))
+            }
+            try Self.removeRedactedContent(of: recordIds, db: db)
         }
     }
 
@@ -85,6 +94,7 @@ extension LocalReplica {
                 }
             }
             try Self.rematerialise(new, db: db)
+            try Self.removeRedactedContent(of: new.filter { $0.kind == .redact }.map(\.recordId), db: db)
             let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
             try db.execute(
                 sql: "UPDATE syncState SET pullCursor = ?",

@@ -30,6 +30,7 @@ extension LocalReplica {
             try Self.checkScope(of: operation, identity: identity, db: db)
             try Self.insert(operation, outbox: "pending", encoder: WireCoding.makeEncoder(), db: db)
             try Self.rematerialise([operation], db: db)
+            if case .redact = payload { try Self.removeRedactedContent(of: [recordId], db: db) }
             if case .amend = payload, let state = try Self.state(of: recordId, db: db),
                 let entry = state.amendments.first(where: { $0.stamp.opId == operation.opId }),
                 case .refused(let code, let message) = entry.standing
@@ -52,24 +53,39 @@ extension LocalReplica {
             if identity.role == .venueStaff, intervention.actions.contains(where: \.isPoliceAction) {
                 throw ReplicaError.notAllowed("Venue staff record venue actions only, not police actions.")
             }
-            if let sightingId = intervention.sightingId, try state(of: sightingId, db: db)?.type != .sighting {
+            if let sightingId = intervention.sightingId, try existingRecord(sightingId, db: db).type != .sighting {
                 throw ReplicaError.unknownRecord(sightingId)
             }
         case .createNote(let note):
-            guard let target = try state(of: note.recordId, db: db), target.type != .note else {
+            guard try existingRecord(note.recordId, db: db).type != .note else {
                 throw ReplicaError.unknownRecord(note.recordId)
             }
         case .amend(let amendment):
-            guard let target = try state(of: operation.recordId, db: db) else {
-                throw ReplicaError.unknownRecord(operation.recordId)
-            }
+            let target = try existingRecord(operation.recordId, db: db)
             guard target.original.author == identity.userId else {
                 throw ReplicaError.notAllowed("Only the record's author may amend it.")
             }
             if amendment.field == .venue, identity.role == .venueStaff, amendment.value != identity.venueId {
                 throw ReplicaError.notAllowed("Venue staff record at their own venue only.")
             }
+        case .setRegister, .redact:
+            guard identity.role == .supervisor else {
+                throw ReplicaError.notAllowed("Only a supervisor reviews, grades, links and redacts records.")
+            }
+            _ = try existingRecord(operation.recordId, db: db)
+            if case .setRegister(.link(let link, _)) = operation.payload {
+                _ = try existingRecord(link.target, db: db)
+            }
+        case .redacted:
+            break  // Refused by validation before this point.
         }
+    }
+
+    /// The record, if it is on this device and not redacted.
+    private static func existingRecord(_ id: UUID, db: Database) throws -> RecordState {
+        guard let record = try state(of: id, db: db) else { throw ReplicaError.unknownRecord(id) }
+        guard record.redaction == nil else { throw ReplicaError.invalid(.recordRedacted) }
+        return record
     }
 
     private static func checkVenue(_ location: Location, identity: DeviceIdentity) throws {

@@ -87,7 +87,10 @@ public final class LocalReplica: Sendable {
             let database = try DatabasePool(path: file.path, configuration: configuration)
             // GRDB opens WAL pools with synchronous = NORMAL, which may lose the last commits on power loss.
             // FULL syncs the WAL on every commit: a write that returns is a write that stays.
-            try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            // secure_delete overwrites freed content, so redacted content does not linger in free pages.
+            try database.writeWithoutTransaction {
+                try $0.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
+            }
             try DeviceSchema.migrator.migrate(database)
             return database
         } catch let error as DatabaseError {

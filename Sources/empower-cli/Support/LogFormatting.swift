@@ -31,6 +31,8 @@ enum LogFormatting {
             intervention.actions.map(\.rawValue).joined(separator: ", ") + " → " + intervention.outcome.rawValue
         case .note(let note):
             "note on \(shortId(note.recordId)): " + note.text
+        case .redacted:
+            "[redacted]"
         }
     }
 
@@ -113,6 +115,25 @@ enum LogFormatting {
         case .note(let note):
             lines.append("  about      \(note.recordId.uuidString.lowercased())")
             lines.append("  text       \(note.text)")
+        case .redacted:
+            lines.append("  content    [redacted]")
+        }
+        if let tombstone = state.redaction {
+            lines.append(
+                "Redacted \(localTime(tombstone.stamp.hlc.date)) by \(tombstone.stamp.author): "
+                    + "\(tombstone.redaction.reason.rawValue) (\(tombstone.redaction.explanation))"
+            )
+        }
+        let registers = state.registers
+        if !registers.isDefault {
+            lines.append("  review     \(registers.review.rawValue)")
+            if let grading = registers.grading { lines.append("  grading    \(grading.code)") }
+            if let reviewOn = registers.retentionReviewOn {
+                lines.append("  retention  review on \(localTime(reviewOn))")
+            }
+            for link in registers.links {
+                lines.append("  link       \(link.kind.rawValue) \(link.target.uuidString.lowercased())")
+            }
         }
         if !state.amendments.isEmpty {
             lines.append("History (original values struck through, never erased):")

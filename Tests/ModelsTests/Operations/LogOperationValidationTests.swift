@@ -127,6 +127,13 @@ struct LogOperationValidationTests {
             case .createIntervention: Fixture.create(.intervention(Fixture.intervention()))
             case .createNote: Fixture.create(.note(Fixture.note()))
             case .amend: Fixture.amend(UUID(), .riskLevel, to: "high", hlc: Fixture.stamp())
+            case .setRegister: Fixture.operation(.setRegister(.review(.reviewed)), on: UUID(), hlc: Fixture.stamp())
+            case .redact:
+                Fixture.operation(
+                    .redact(Redaction(reason: .recordedInError, explanation: "Wrong incident")),
+                    on: UUID(),
+                    hlc: Fixture.stamp()
+                )
             }
         #expect(operation.kind == kind)
         try operation.validate(now: Fixture.now)

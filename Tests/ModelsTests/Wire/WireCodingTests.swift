@@ -20,6 +20,20 @@ private func operation(of kind: OperationKind) -> LogOperation {
         Fixture.create(.intervention(Fixture.intervention(sightingId: UUID())), hlc: hlc)
     case .createNote: Fixture.create(.note(Fixture.note()), hlc: hlc)
     case .amend: Fixture.amend(UUID(), .riskLevel, to: "high", reason: "Rechecked with the supervisor", hlc: hlc)
+    case .setRegister:
+        Fixture.operation(
+            .setRegister(
+                .grading(IntelligenceGrading(source: .reliable, intelligence: .corroborated, handling: .permitted))
+            ),
+            on: UUID(),
+            hlc: hlc
+        )
+    case .redact:
+        Fixture.operation(
+            .redact(Redaction(reason: .retentionExpired, explanation: "Review period ended")),
+            on: UUID(),
+            hlc: hlc
+        )
     }
 }
 
@@ -221,7 +235,7 @@ struct WireCodingTests {
     func kindNames(_ kind: OperationKind) throws {
         let expected: [OperationKind: String] = [
             .createSighting: "create-sighting", .createIntervention: "create-intervention", .createNote: "create-note",
-            .amend: "amend",
+            .amend: "amend", .setRegister: "set-register", .redact: "redact",
         ]
         #expect(try jsonObject(operation(of: kind))["kind"] as? String == expected[kind])
     }

@@ -28,6 +28,7 @@ enum CentralSchema {
                         parentId TEXT,
                         occurredAt INTEGER NOT NULL,
                         createdOpId TEXT NOT NULL,
+                        redacted INTEGER NOT NULL DEFAULT 0 CHECK (redacted IN (0, 1)),
                         -- The merged state, kept only when amendments made it differ from the create
                         -- operation alone (NULL otherwise: the record is the fold of that operation).
                         state TEXT

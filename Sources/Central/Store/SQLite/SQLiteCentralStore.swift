@@ -12,7 +12,11 @@ public final class SQLiteCentralStore: CentralStore {
     let database: DatabasePool
 
     /// Opens (creating if needed) the store in `directory` and brings its schema up to date.
-    public init(directory: URL) throws {
+    /// How far ahead of the server's clock an operation may be stamped.
+    public let clockTolerance: TimeInterval
+
+    public init(directory: URL, clockTolerance: TimeInterval = 10 * 60) throws {
+        self.clockTolerance = clockTolerance
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -21,7 +25,10 @@ public final class SQLiteCentralStore: CentralStore {
             configuration: configuration
         )
         // WAL with FULL: a push is answered only after its operations would survive a power cut.
-        try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        // secure_delete overwrites freed content, so redacted content does not linger in free pages.
+        try database.writeWithoutTransaction {
+            try $0.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
+        }
         try CentralSchema.migrator.migrate(database)
     }
 
@@ -31,12 +38,15 @@ public final class SQLiteCentralStore: CentralStore {
             let encoder = WireCoding.makeEncoder()
             for operation in operations {
                 do {
-                    let encoded = try encoder.encode(operation)
                     if let stored = try Self.storedBody(of: operation.opId, db: db) {
-                        // The idempotency key only holds if it names the same operation.
-                        guard stored == encoded else { throw ValidationError.opIdReused }
+                        // The idempotency key only holds if it names the same operation (kept without its
+                        // content if its record was redacted since).
+                        let sameOperation = try stored == encoder.encode(operation)
+                        guard try sameOperation || stored == encoder.encode(operation.withoutContent) else {
+                            throw ValidationError.opIdReused
+                        }
                     } else {
-                        try Self.admit(operation, encoded: encoded, now: now, db: db)
+                        try Self.admit(operation, now: now, clockTolerance: clockTolerance, encoder: encoder, db: db)
                         outcome.latestClock = max(outcome.latestClock, operation.hlc)
                     }
                     outcome.accepted.append(operation.opId)
@@ -51,11 +61,25 @@ public final class SQLiteCentralStore: CentralStore {
     }
 
     /// Checks one new operation against the stored records, stores it and re-merges its record.
-    /// A refused operation leaves nothing behind (its savepoint is rolled back).
-    private static func admit(_ operation: LogOperation, encoded: Data, now: Date, db: Database) throws {
+    /// A refused operation leaves nothing behind (its savepoint is rolled back). An operation on a redacted
+    /// record is kept without its content; a redaction removes the content of every operation before it.
+    private static func admit(
+        _ operation: LogOperation,
+        now: Date,
+        clockTolerance: TimeInterval,
+        encoder: JSONEncoder,
+        db: Database
+    ) throws {
         let target = try state(of: operation.recordId, db: db)
         let referenced = try OperationAdmission.referencedRecordId(of: operation).flatMap { try state(of: $0, db: db) }
-        try OperationAdmission.check(operation, target: target, referenced: referenced, now: now)
+        try OperationAdmission.check(
+            operation,
+            target: target,
+            referenced: referenced,
+            now: now,
+            clockTolerance: clockTolerance
+        )
+        let stored = target?.redaction != nil ? operation.withoutContent : operation
         try db.inSavepoint {
             try db.cachedStatement(
                 sql: """
@@ -63,18 +87,41 @@ public final class SQLiteCentralStore: CentralStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
-                operation.opId.uuidString, operation.recordId.uuidString, operation.deviceId, operation.author,
-                operation.hlc.rawValue, operation.kind.rawValue, String(decoding: encoded, as: UTF8.self),
+                stored.opId.uuidString, stored.recordId.uuidString, stored.deviceId, stored.author,
+                stored.hlc.rawValue, stored.kind.rawValue, String(decoding: try encoder.encode(stored), as: UTF8.self),
                 WireCoding.formatDate(now),
             ])
-            let merged = try rematerialise(operation.recordId, adding: operation, db: db)
-            if case .amend = operation.payload,
+            let merged = try rematerialise(operation.recordId, adding: stored, db: db)
+            if case .amend = stored.payload,
                 let entry = merged?.amendments.first(where: { $0.stamp.opId == operation.opId }),
                 case .refused(let code, let message) = entry.standing
             {
                 throw ValidationError(code: code, message: message)
             }
+            if case .redact = operation.payload { try removeContent(of: operation.recordId, encoder: encoder, db: db) }
             return .commit
+        }
+    }
+
+    /// Rewrites every stored operation of a redacted record without its content.
+    private static func removeContent(of recordId: UUID, encoder: JSONEncoder, db: Database) throws {
+        let decoder = WireCoding.makeDecoder()
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT opId, body FROM operation
+                WHERE recordId = ? AND kind IN ('create-sighting', 'create-intervention', 'create-note', 'amend')
+                """,
+            arguments: [recordId.uuidString]
+        )
+        for row in rows {
+            let operation = try decoder.decode(LogOperation.self, from: Data((row["body"] as String).utf8))
+            let stripped = operation.withoutContent
+            guard stripped != operation else { continue }
+            try db.execute(
+                sql: "UPDATE operation SET body = ? WHERE opId = ?",
+                arguments: [String(decoding: try encoder.encode(stripped), as: UTF8.self), row["opId"] as String]
+            )
         }
     }
 
@@ -200,16 +247,17 @@ public final class SQLiteCentralStore: CentralStore {
         }
         try db.cachedStatement(
             sql: """
-                INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET
                     venueId = excluded.venueId, parentId = excluded.parentId,
-                    occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId, state = excluded.state
+                    occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
+                        redacted = excluded.redacted, state = excluded.state
                 """
         ).execute(arguments: [
             recordId.uuidString, state.type.rawValue, venueId, state.parentId?.uuidString,
             state.current.occurredAt.millisecondsSince1970,
-            state.created.opId.uuidString,
+            state.created.opId.uuidString, state.redaction != nil,
             state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self),
         ])
         if state.type != .note && !state.amendments.isEmpty {
