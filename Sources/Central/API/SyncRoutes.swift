@@ -66,7 +66,17 @@ struct SyncRoutes<Context: RequestContext>: Sendable {
             default: Int64(ProtocolLimits.maxOperationsPerPull),
             range: 1...Int64(ProtocolLimits.maxOperationsPerPull)
         )
-        let page = try await store.pull(after: cursor, limit: Int(limit))
+        var page = try await store.pull(after: cursor, limit: Int(limit))
+        // Pages are bounded by bytes as well as count, so a backlog of large records streams in steady pieces.
+        var bytes = 0
+        if let cut = page.operations.firstIndex(where: {
+            bytes += $0.encoded.count
+            return bytes > ProtocolLimits.maxPullPageBytes
+        }),
+            cut > 0
+        {
+            page = PullPage(operations: Array(page.operations[..<cut]), hasMore: true)
+        }
         let body = WireAssembly.pullResponse(
             operations: page.operations.map { ($0.seq, $0.encoded) },
             cursor: page.operations.last?.seq ?? cursor,

@@ -108,6 +108,8 @@ public enum ProtocolLimits {
     public static let maxOperationsPerPush = 1000
     /// The most operations one pull page may hold.
     public static let maxOperationsPerPull = 1000
+    /// The most bytes of operation JSON in one pull page (a single larger operation still comes alone).
+    public static let maxPullPageBytes = 2 * 1024 * 1024
     /// The largest request body the server reads, in bytes.
     public static let maxRequestBodyBytes = 4 * 1024 * 1024
 }

@@ -28,8 +28,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A JSON file of venues to add or update at start.", valueName: "file"))
     var venues: String?
 
+    @Option(help: ArgumentHelp("Refuse operations stamped more than this many minutes ahead.", valueName: "minutes"))
+    var clockTolerance: Double = 10
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ArgumentParser.ValidationError("--port must be 0 to 65535.") }
+        guard (1...24 * 60).contains(clockTolerance) else {
+            throw ArgumentParser.ValidationError("--clock-tolerance must be 1 to 1440 minutes.")
+        }
     }
 
     func run() async throws {
@@ -39,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         let venueList = try venues.map { try VenueFile.load(path: $0) }
         let store: SQLiteCentralStore
         do {
-            store = try SQLiteCentralStore(directory: directory)
+            store = try SQLiteCentralStore(directory: directory, clockTolerance: clockTolerance * 60)
         } catch {
             throw CLIError("The data directory \(directory.path) cannot be used: \(error.localizedDescription)")
         }

@@ -32,7 +32,9 @@ struct SyncCommand: AsyncParsableCommand {
             replica: replica,
             transport: URLSessionTransport(serverURL: identity.serverURL, requestTimeout: timeout)
         )
-        let report = try await engine.sync()
+        let display = SyncProgressDisplay(pending: try replica.status().pending)
+        let report = try await engine.sync { display.show($0) }
+        display.finish()
         print("Pushed \(report.pushed) operation\(report.pushed == 1 ? "" : "s"); pulled \(report.pulled) new.")
         for rejection in report.rejected {
             print(
@@ -70,5 +72,42 @@ struct StatusCommand: AsyncParsableCommand {
         for parked in try replica.parkedOperations() {
             print("  refused \(parked.opId.uuidString.lowercased()) (\(parked.code)): \(parked.message)")
         }
+    }
+}
+
+/// Shows a sync's progress: a bar redrawn in place on a terminal, one plain line per batch or page otherwise.
+final class SyncProgressDisplay {
+    private let pending: Int
+    private let isTerminal = isatty(STDOUT_FILENO) == 1
+    private var drewBar = false
+
+    init(pending: Int) {
+        self.pending = pending
+    }
+
+    func show(_ progress: SyncProgress) {
+        let line: String
+        switch progress {
+        case .pushed(_, let total):
+            line =
+                isTerminal ? "Pushing \(bar(total, of: pending)) \(total)/\(pending)" : "pushed \(total) of \(pending)"
+        case .pulled(let page, let total):
+            line = isTerminal ? "Pulling … \(total) received" : "pulled a page of \(page) (\(total) received)"
+        }
+        if isTerminal {
+            FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
+            drewBar = true
+        } else {
+            print(line)
+        }
+    }
+
+    func finish() {
+        if drewBar { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    private func bar(_ done: Int, of total: Int, width: Int = 30) -> String {
+        let filled = total == 0 ? width : min(width, done * width / total)
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
     }
 }
