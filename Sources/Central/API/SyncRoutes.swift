@@ -16,7 +16,7 @@ struct SyncRoutes<Context: RequestContext>: Sendable {
 
     /// `POST /v1/sync/push`: stores what passes admission, then answers; 400 for a malformed batch.
     @Sendable func push(request: Request, context: Context) async throws -> Response {
-        let push = try await request.decodeJSON(PushRequest.self)
+        let push = try await request.decodeJSON(PushRequest.self, using: WireCoding.decodePushRequest)
         guard push.protocolVersion == WireCoding.protocolVersion else {
             throw APIError.badRequest(
                 "unsupported-protocol-version",

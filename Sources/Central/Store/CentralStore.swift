@@ -55,9 +55,8 @@ public struct PullPage: Sendable, Hashable {
 
     /// The operations decoded, for readers that need the values rather than the stored JSON.
     public func decodedOperations() throws -> [SequencedOperation] {
-        let decoder = WireCoding.makeDecoder()
-        return try operations.map {
-            SequencedOperation(seq: $0.seq, operation: try decoder.decode(LogOperation.self, from: $0.encoded))
+        try operations.map {
+            SequencedOperation(seq: $0.seq, operation: try WireCoding.decodeOperation($0.encoded))
         }
     }
 }

@@ -130,7 +130,7 @@ extension RecordState {
     {
         if let state { return try decoder.decode(RecordState.self, from: Data(state.utf8)) }
         guard let createOperation,
-            let folded = RecordFold.fold([try decoder.decode(LogOperation.self, from: Data(createOperation.utf8))])
+            let folded = RecordFold.fold([try WireCoding.decodeOperation(Data(createOperation.utf8))])
         else {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: [], debugDescription: "A stored record has neither a state nor a create operation.")

@@ -9,7 +9,6 @@ extension LocalReplica {
     /// Merging from the whole set every time (rather than patching) is what makes the result independent of
     /// the order operations arrived in. Notes about a record follow its venue (which only an amendment can change).
     static func rematerialise(_ newOperations: [LogOperation], db: Database) throws {
-        let decoder = WireCoding.makeDecoder()
         let encoder = WireCoding.makeEncoder()
         let byRecord = Dictionary(grouping: newOperations, by: \.recordId)
         for (recordId, inHand) in byRecord {
@@ -20,7 +19,7 @@ extension LocalReplica {
                 arguments: [recordId.uuidString]
             )
             for row in rows where !known.contains(row["opId"]) {
-                operations.append(try decoder.decode(LogOperation.self, from: Data((row["body"] as String).utf8)))
+                operations.append(try WireCoding.decodeOperation(Data((row["body"] as String).utf8)))
             }
             guard let state = RecordFold.fold(operations) else { continue }
             var venueId = state.current.location?.venueId
@@ -57,8 +56,6 @@ extension LocalReplica {
     /// This user's own operations still waiting for the server keep theirs until it acknowledges them
     /// (the server then keeps them without content too); everything else loses it now.
     static func removeRedactedContent(of recordIds: some Collection<UUID>, db: Database) throws {
-        let decoder = WireCoding.makeDecoder()
-        let encoder = WireCoding.makeEncoder()
         for recordId in Set(recordIds)
         where try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT redacted FROM record WHERE id = ?"),
@@ -70,12 +67,14 @@ extension LocalReplica {
                 arguments: [recordId.uuidString]
             )
             for row in rows {
-                let operation = try decoder.decode(LogOperation.self, from: Data((row["body"] as String).utf8))
+                let operation = try WireCoding.decodeOperation(Data((row["body"] as String).utf8))
                 let stripped = operation.withoutContent
                 guard stripped != operation else { continue }
                 try db.execute(
                     sql: "UPDATE operation SET body = ? WHERE opId = ?",
-                    arguments: [String(decoding: try encoder.encode(stripped), as: UTF8.self), row["opId"] as String]
+                    arguments: [
+                        String(decoding: WireCoding.encodeOperation(stripped), as: UTF8.self), row["opId"] as String,
+                    ]
                 )
             }
         }

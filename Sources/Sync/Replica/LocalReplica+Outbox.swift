@@ -74,7 +74,6 @@ extension LocalReplica {
     @discardableResult
     public func applyPulledPage(_ page: PullResponse) throws -> Int {
         try database.write { db in
-            let encoder = WireCoding.makeEncoder()
             var new: [LogOperation] = []
             for sequenced in page.operations {
                 let operation = sequenced.operation
@@ -84,7 +83,7 @@ extension LocalReplica {
                 )
                 switch outbox {
                 case nil:
-                    try Self.insert(operation, outbox: "pulled", encoder: encoder, db: db)
+                    try Self.insert(operation, outbox: "pulled", db: db)
                     new.append(operation)
                 case "pending", "parked":
                     try db.cachedStatement(sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ?")

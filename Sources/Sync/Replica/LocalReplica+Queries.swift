@@ -41,7 +41,7 @@ extension LocalReplica {
     public func allOperations() throws -> [LogOperation] {
         try database.read { db in
             try String.fetchAll(db, sql: "SELECT body FROM operation ORDER BY localSeq")
-                .map { try WireCoding.decode(LogOperation.self, from: Data($0.utf8)) }
+                .map { try WireCoding.decodeOperation(Data($0.utf8)) }
         }
     }
 

@@ -28,7 +28,7 @@ extension LocalReplica {
             )
             do throws(ValidationError) { try operation.validate(now: now) } catch { throw ReplicaError.invalid(error) }
             try Self.checkScope(of: operation, identity: identity, db: db)
-            try Self.insert(operation, outbox: "pending", encoder: WireCoding.makeEncoder(), db: db)
+            try Self.insert(operation, outbox: "pending", db: db)
             try Self.rematerialise([operation], db: db)
             if case .redact = payload { try Self.removeRedactedContent(of: [recordId], db: db) }
             if case .amend = payload, let state = try Self.state(of: recordId, db: db),
@@ -101,8 +101,8 @@ extension LocalReplica {
         HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT clock FROM syncState") ?? 0)
     }
 
-    static func insert(_ operation: LogOperation, outbox: String, encoder: JSONEncoder, db: Database) throws {
-        let body = String(decoding: try encoder.encode(operation), as: UTF8.self)
+    static func insert(_ operation: LogOperation, outbox: String, db: Database) throws {
+        let body = String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self)
         try db.cachedStatement(
             sql: "INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, ?)"
         ).execute(arguments: [

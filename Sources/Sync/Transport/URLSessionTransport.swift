@@ -33,7 +33,12 @@ public struct URLSessionTransport: SyncTransport {
     }
 
     public func pull(after cursor: Int64, limit: Int) async throws(SyncError) -> PullResponse {
-        try await send(path: "v1/sync/pull?after=\(cursor)&limit=\(limit)", method: "GET", body: nil)
+        try await send(
+            path: "v1/sync/pull?after=\(cursor)&limit=\(limit)",
+            method: "GET",
+            body: nil,
+            decode: WireCoding.decodePullResponse
+        )
     }
 
     public func venues() async throws(SyncError) -> [Venue] {
@@ -44,7 +49,8 @@ public struct URLSessionTransport: SyncTransport {
     private func send<Response: Decodable>(
         path: String,
         method: String,
-        body: Data?
+        body: Data?,
+        decode: (Data) throws -> Response = { try WireCoding.decode(Response.self, from: $0) }
     ) async throws(SyncError) -> Response {
         guard let url = URL(string: path, relativeTo: serverURL.appendingPathComponent("/")) else {
             throw .badResponse("the URL for \(path) could not be made")
@@ -76,7 +82,7 @@ public struct URLSessionTransport: SyncTransport {
             )
         }
         do {
-            return try WireCoding.decode(Response.self, from: data)
+            return try decode(data)
         } catch {
             throw .badResponse("the body of \(path) is not the expected JSON")
         }

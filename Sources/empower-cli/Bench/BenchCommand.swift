@@ -91,7 +91,7 @@ struct BenchCommand: AsyncParsableCommand {
         let bare = try Self.bareCommitLatencies(
             directory: workspace.appendingPathComponent("bare"),
             rows: try single.allOperations().prefix(samples).map {
-                String(decoding: try WireCoding.encode($0), as: UTF8.self)
+                String(decoding: WireCoding.encodeOperation($0), as: UTF8.self)
             }
         )
         let ourMedian = Self.median(ours)

@@ -41,8 +41,10 @@ public final class SQLiteCentralStore: CentralStore {
                     if let stored = try Self.storedBody(of: operation.opId, db: db) {
                         // The idempotency key only holds if it names the same operation (kept without its
                         // content if its record was redacted since).
-                        let sameOperation = try stored == encoder.encode(operation)
-                        guard try sameOperation || stored == encoder.encode(operation.withoutContent) else {
+                        guard
+                            stored == WireCoding.encodeOperation(operation)
+                                || stored == WireCoding.encodeOperation(operation.withoutContent)
+                        else {
                             throw ValidationError.opIdReused
                         }
                     } else {
@@ -88,7 +90,8 @@ public final class SQLiteCentralStore: CentralStore {
                     """
             ).execute(arguments: [
                 stored.opId.uuidString, stored.recordId.uuidString, stored.deviceId, stored.author,
-                stored.hlc.rawValue, stored.kind.rawValue, String(decoding: try encoder.encode(stored), as: UTF8.self),
+                stored.hlc.rawValue, stored.kind.rawValue,
+                String(decoding: WireCoding.encodeOperation(stored), as: UTF8.self),
                 WireCoding.formatDate(now),
             ])
             let merged = try rematerialise(operation.recordId, adding: stored, db: db)
@@ -115,12 +118,14 @@ public final class SQLiteCentralStore: CentralStore {
             arguments: [recordId.uuidString]
         )
         for row in rows {
-            let operation = try decoder.decode(LogOperation.self, from: Data((row["body"] as String).utf8))
+            let operation = try WireCoding.decodeOperation(Data((row["body"] as String).utf8))
             let stripped = operation.withoutContent
             guard stripped != operation else { continue }
             try db.execute(
                 sql: "UPDATE operation SET body = ? WHERE opId = ?",
-                arguments: [String(decoding: try encoder.encode(stripped), as: UTF8.self), row["opId"] as String]
+                arguments: [
+                    String(decoding: WireCoding.encodeOperation(stripped), as: UTF8.self), row["opId"] as String,
+                ]
             )
         }
     }
@@ -235,7 +240,7 @@ public final class SQLiteCentralStore: CentralStore {
             arguments: [recordId.uuidString]
         )
         for row in rows where row["opId"] != operation.opId.uuidString {
-            operations.append(try decoder.decode(LogOperation.self, from: Data((row["body"] as String).utf8)))
+            operations.append(try WireCoding.decodeOperation(Data((row["body"] as String).utf8)))
         }
         guard let state = RecordFold.fold(operations) else { return nil }
         var venueId = state.current.location?.venueId

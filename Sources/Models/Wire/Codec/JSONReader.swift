@@ -1,0 +1,274 @@
+import Foundation
+
+/// A small, allocation-light JSON reader over bytes, for the operations that sync moves by the hundred
+/// thousand. Types read themselves key by key (`readObject`), skipping keys they do not know, as
+/// `JSONDecoder` does.
+///
+/// Only used inside `withUnsafeBytes`: the reader must not outlive the bytes it reads.
+struct JSONReader {
+    /// Why the bytes are not what was expected; `WireCoding` falls back to `JSONDecoder` for the message.
+    struct Failure: Error {
+        var reason: String
+    }
+
+    private let bytes: UnsafeRawBufferPointer
+    private(set) var index: Int
+
+    init(_ bytes: UnsafeRawBufferPointer, at index: Int = 0) {
+        self.bytes = bytes
+        self.index = index
+    }
+
+    /// The bytes between two positions, for keeping a value's JSON as it is.
+    func slice(_ range: Range<Int>) -> Data { Data(bytes[range]) }
+
+    var isAtEnd: Bool {
+        mutating get {
+            skipWhitespace()
+            return index >= bytes.count
+        }
+    }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func peek() throws -> UInt8 {
+        skipWhitespace()
+        guard index < bytes.count else { throw Failure(reason: "unexpected end") }
+        return bytes[index]
+    }
+
+    private mutating func expect(_ byte: UInt8) throws {
+        guard try peek() == byte else { throw Failure(reason: "expected '\(Character(Unicode.Scalar(byte)))'") }
+        index += 1
+    }
+
+    /// Reads an object, calling `body` with each key; `body` must read (or skip) the key's value.
+    mutating func readObject(_ body: (inout JSONReader, String) throws -> Void) throws {
+        try expect(UInt8(ascii: "{"))
+        if try peek() == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
+        while true {
+            let key = try readString()
+            try expect(UInt8(ascii: ":"))
+            try body(&self, key)
+            switch try peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return
+            default: throw Failure(reason: "expected ',' or '}'")
+            }
+        }
+    }
+
+    /// Reads an array, calling `body` for each element; `body` must read (or skip) the element.
+    mutating func readArray(_ body: (inout JSONReader) throws -> Void) throws {
+        try expect(UInt8(ascii: "["))
+        if try peek() == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
+        while true {
+            try body(&self)
+            switch try peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return
+            default: throw Failure(reason: "expected ',' or ']'")
+            }
+        }
+    }
+
+    /// Consumes `null` if it comes next.
+    mutating func readNull() throws -> Bool {
+        guard try peek() == UInt8(ascii: "n") else { return false }
+        try expectLiteral("null")
+        return true
+    }
+
+    mutating func readBool() throws -> Bool {
+        switch try peek() {
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return true
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return false
+        default: throw Failure(reason: "expected a boolean")
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw Failure(reason: "unexpected end") }
+        for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] {
+            throw Failure(reason: "expected \(literal)")
+        }
+        index += count
+    }
+
+    mutating func readString() throws -> String {
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        // Fast path: no escapes, the common case.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(decoding: bytes[start..<index], as: UTF8.self)
+                index += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            guard byte >= 0x20 else { throw Failure(reason: "control character in a string") }
+            index += 1
+        }
+        var scalars = Array(bytes[start..<index])
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(decoding: scalars, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard index < bytes.count else { throw Failure(reason: "unexpected end") }
+                let escaped = bytes[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scalars.append(escaped)
+                case UInt8(ascii: "b"): scalars.append(0x08)
+                case UInt8(ascii: "f"): scalars.append(0x0C)
+                case UInt8(ascii: "n"): scalars.append(0x0A)
+                case UInt8(ascii: "r"): scalars.append(0x0D)
+                case UInt8(ascii: "t"): scalars.append(0x09)
+                case UInt8(ascii: "u"):
+                    var code = try readHex4()
+                    if (0xD800...0xDBFF).contains(code) {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
+                        else { throw Failure(reason: "unpaired surrogate") }
+                        index += 2
+                        let low = try readHex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw Failure(reason: "unpaired surrogate") }
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { throw Failure(reason: "invalid escape") }
+                    scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: throw Failure(reason: "invalid escape")
+                }
+            default:
+                guard byte >= 0x20 else { throw Failure(reason: "control character in a string") }
+                scalars.append(byte)
+            }
+        }
+        throw Failure(reason: "unterminated string")
+    }
+
+    private mutating func readHex4() throws -> UInt32 {
+        guard index + 4 <= bytes.count else { throw Failure(reason: "unexpected end") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw Failure(reason: "invalid escape")
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+
+    /// Reads a whole number that fits in 64 bits.
+    mutating func readInt64() throws -> Int64 {
+        _ = try peek()
+        let start = index
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        var value: Int64 = 0
+        var digits = 0
+        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(Int64(bytes[index] - UInt8(ascii: "0")))
+            guard !overflow1, !overflow2 else { throw Failure(reason: "number out of range") }
+            value = sum
+            digits += 1
+            index += 1
+        }
+        guard digits > 0 else { throw Failure(reason: "expected a number") }
+        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
+            index = start
+            throw Failure(reason: "expected a whole number")
+        }
+        return negative ? -value : value
+    }
+
+    mutating func readDouble() throws -> Double {
+        _ = try peek()
+        let start = index
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+                UInt8(ascii: "e"), UInt8(ascii: "E"):
+                index += 1
+            default:
+                guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite
+                else { throw Failure(reason: "expected a number") }
+                return value
+            }
+        }
+        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
+            throw Failure(reason: "expected a number")
+        }
+        return value
+    }
+
+    mutating func readUUID() throws -> UUID {
+        guard let uuid = UUID(uuidString: try readString()) else { throw Failure(reason: "expected a UUID") }
+        return uuid
+    }
+
+    mutating func readDate() throws -> Date {
+        guard let date = WireCoding.parseDate(try readString()) else { throw Failure(reason: "expected a time") }
+        return date
+    }
+
+    mutating func readEnum<Value: RawRepresentable>(_ type: Value.Type) throws -> Value where Value.RawValue == String {
+        guard let value = Value(rawValue: try readString()) else { throw Failure(reason: "unknown value") }
+        return value
+    }
+
+    /// Skips any value, returning where it lay.
+    @discardableResult
+    mutating func skipValue() throws -> Range<Int> {
+        let first = try peek()
+        let start = index
+        switch first {
+        case UInt8(ascii: "{"): try readObject { reader, _ in try reader.skipValue() }
+        case UInt8(ascii: "["): try readArray { reader in try reader.skipValue() }
+        case UInt8(ascii: "\""): _ = try readString()
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try readBool()
+        case UInt8(ascii: "n"): _ = try readNull()
+        default: _ = try readDouble()
+        }
+        return start..<index
+    }
+}
+
+/// A field that was required but missing.
+func required<Value>(_ value: Value?, _ key: String) throws -> Value {
+    guard let value else { throw JSONReader.Failure(reason: "missing \(key)") }
+    return value
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+extension WireCoding {
+    /// Encodes an operation: the same bytes as `encode(_:)`, many times faster (see `OperationCodec`).
+    public static func encodeOperation(_ operation: LogOperation) -> Data {
+        OperationCodec.encode(operation)
+    }
+
+    /// Decodes an operation: the same result as `decode(LogOperation.self, from:)`, many times faster.
+    ///
+    /// - Throws: the `DecodingError` that `JSONDecoder` gives for bad input, so messages stay precise.
+    public static func decodeOperation(_ data: Data) throws -> LogOperation {
+        do {
+            return try OperationCodec.decode(data)
+        } catch is JSONReader.Failure {
+            return try decode(LogOperation.self, from: data)
+        }
+    }
+
+    /// Decodes the body of a push: the same result as `decode(PushRequest.self, from:)`, faster.
+    public static func decodePushRequest(_ data: Data) throws -> PushRequest {
+        do {
+            return try data.withUnsafeBytes { buffer in
+                var reader = JSONReader(buffer)
+                var deviceId: String?
+                var version: Int64?
+                var operations: [LogOperation]?
+                try reader.readObject { r, key in
+                    switch key {
+                    case "deviceId": deviceId = try r.readString()
+                    case "protocolVersion": version = try r.readInt64()
+                    case "operations":
+                        var list: [LogOperation] = []
+                        try r.readArray { r in list.append(try OperationCodec.readOperation(&r)) }
+                        operations = list
+                    default: try r.skipValue()
+                    }
+                }
+                guard reader.isAtEnd, let version = Int(exactly: try required(version, "protocolVersion")) else {
+                    throw JSONReader.Failure(reason: "bad envelope")
+                }
+                return PushRequest(
+                    protocolVersion: version,
+                    deviceId: try required(deviceId, "deviceId"),
+                    operations: try required(operations, "operations")
+                )
+            }
+        } catch is JSONReader.Failure {
+            return try decode(PushRequest.self, from: data)
+        }
+    }
+
+    /// Decodes a pull page: the same result as `decode(PullResponse.self, from:)`, faster.
+    public static func decodePullResponse(_ data: Data) throws -> PullResponse {
+        do {
+            return try data.withUnsafeBytes { buffer in
+                var reader = JSONReader(buffer)
+                var cursor: Int64?
+                var hasMore: Bool?
+                var clock: Int64?
+                var operations: [SequencedOperation]?
+                try reader.readObject { r, key in
+                    switch key {
+                    case "cursor": cursor = try r.readInt64()
+                    case "hasMore": hasMore = try r.readBool()
+                    case "serverClock": clock = try r.readInt64()
+                    case "operations":
+                        var list: [SequencedOperation] = []
+                        try r.readArray { r in
+                            var seq: Int64?
+                            var operation: LogOperation?
+                            try r.readObject { r, key in
+                                switch key {
+                                case "seq": seq = try r.readInt64()
+                                case "operation": operation = try OperationCodec.readOperation(&r)
+                                default: try r.skipValue()
+                                }
+                            }
+                            list.append(
+                                SequencedOperation(
+                                    seq: try required(seq, "seq"),
+                                    operation: try required(operation, "operation")
+                                )
+                            )
+                        }
+                        operations = list
+                    default: try r.skipValue()
+                    }
+                }
+                let stamp = try required(clock, "serverClock")
+                guard reader.isAtEnd, stamp >= 0 else { throw JSONReader.Failure(reason: "bad envelope") }
+                return PullResponse(
+                    operations: try required(operations, "operations"),
+                    cursor: try required(cursor, "cursor"),
+                    hasMore: try required(hasMore, "hasMore"),
+                    serverClock: HLCTimestamp(rawValue: stamp)
+                )
+            }
+        } catch is JSONReader.Failure {
+            return try decode(PullResponse.self, from: data)
+        }
+    }
+}
