@@ -55,6 +55,9 @@ extension LocalReplica {
             }
             try observe(response.serverClock, db: db)
             // Operations the server now holds lose their content if their record was redacted meanwhile.
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM record WHERE redacted = 1)") == true else {
+                return
+            }
             let settled = response.accepted + response.rejected.map(\.opId)
             let recordIds = try settled.compactMap { opId in
                 try String.fetchOne(

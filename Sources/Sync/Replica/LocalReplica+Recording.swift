@@ -16,30 +16,51 @@ extension LocalReplica {
     /// - Returns: the stored operation.
     @discardableResult
     public func append(_ payload: OperationPayload, recordId: UUID, now: Date = Date()) throws -> LogOperation {
+        try append(contentsOf: [(payload, recordId)], now: now)[0]
+    }
+
+    /// Records several operations in one transaction, as `append(_:recordId:now:)` records one: all are
+    /// stored, or (on the first refusal) none. For imports and bulk loads.
+    @discardableResult
+    public func append(contentsOf entries: [(OperationPayload, UUID)], now: Date = Date()) throws -> [LogOperation] {
         let identity = storedIdentity
         return try database.write { db in
             var clock = HybridLogicalClock(latest: try Self.clock(db))
-            let operation = LogOperation(
-                deviceId: identity.deviceId,
-                author: identity.userId,
-                hlc: clock.tick(wallMilliseconds: now.millisecondsSince1970),
-                recordId: recordId,
-                payload: payload
-            )
-            do throws(ValidationError) { try operation.validate(now: now) } catch { throw ReplicaError.invalid(error) }
-            try Self.checkScope(of: operation, identity: identity, db: db)
-            try Self.insert(operation, outbox: "pending", db: db)
-            try Self.rematerialise([operation], db: db)
-            if case .redact = payload { try Self.removeRedactedContent(of: [recordId], db: db) }
-            if case .amend = payload, let state = try Self.state(of: recordId, db: db),
-                let entry = state.amendments.first(where: { $0.stamp.opId == operation.opId }),
-                case .refused(let code, let message) = entry.standing
-            {
-                throw ReplicaError.invalid(ValidationError(code: code, message: message))
+            let operations = try entries.map { payload, recordId in
+                try Self.record(payload, recordId: recordId, now: now, identity: identity, clock: &clock, db: db)
             }
             try db.execute(sql: "UPDATE syncState SET clock = ?", arguments: [clock.latest.rawValue])
-            return operation
+            return operations
         }
+    }
+
+    private static func record(
+        _ payload: OperationPayload,
+        recordId: UUID,
+        now: Date,
+        identity: DeviceIdentity,
+        clock: inout HybridLogicalClock,
+        db: Database
+    ) throws -> LogOperation {
+        let operation = LogOperation(
+            deviceId: identity.deviceId,
+            author: identity.userId,
+            hlc: clock.tick(wallMilliseconds: now.millisecondsSince1970),
+            recordId: recordId,
+            payload: payload
+        )
+        do throws(ValidationError) { try operation.validate(now: now) } catch { throw ReplicaError.invalid(error) }
+        try checkScope(of: operation, identity: identity, db: db)
+        try insert(operation, outbox: "pending", db: db)
+        try rematerialise([operation], db: db)
+        if case .redact = payload { try removeRedactedContent(of: [recordId], db: db) }
+        if case .amend = payload, let state = try state(of: recordId, db: db),
+            let entry = state.amendments.first(where: { $0.stamp.opId == operation.opId }),
+            case .refused(let code, let message) = entry.standing
+        {
+            throw ReplicaError.invalid(ValidationError(code: code, message: message))
+        }
+        return operation
     }
 
     /// Refuses what this device's user may not record: another venue's records for venue staff, police

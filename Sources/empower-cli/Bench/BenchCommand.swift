@@ -20,12 +20,27 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Single durable writes timed for the latency medians.")
     var samples: Int = 500
 
+    @Option(help: "Also push and pull a backlog of this many operations, with a server in its own process.")
+    var backlog: Int?
+
+    @Option(
+        parsing: .upToNextOption,
+        help: "Also time a no-op sync against stores of these sizes (for example 10000 1000000)."
+    )
+    var noopStoreSizes: [Int] = []
+
     func validate() throws {
         guard (100...1_000_000).contains(operations) else {
             throw ArgumentParser.ValidationError("--operations must be 100 to 1000000.")
         }
         guard (10...100_000).contains(samples) else {
             throw ArgumentParser.ValidationError("--samples must be 10 to 100000.")
+        }
+        if let backlog, !(1000...10_000_000).contains(backlog) {
+            throw ArgumentParser.ValidationError("--backlog must be 1000 to 10000000.")
+        }
+        guard noopStoreSizes.allSatisfy({ (1000...10_000_000).contains($0) }) else {
+            throw ArgumentParser.ValidationError("--noop-store-sizes must each be 1000 to 10000000.")
         }
     }
 
@@ -101,6 +116,13 @@ struct BenchCommand: AsyncParsableCommand {
             ("Median bare SQLite commit of the same row (WAL, synchronous=FULL)", Self.milliseconds(bareMedian))
         )
         rows.append(("Durable write ÷ bare commit", String(format: "%.2f×", ourMedian / bareMedian)))
+
+        let large = BacklogBench(
+            workspace: workspace,
+            executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        )
+        if let backlog { rows += try await large.backlog(count: backlog) }
+        for size in noopStoreSizes { rows.append(try await large.noOpSync(storeSize: size)) }
 
         print("| measure | result |\n| --- | --- |")
         for (name, value) in rows { print("| \(name) | \(value) |") }

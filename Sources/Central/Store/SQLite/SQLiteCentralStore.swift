@@ -35,7 +35,6 @@ public final class SQLiteCentralStore: CentralStore {
     public func push(_ operations: [LogOperation], now: Date) async throws -> PushOutcome {
         try await database.write { db in
             var outcome = PushOutcome()
-            let encoder = WireCoding.makeEncoder()
             for operation in operations {
                 do {
                     if let stored = try Self.storedBody(of: operation.opId, db: db) {
@@ -48,7 +47,7 @@ public final class SQLiteCentralStore: CentralStore {
                             throw ValidationError.opIdReused
                         }
                     } else {
-                        try Self.admit(operation, now: now, clockTolerance: clockTolerance, encoder: encoder, db: db)
+                        try Self.admit(operation, now: now, clockTolerance: clockTolerance, db: db)
                         outcome.latestClock = max(outcome.latestClock, operation.hlc)
                     }
                     outcome.accepted.append(operation.opId)
@@ -63,16 +62,13 @@ public final class SQLiteCentralStore: CentralStore {
     }
 
     /// Checks one new operation against the stored records, stores it and re-merges its record.
-    /// A refused operation leaves nothing behind (its savepoint is rolled back). An operation on a redacted
-    /// record is kept without its content; a redaction removes the content of every operation before it.
-    private static func admit(
-        _ operation: LogOperation,
-        now: Date,
-        clockTolerance: TimeInterval,
-        encoder: JSONEncoder,
-        db: Database
-    ) throws {
-        let target = try state(of: operation.recordId, db: db)
+    ///
+    /// Everything is decided before anything is written, so a refused operation leaves nothing behind. An
+    /// operation on a redacted record is kept without its content; a redaction removes the content of every
+    /// operation before it.
+    private static func admit(_ operation: LogOperation, now: Date, clockTolerance: TimeInterval, db: Database) throws {
+        let existing = try storedOperations(of: operation.recordId, db: db)
+        let target = RecordFold.fold(existing)
         let referenced = try OperationAdmission.referencedRecordId(of: operation).flatMap { try state(of: $0, db: db) }
         try OperationAdmission.check(
             operation,
@@ -82,33 +78,30 @@ public final class SQLiteCentralStore: CentralStore {
             clockTolerance: clockTolerance
         )
         let stored = target?.redaction != nil ? operation.withoutContent : operation
-        try db.inSavepoint {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO operation (opId, recordId, deviceId, author, hlc, kind, body, receivedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                stored.opId.uuidString, stored.recordId.uuidString, stored.deviceId, stored.author,
-                stored.hlc.rawValue, stored.kind.rawValue,
-                String(decoding: WireCoding.encodeOperation(stored), as: UTF8.self),
-                WireCoding.formatDate(now),
-            ])
-            let merged = try rematerialise(operation.recordId, adding: stored, db: db)
-            if case .amend = stored.payload,
-                let entry = merged?.amendments.first(where: { $0.stamp.opId == operation.opId }),
-                case .refused(let code, let message) = entry.standing
-            {
-                throw ValidationError(code: code, message: message)
-            }
-            if case .redact = operation.payload { try removeContent(of: operation.recordId, encoder: encoder, db: db) }
-            return .commit
+        let merged = RecordFold.fold(existing + [stored])
+        if case .amend = stored.payload,
+            let entry = merged?.amendments.first(where: { $0.stamp.opId == operation.opId }),
+            case .refused(let code, let message) = entry.standing
+        {
+            throw ValidationError(code: code, message: message)
         }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO operation (opId, recordId, deviceId, author, hlc, kind, body, receivedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            stored.opId.uuidString, stored.recordId.uuidString, stored.deviceId, stored.author,
+            stored.hlc.rawValue, stored.kind.rawValue,
+            String(decoding: WireCoding.encodeOperation(stored), as: UTF8.self),
+            WireCoding.formatDate(now),
+        ])
+        if let merged { try write(merged, db: db) }
+        if case .redact = operation.payload { try removeContent(of: operation.recordId, db: db) }
     }
 
     /// Rewrites every stored operation of a redacted record without its content.
-    private static func removeContent(of recordId: UUID, encoder: JSONEncoder, db: Database) throws {
-        let decoder = WireCoding.makeDecoder()
+    private static func removeContent(of recordId: UUID, db: Database) throws {
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -223,26 +216,18 @@ public final class SQLiteCentralStore: CentralStore {
         }
     }
 
-    /// Re-merges one record from all of its stored operations (`operation` is in hand and not decoded
-    /// again) and stores the result; notes about the record follow its venue (which only an amendment can change).
-    @discardableResult
-    private static func rematerialise(
-        _ recordId: UUID,
-        adding operation: LogOperation,
-        db: Database
-    ) throws
-        -> RecordState?
-    {
-        let decoder = WireCoding.makeDecoder()
-        var operations = [operation]
-        let rows = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
+    /// Every stored operation of one record.
+    private static func storedOperations(of recordId: UUID, db: Database) throws -> [LogOperation] {
+        try String.fetchAll(
+            db.cachedStatement(sql: "SELECT body FROM operation WHERE recordId = ?"),
             arguments: [recordId.uuidString]
-        )
-        for row in rows where row["opId"] != operation.opId.uuidString {
-            operations.append(try WireCoding.decodeOperation(Data((row["body"] as String).utf8)))
-        }
-        guard let state = RecordFold.fold(operations) else { return nil }
+        ).map { try WireCoding.decodeOperation(Data($0.utf8)) }
+    }
+
+    /// Stores a record's merged row; notes about the record follow its venue (which only an amendment
+    /// can change).
+    private static func write(_ state: RecordState, db: Database) throws {
+        let recordId = state.id
         var venueId = state.current.location?.venueId
         if case .note = state.current, let parentId = state.parentId {
             venueId = try String.fetchOne(
@@ -269,6 +254,5 @@ public final class SQLiteCentralStore: CentralStore {
             try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                 .execute(arguments: [venueId, recordId.uuidString])
         }
-        return state
     }
 }
