@@ -41,7 +41,7 @@ struct RecordRoutes<Context: RequestContext>: Sendable {
 
     /// `GET /v1/records/{id}`.
     @Sendable func show(request: Request, context: Context) async throws -> Response {
-        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
+        guard let text = context.parameters.get("id"), let id = UUID(text: text) else {
             throw APIError.badRequest("bad-parameter", "The record id must be a UUID.")
         }
         guard let record = try await store.record(id: id) else { throw APIError.notFound("No record with that id.") }

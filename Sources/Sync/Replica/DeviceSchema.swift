@@ -51,6 +51,7 @@ enum DeviceSchema {
                     CREATE INDEX record_venue ON record(venueId, occurredAt);
                     CREATE INDEX record_occurred ON record(occurredAt);
                     CREATE INDEX record_parent ON record(parentId);
+                    CREATE INDEX record_redacted ON record(id) WHERE redacted = 1;
                     CREATE TABLE venue (
                         id TEXT PRIMARY KEY NOT NULL,
                         body TEXT NOT NULL

@@ -13,10 +13,10 @@ extension LocalReplica {
         let byRecord = Dictionary(grouping: newOperations, by: \.recordId)
         for (recordId, inHand) in byRecord {
             var operations = inHand
-            let known = Set(inHand.map(\.opId.uuidString))
+            let known = Set(inHand.map(\.opId.text))
             let rows = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
-                arguments: [recordId.uuidString]
+                arguments: [recordId.text]
             )
             for row in rows where !known.contains(row["opId"]) {
                 operations.append(try WireCoding.decodeOperation(Data((row["body"] as String).utf8)))
@@ -26,7 +26,7 @@ extension LocalReplica {
             if case .note = state.current, let parentId = state.parentId {
                 venueId = try String.fetchOne(
                     db.cachedStatement(sql: "SELECT venueId FROM record WHERE id = ?"),
-                    arguments: [parentId.uuidString]
+                    arguments: [parentId.text]
                 )
             }
             try db.cachedStatement(
@@ -39,14 +39,14 @@ extension LocalReplica {
                         redacted = excluded.redacted, state = excluded.state
                     """
             ).execute(arguments: [
-                recordId.uuidString, state.type.rawValue, venueId, state.parentId?.uuidString,
+                recordId.text, state.type.rawValue, venueId, state.parentId?.text,
                 state.current.occurredAt.millisecondsSince1970,
-                state.created.opId.uuidString, state.redaction != nil,
+                state.created.opId.text, state.redaction != nil,
                 state.isPlainCreate ? nil : String(decoding: try encoder.encode(state), as: UTF8.self),
             ])
             if state.type != .note && !state.amendments.isEmpty {
                 try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
-                    .execute(arguments: [venueId, recordId.uuidString])
+                    .execute(arguments: [venueId, recordId.text])
             }
         }
     }
@@ -59,12 +59,12 @@ extension LocalReplica {
         for recordId in Set(recordIds)
         where try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT redacted FROM record WHERE id = ?"),
-            arguments: [recordId.uuidString]
+            arguments: [recordId.text]
         ) == true {
             let rows = try Row.fetchAll(
                 db,
                 sql: "SELECT opId, body FROM operation WHERE recordId = ? AND outbox != 'pending'",
-                arguments: [recordId.uuidString]
+                arguments: [recordId.text]
             )
             for row in rows {
                 let operation = try WireCoding.decodeOperation(Data((row["body"] as String).utf8))
@@ -81,7 +81,7 @@ extension LocalReplica {
     }
 
     static func state(of recordId: UUID, db: Database) throws -> RecordState? {
-        try states(db, where: "WHERE id = ?", arguments: [recordId.uuidString]).first
+        try states(db, where: "WHERE id = ?", arguments: [recordId.text]).first
     }
 
     /// Merged records read back as stored (see `RecordState.fromStorage`).

@@ -27,7 +27,7 @@ extension LocalReplica {
             while let row = try rows.next() {
                 let body = Data((row["body"] as String).utf8)
                 if !batch.operationIds.isEmpty && batch.byteCount + body.count > maxBytes { break }
-                batch.operationIds.append(UUID(uuidString: row["opId"])!)
+                batch.operationIds.append(UUID(text: row["opId"] as String)!)
                 batch.encodedOperations.append(body)
                 batch.byteCount += body.count
             }
@@ -42,7 +42,7 @@ extension LocalReplica {
             for opId in response.accepted {
                 try db.cachedStatement(
                     sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ? AND outbox = 'pending'"
-                ).execute(arguments: [opId.uuidString])
+                ).execute(arguments: [opId.text])
             }
             for rejection in response.rejected {
                 try db.execute(
@@ -50,7 +50,7 @@ extension LocalReplica {
                         UPDATE operation SET outbox = 'parked', parkedCode = ?, parkedMessage = ?
                         WHERE opId = ? AND outbox = 'pending'
                         """,
-                    arguments: [rejection.code, rejection.message, rejection.opId.uuidString]
+                    arguments: [rejection.code, rejection.message, rejection.opId.text]
                 )
             }
             try observe(response.serverClock, db: db)
@@ -62,8 +62,8 @@ extension LocalReplica {
             let recordIds = try settled.compactMap { opId in
                 try String.fetchOne(
                     db.cachedStatement(sql: "SELECT recordId FROM operation WHERE opId = ?"),
-                    arguments: [opId.uuidString]
-                ).flatMap(UUID.init(uuidString:))
+                    arguments: [opId.text]
+                ).flatMap(UUID.init(text:))
             }
             try Self.removeRedactedContent(of: recordIds, db: db)
         }
@@ -82,7 +82,7 @@ extension LocalReplica {
                 let operation = sequenced.operation
                 let outbox = try String.fetchOne(
                     db.cachedStatement(sql: "SELECT outbox FROM operation WHERE opId = ?"),
-                    arguments: [operation.opId.uuidString]
+                    arguments: [operation.opId.text]
                 )
                 switch outbox {
                 case nil:
@@ -90,7 +90,7 @@ extension LocalReplica {
                     new.append(operation)
                 case "pending", "parked":
                     try db.cachedStatement(sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ?")
-                        .execute(arguments: [operation.opId.uuidString])
+                        .execute(arguments: [operation.opId.text])
                 default:
                     break
                 }

@@ -33,7 +33,7 @@ extension LocalReplica {
     /// The notes and interventions attached to a record, oldest first.
     public func attachments(of id: UUID) throws -> [RecordState] {
         try database.read { db in
-            try Self.states(db, where: "WHERE parentId = ?", orderedBy: "occurredAt, id", arguments: [id.uuidString])
+            try Self.states(db, where: "WHERE parentId = ?", orderedBy: "occurredAt, id", arguments: [id.text])
         }
     }
 
@@ -53,7 +53,7 @@ extension LocalReplica {
                 sql: "SELECT opId, parkedCode, parkedMessage FROM operation WHERE outbox = 'parked' ORDER BY localSeq"
             ).map { row in
                 RejectedOperation(
-                    opId: UUID(uuidString: row["opId"])!,
+                    opId: UUID(text: row["opId"] as String)!,
                     code: row["parkedCode"] ?? "",
                     message: row["parkedMessage"] ?? ""
                 )

@@ -127,7 +127,7 @@ extension LocalReplica {
         try db.cachedStatement(
             sql: "INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, ?)"
         ).execute(arguments: [
-            operation.opId.uuidString, operation.recordId.uuidString, operation.hlc.rawValue, body, outbox,
+            operation.opId.text, operation.recordId.text, operation.hlc.rawValue, body, outbox,
         ])
     }
 }

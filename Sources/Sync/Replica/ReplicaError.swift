@@ -27,7 +27,7 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible, Equatable {
         case .invalid(let error):
             error.message
         case .unknownRecord(let id):
-            "No record \(id.uuidString.lowercased()) is on this device. Sync first, or check the id."
+            "No record \(id.text.lowercased()) is on this device. Sync first, or check the id."
         case .notAllowed(let reason):
             reason
         }

@@ -91,7 +91,7 @@ public final class SQLiteCentralStore: CentralStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            stored.opId.uuidString, stored.recordId.uuidString, stored.deviceId, stored.author,
+            stored.opId.text, stored.recordId.text, stored.deviceId, stored.author,
             stored.hlc.rawValue, stored.kind.rawValue,
             String(decoding: WireCoding.encodeOperation(stored), as: UTF8.self),
             WireCoding.formatDate(now),
@@ -108,7 +108,7 @@ public final class SQLiteCentralStore: CentralStore {
                 SELECT opId, body FROM operation
                 WHERE recordId = ? AND kind IN ('create-sighting', 'create-intervention', 'create-note', 'amend')
                 """,
-            arguments: [recordId.uuidString]
+            arguments: [recordId.text]
         )
         for row in rows {
             let operation = try WireCoding.decodeOperation(Data((row["body"] as String).utf8))
@@ -194,12 +194,12 @@ public final class SQLiteCentralStore: CentralStore {
     private static func storedBody(of opId: UUID, db: Database) throws -> Data? {
         try String.fetchOne(
             db.cachedStatement(sql: "SELECT body FROM operation WHERE opId = ?"),
-            arguments: [opId.uuidString]
+            arguments: [opId.text]
         ).map { Data($0.utf8) }
     }
 
     private static func state(of recordId: UUID, db: Database) throws -> RecordState? {
-        try states(db, where: "WHERE id = ?", arguments: [recordId.uuidString]).first
+        try states(db, where: "WHERE id = ?", arguments: [recordId.text]).first
     }
 
     /// Merged records read back as stored (see `RecordState.fromStorage`).
@@ -220,7 +220,7 @@ public final class SQLiteCentralStore: CentralStore {
     private static func storedOperations(of recordId: UUID, db: Database) throws -> [LogOperation] {
         try String.fetchAll(
             db.cachedStatement(sql: "SELECT body FROM operation WHERE recordId = ?"),
-            arguments: [recordId.uuidString]
+            arguments: [recordId.text]
         ).map { try WireCoding.decodeOperation(Data($0.utf8)) }
     }
 
@@ -232,7 +232,7 @@ public final class SQLiteCentralStore: CentralStore {
         if case .note = state.current, let parentId = state.parentId {
             venueId = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT venueId FROM record WHERE id = ?"),
-                arguments: [parentId.uuidString]
+                arguments: [parentId.text]
             )
         }
         try db.cachedStatement(
@@ -245,14 +245,14 @@ public final class SQLiteCentralStore: CentralStore {
                         redacted = excluded.redacted, state = excluded.state
                 """
         ).execute(arguments: [
-            recordId.uuidString, state.type.rawValue, venueId, state.parentId?.uuidString,
+            recordId.text, state.type.rawValue, venueId, state.parentId?.text,
             state.current.occurredAt.millisecondsSince1970,
-            state.created.opId.uuidString, state.redaction != nil,
+            state.created.opId.text, state.redaction != nil,
             state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self),
         ])
         if state.type != .note && !state.amendments.isEmpty {
             try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
-                .execute(arguments: [venueId, recordId.uuidString])
+                .execute(arguments: [venueId, recordId.text])
         }
     }
 }

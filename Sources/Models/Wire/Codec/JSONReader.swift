@@ -236,7 +236,7 @@ struct JSONReader {
     }
 
     mutating func readUUID() throws -> UUID {
-        guard let uuid = UUID(uuidString: try readString()) else { throw Failure(reason: "expected a UUID") }
+        guard let uuid = UUID(text: try readString()) else { throw Failure(reason: "expected a UUID") }
         return uuid
     }
 

@@ -99,7 +99,7 @@ struct JSONWriter {
         bytes.append(contentsOf: Array(text.utf8))
     }
 
-    mutating func uuid(_ value: UUID) { string(value.uuidString) }
+    mutating func uuid(_ value: UUID) { string(value.text) }
 
     mutating func date(_ value: Date) { string(WireCoding.formatDate(value)) }
 
