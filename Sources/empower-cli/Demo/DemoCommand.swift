@@ -26,8 +26,10 @@ struct DemoCommand: AsyncParsableCommand {
         let fixturesURL = URL(fileURLWithPath: fixtures)
         let venues = try VenueFile.load(path: fixturesURL.appendingPathComponent("venues.json").path)
         let log: PatrolLogFixture
+        let supervision: PatrolLogFixture
         do {
             log = try PatrolLogFixture.load(from: fixturesURL.appendingPathComponent("patrol-log.json"))
+            supervision = try PatrolLogFixture.load(from: fixturesURL.appendingPathComponent("supervision.json"))
         } catch {
             throw CLIError(
                 "The sample log \(fixtures)/patrol-log.json cannot be read: run the demo from the repository root, or pass --fixtures."
@@ -41,7 +43,14 @@ struct DemoCommand: AsyncParsableCommand {
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
         for venue in venues { try await store.saveVenue(venue) }
         let report = try await CentralServer.withRunningServer(store: store) { serverURL in
-            try await DemoRun(log: log, workspace: workspace, serverURL: serverURL, store: store).run()
+            try await DemoRun(
+                log: log,
+                supervision: supervision,
+                workspace: workspace,
+                serverURL: serverURL,
+                store: store
+            )
+            .run()
         }
         print(report)
         if keep { print("\nKept: \(workspace.path)") }
@@ -51,6 +60,8 @@ struct DemoCommand: AsyncParsableCommand {
 /// The steps of the demo, each printing what it does.
 struct DemoRun: Sendable {
     let log: PatrolLogFixture
+    /// A supervisor's review of the log, made once it has synced.
+    let supervision: PatrolLogFixture
     let workspace: URL
     let serverURL: URL
     let store: SQLiteCentralStore
@@ -98,6 +109,26 @@ struct DemoRun: Sendable {
             print("  \(deviceId): pushed \(report.pushed), pulled \(report.pulled) new")
         }
 
+        print("\nA supervisor reviews the merged log: grades, links one subject across three nights, redacts an error.")
+        for device in supervision.devices {
+            let replica = try LocalReplica.create(
+                in: workspace.appendingPathComponent(device.deviceId),
+                identity: device.identity(serverURL: serverURL)
+            )
+            replicas[device.deviceId] = replica
+            let engine = SyncEngine(replica: replica, transport: URLSessionTransport(serverURL: serverURL))
+            print("  \(device.deviceId) (\(device.userId), supervisor): pulled \(try await engine.sync().pulled)")
+            let entries = supervision.entries(of: device.deviceId)
+            for entry in entries { try entry.record(on: replica) }
+            print(
+                "  \(device.deviceId) recorded \(entries.count) reviews, gradings, links and a redaction; pushed \(try await engine.sync().pushed)"
+            )
+        }
+        for deviceId in log.devices.map(\.deviceId) {
+            let engine = SyncEngine(replica: replicas[deviceId]!, transport: URLSessionTransport(serverURL: serverURL))
+            print("  \(deviceId): pulled \(try await engine.sync().pulled) new")
+        }
+
         let central = try await store.records(matching: RecordFilter())
         for (deviceId, replica) in replicas.sorted(by: { $0.key < $1.key }) {
             let local = try replica.records()
@@ -106,7 +137,8 @@ struct DemoRun: Sendable {
             }
         }
         print(
-            "\nAll \(replicas.count) devices and the central store hold the same \(central.count) records, compared field by field."
+            "\nAll \(replicas.count) devices and the central store hold the same \(central.count) records, "
+                + "compared field by field (amendment histories, registers and the tombstone included)."
         )
         return "\nThe merged log (times in Europe/London):\n" + LogFormatting.table(central) + "\n\n" + summary(central)
     }

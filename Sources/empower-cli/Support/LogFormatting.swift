@@ -36,13 +36,26 @@ enum LogFormatting {
         }
     }
 
+    /// Short tags for what supervisors and corrections did to a record.
+    static func markers(_ state: RecordState) -> String {
+        var tags: [String] = []
+        if !state.amendments.isEmpty { tags.append("amended") }
+        if let grading = state.registers.grading { tags.append("graded \(grading.code)") }
+        if state.registers.review != .awaitingReview { tags.append(state.registers.review.rawValue) }
+        if !state.registers.links.isEmpty { tags.append("linked ×\(state.registers.links.count)") }
+        if let tombstone = state.redaction {
+            tags.append("redacted by \(tombstone.stamp.author): \(tombstone.redaction.reason.rawValue)")
+        }
+        return tags.isEmpty ? "" : " [" + tags.joined(separator: "; ") + "]"
+    }
+
     /// A fixed-width table, one record a line.
     static func table(_ records: [RecordState]) -> String {
         let rows = records.map { state in
             [
                 localTime(state.current.occurredAt), state.type.rawValue, shortId(state.id), state.current.author,
                 placeText(state.current.location),
-                summary(state.current) + (state.amendments.isEmpty ? "" : " [amended]"),
+                summary(state.current) + markers(state),
             ]
         }
         let header = ["OCCURRED", "TYPE", "ID", "BY", "WHERE", "WHAT"]
