@@ -85,6 +85,8 @@ let package = Package(
             dependencies: [
                 "Central", "Sync", "Models", "empower-cli",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -105,7 +105,12 @@ public struct SyncEngine: Sendable {
                 try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
                 action = machine.handle(.backoffElapsed)
             case .finish:
-                try replica.replaceVenues(try await transport.venues())
+                // Reference data is refreshed last; a failure here leaves the old list and does not undo a sync
+                // whose pushes and pulls are done.
+                if let venues = try? await transport.venues() {
+                    try replica.replaceVenues(venues)
+                    report.venuesRefreshed = true
+                }
                 try replica.markSynced(at: Date())
                 return report
             case .fail:
@@ -125,6 +130,8 @@ public struct SyncReport: Sendable, Hashable {
     public var pulled = 0
     /// Operations received in pull pages, including this device's own coming back.
     public var received = 0
+    /// Whether the venue list was refreshed (it is kept as it was if the last request failed).
+    public var venuesRefreshed = false
 
     public init() {}
 }

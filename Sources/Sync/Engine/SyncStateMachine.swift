@@ -138,7 +138,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The wait before the next attempt: the server's `Retry-After` if given, else exponential backoff with
     /// "equal jitter" (half fixed, half random), never above `maxDelay`.
     public func delay(afterAttempt attempt: Int, retryAfter: Double?, jitter: Double) -> Double {
-        if let retryAfter { return min(max(retryAfter, 0), maxDelay) }
+        if let retryAfter, !retryAfter.isNaN { return min(max(retryAfter, 0), maxDelay) }
         let exponential = min(baseDelay * Double(1 << min(attempt - 1, 30)), maxDelay)
         return exponential / 2 + exponential / 2 * min(max(jitter, 0), 1)
     }

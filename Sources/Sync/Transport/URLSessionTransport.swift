@@ -63,6 +63,9 @@ public struct URLSessionTransport: SyncTransport {
             // libcurl otherwise sends "Expect: 100-continue" with larger bodies and waits up to a second
             // for an interim answer the server never sends.
             request.setValue("", forHTTPHeaderField: "Expect")
+            // A body sent on a kept-alive connection that the network dropped is re-sent by libcurl without its
+            // bytes, and then waits for the whole timeout; a fresh connection per push fails fast instead.
+            request.setValue("close", forHTTPHeaderField: "Connection")
         }
         let data: Data
         let response: URLResponse
@@ -78,7 +81,8 @@ public struct URLSessionTransport: SyncTransport {
                 status: http.statusCode,
                 code: error?.code ?? "http-\(http.statusCode)",
                 message: error?.message ?? "no explanation was given",
-                retryAfter: http.value(forHTTPHeaderField: "Retry-After").flatMap { Double($0) }
+                // Only whole seconds: "nan", "inf" or a date would not be a usable delay.
+                retryAfter: http.value(forHTTPHeaderField: "Retry-After").flatMap { UInt32($0) }.map(Double.init)
             )
         }
         do {

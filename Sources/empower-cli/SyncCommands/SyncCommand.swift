@@ -41,6 +41,9 @@ struct SyncCommand: AsyncParsableCommand {
                 "Refused by the server: \(rejection.opId.uuidString.lowercased()) (\(rejection.code)): \(rejection.message)"
             )
         }
+        if !report.venuesRefreshed {
+            print("The venue list could not be refreshed this time; the device keeps the one it had.")
+        }
         if !report.rejected.isEmpty {
             print("Refused operations are kept on this device; 'empower-cli status' lists them.")
         }
