@@ -210,7 +210,7 @@ struct NetworkFaultTests {
                     "NetworkFaultTests: \(fault) of a \(route) on a reused connection: \(outcome) after \(elapsed); "
                         + "incomplete requests at the proxy: \(proxy.incompleteRequests)"
                 )
-                #expect(elapsed < .seconds(2))
+                #expect(elapsed < .seconds(3))  // well under the 4 s request timeout, even on a loaded machine
             }
         }
     }
