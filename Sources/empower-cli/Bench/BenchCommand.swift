@@ -20,6 +20,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Single durable writes timed for the latency medians.")
     var samples: Int = 500
 
+    @Option(help: "Operations in one push.")
+    var pushBatch: Int = 500
+
     @Option(help: "Also push and pull a backlog of this many operations, with a server in its own process.")
     var backlog: Int?
 
@@ -32,6 +35,9 @@ struct BenchCommand: AsyncParsableCommand {
     func validate() throws {
         guard (100...1_000_000).contains(operations) else {
             throw ArgumentParser.ValidationError("--operations must be 100 to 1000000.")
+        }
+        guard (1...ProtocolLimits.maxOperationsPerPush).contains(pushBatch) else {
+            throw ArgumentParser.ValidationError("--push-batch must be 1 to \(ProtocolLimits.maxOperationsPerPush).")
         }
         guard (10...100_000).contains(samples) else {
             throw ArgumentParser.ValidationError("--samples must be 10 to 100000.")
@@ -72,7 +78,11 @@ struct BenchCommand: AsyncParsableCommand {
             let start = ContinuousClock.now
             let lastPush = Mutex(start)
             let syncSeconds = try await Self.timeAsync {
-                try await SyncEngine(replica: writer, transport: URLSessionTransport(serverURL: serverURL)).sync {
+                try await SyncEngine(
+                    replica: writer,
+                    transport: URLSessionTransport(serverURL: serverURL),
+                    pushBatchSize: pushBatch
+                ).sync {
                     if case .pushed = $0 { lastPush.withLock { $0 = ContinuousClock.now } }
                 }
             }
