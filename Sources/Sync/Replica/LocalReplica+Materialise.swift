@@ -11,7 +11,14 @@ extension LocalReplica {
     static func rematerialise(_ newOperations: [LogOperation], db: Database) throws {
         let encoder = WireCoding.makeEncoder()
         let byRecord = Dictionary(grouping: newOperations, by: \.recordId)
-        for (recordId, inHand) in byRecord {
+        // Notes take their venue from their record's row, so records are merged before notes.
+        let order = byRecord.keys.sorted { lhs, rhs in
+            let lhsIsNote = byRecord[lhs]!.contains { $0.kind == .createNote }
+            let rhsIsNote = byRecord[rhs]!.contains { $0.kind == .createNote }
+            return !lhsIsNote && rhsIsNote
+        }
+        for recordId in order {
+            let inHand = byRecord[recordId]!
             var operations = inHand
             let known = Set(inHand.map(\.opId.text))
             let rows = try Row.fetchAll(
@@ -44,7 +51,7 @@ extension LocalReplica {
                 state.created.opId.text, state.redaction != nil,
                 state.isPlainCreate ? nil : String(decoding: try encoder.encode(state), as: UTF8.self),
             ])
-            if state.type != .note && !state.amendments.isEmpty {
+            if state.type != .note {
                 try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                     .execute(arguments: [venueId, recordId.text])
             }

@@ -78,6 +78,7 @@ extension LocalReplica {
     public func applyPulledPage(_ page: PullResponse) throws -> Int {
         try database.write { db in
             var new: [LogOperation] = []
+            var returned: [LogOperation] = []
             for sequenced in page.operations {
                 let operation = sequenced.operation
                 let outbox = try String.fetchOne(
@@ -89,14 +90,20 @@ extension LocalReplica {
                     try Self.insert(operation, outbox: "pulled", db: db)
                     new.append(operation)
                 case "pending", "parked":
-                    try db.cachedStatement(sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ?")
-                        .execute(arguments: [operation.opId.text])
+                    // The server's copy is the one every replica keeps (without content if the record was
+                    // redacted since this device made it).
+                    try db.cachedStatement(
+                        sql: "UPDATE operation SET outbox = 'acknowledged', body = ? WHERE opId = ?"
+                    ).execute(arguments: [
+                        String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self), operation.opId.text,
+                    ])
+                    returned.append(operation)
                 default:
                     break
                 }
             }
-            try Self.rematerialise(new, db: db)
-            try Self.removeRedactedContent(of: new.filter { $0.kind == .redact }.map(\.recordId), db: db)
+            try Self.rematerialise(new + returned, db: db)
+            try Self.removeRedactedContent(of: (new + returned).map(\.recordId), db: db)
             let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
             try db.execute(
                 sql: "UPDATE syncState SET pullCursor = ?",

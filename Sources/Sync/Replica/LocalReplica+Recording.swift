@@ -49,7 +49,10 @@ extension LocalReplica {
             recordId: recordId,
             payload: payload
         )
-        do throws(ValidationError) { try operation.validate(now: now) } catch { throw ReplicaError.invalid(error) }
+        // The stamp has absorbed faster clocks seen in pulls; only the server judges it against real time.
+        do throws(ValidationError) { try operation.validate(now: max(now, operation.hlc.date)) } catch {
+            throw ReplicaError.invalid(error)
+        }
         try checkScope(of: operation, identity: identity, db: db)
         try insert(operation, outbox: "pending", db: db)
         try rematerialise([operation], db: db)

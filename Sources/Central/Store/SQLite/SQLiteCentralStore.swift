@@ -253,7 +253,7 @@ public final class SQLiteCentralStore: CentralStore {
             state.created.opId.text, state.redaction != nil,
             state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self),
         ])
-        if state.type != .note && !state.amendments.isEmpty {
+        if state.type != .note {
             try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                 .execute(arguments: [venueId, recordId.text])
         }

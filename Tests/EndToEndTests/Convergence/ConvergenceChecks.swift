@@ -1,0 +1,169 @@
+import Central
+import Foundation
+import Models
+import Sync
+
+/// The checks at the end of a case, after the final sync: every replica equals the central store.
+extension ConvergenceCase {
+    func check(_ store: SQLiteCentralStore) async throws {
+        let centralRecords = try await store.records(matching: RecordFilter())
+        var centralOperations: [LogOperation] = []
+        var lastSeq: Int64 = 0
+        while true {
+            let page = try await store.pull(after: lastSeq, limit: 1000)
+            centralOperations += try page.decodedOperations().map(\.operation)
+            lastSeq = page.operations.last?.seq ?? lastSeq
+            if !page.hasMore { break }
+        }
+        let centralSet = Set(centralOperations)
+        let redacted = Set(centralRecords.filter { $0.redaction != nil }.map(\.id))
+        count("final.operations", by: centralOperations.count)
+        count("final.records", by: centralRecords.count)
+        count("final.redacted-records", by: redacted.count)
+        count("final.amendments", by: centralRecords.map(\.amendments.count).reduce(0, +))
+        checkFold(of: centralOperations, against: centralRecords, holder: "the central store")
+        checkContentRemoved(from: centralOperations, redacted: redacted, holder: "the central store", ownRecords: [])
+        var centralByVenue: [String: [UUID]] = [:]
+        for venue in ConvergencePlan.venues {
+            centralByVenue[venue] = try await store.records(matching: RecordFilter(venueId: venue)).map(\.id)
+        }
+
+        for (index, device) in devices.enumerated() {
+            let holder = "d\(index) (\(device.spec.userId))"
+            let status = try device.replica.status()
+            if status.pending != 0 {
+                fail("outbox", "\(holder) still has \(status.pending) pending operations after the final sync")
+            }
+            if status.parked != 0 {
+                let parked = try device.replica.parkedOperations().map { "\($0.code): \($0.message)" }
+                fail("outbox", "\(holder) has operations the server refused: \(parked.joined(separator: "; "))")
+            }
+            if status.pullCursor != lastSeq {
+                fail("cursor", "\(holder)'s pull cursor is \(status.pullCursor), the store's last position \(lastSeq)")
+            }
+            let records = try device.replica.records()
+            compare(records, with: centralRecords, holder: holder)
+            let operations = try device.replica.allOperations()
+            // Records of which this device made an operation: where an operation of its own can come back in a
+            // pull while still pending.
+            let ownRecords = Set(operations.filter { $0.deviceId == device.spec.deviceId }.map(\.recordId))
+            compare(operations, with: centralSet, holder: holder, ownRecords: ownRecords)
+            checkFold(of: operations, against: records, holder: holder)
+            checkContentRemoved(from: operations, redacted: redacted, holder: holder, ownRecords: ownRecords)
+            for venue in ConvergencePlan.venues {
+                let ids = try device.replica.records(matching: RecordFilter(venueId: venue)).map(\.id)
+                if ids != centralByVenue[venue] {
+                    let central = centralByVenue[venue] ?? []
+                    fail(
+                        "venue-filter",
+                        "\(holder) lists other records at \(venue) than the central store: "
+                            + "device only \(ids.filter { !central.contains($0) }.map(label)), "
+                            + "central only \(central.filter { !ids.contains($0) }.map(label))"
+                            + (Set(ids) == Set(central) ? " (same records, other order)" : "")
+                    )
+                }
+            }
+        }
+    }
+
+    /// Whole merged states, field by field, including amendment histories, registers and redactions.
+    private func compare(_ records: [RecordState], with central: [RecordState], holder: String) {
+        guard records != central else { return }
+        let mine = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let theirs = Dictionary(central.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let missing = central.map(\.id).filter { mine[$0] == nil }.map(label)
+        let extra = records.map(\.id).filter { theirs[$0] == nil }.map(label)
+        var differing: [String] = []
+        var firstDifference = ""
+        for record in central {
+            guard let local = mine[record.id], local != record else { continue }
+            var parts: [String] = []
+            if local.original != record.original { parts.append("original") }
+            if local.current != record.current { parts.append("current") }
+            if local.created != record.created { parts.append("created") }
+            if local.amendments != record.amendments { parts.append("amendments") }
+            if local.refusedCreates != record.refusedCreates { parts.append("refusedCreates") }
+            if local.registers != record.registers { parts.append("registers") }
+            if local.redaction != record.redaction { parts.append("redaction") }
+            differing.append("\(label(record.id)) (\(parts.joined(separator: ", ")))")
+            if firstDifference.isEmpty {
+                firstDifference = "\n    device:  \(json(local))\n    central: \(json(record))"
+            }
+        }
+        var message = "\(holder) holds other records than the central store:"
+        if !missing.isEmpty { message += " missing \(missing.joined(separator: ", "));" }
+        if !extra.isEmpty { message += " extra \(extra.joined(separator: ", "));" }
+        if !differing.isEmpty { message += " differing \(differing.joined(separator: "; "))" }
+        if missing.isEmpty && extra.isEmpty && differing.isEmpty { message += " the same records in another order" }
+        fail("records", message + firstDifference)
+    }
+
+    /// The same operations, as values: content removed or kept alike.
+    private func compare(
+        _ operations: [LogOperation],
+        with central: Set<LogOperation>,
+        holder: String,
+        ownRecords: Set<UUID>
+    ) {
+        let mine = Set(operations)
+        guard mine != central else { return }
+        let theirs = Dictionary(central.map { ($0.opId, $0) }, uniquingKeysWith: { first, _ in first })
+        let local = Dictionary(mine.map { ($0.opId, $0) }, uniquingKeysWith: { first, _ in first })
+        var lines: [String] = []
+        for operation in central where local[operation.opId] == nil {
+            lines.append("missing \(describe(operation))")
+        }
+        for operation in mine where theirs[operation.opId] == nil {
+            lines.append("extra \(describe(operation))")
+        }
+        for operation in mine {
+            guard let other = theirs[operation.opId], other != operation else { continue }
+            let how =
+                operation.withoutContent == other
+                ? "the device keeps its content, the central store's copy has none"
+                : other.withoutContent == operation
+                    ? "the device's copy has no content, the central store's has" : "they differ"
+            lines.append("\(describe(operation)): \(how)")
+        }
+        fail(
+            "operations",
+            "\(holder) holds other operations than the central store: " + lines.sorted().joined(separator: "; ")
+        )
+    }
+
+    /// The stored records equal the fold of the holder's own operations (no stale incremental merge).
+    private func checkFold(of operations: [LogOperation], against records: [RecordState], holder: String) {
+        var folded: [UUID: RecordState] = [:]
+        for (id, group) in Dictionary(grouping: operations, by: \.recordId) {
+            folded[id] = RecordFold.fold(group)
+        }
+        let stored = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        guard folded != stored else { return }
+        let ids = Set(folded.keys).union(stored.keys).filter { folded[$0] != stored[$0] }
+        fail(
+            "fold",
+            "\(holder)'s stored records differ from the fold of its own operations: "
+                + ids.map(label).sorted().joined(separator: ", ")
+        )
+    }
+
+    /// No operation of a redacted record keeps its content.
+    private func checkContentRemoved(
+        from operations: [LogOperation],
+        redacted: Set<UUID>,
+        holder: String,
+        ownRecords: Set<UUID>
+    ) {
+        let keeping = operations.filter { redacted.contains($0.recordId) && $0 != $0.withoutContent }
+        guard !keeping.isEmpty else { return }
+        fail(
+            "content",
+            "\(holder) keeps the content of redacted records in: " + keeping.map(describe).joined(separator: "; ")
+        )
+    }
+
+    private func json(_ state: RecordState) -> String {
+        let text = (try? WireCoding.encode(state)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+        return text.count > 1500 ? String(text.prefix(1500)) + "…" : text
+    }
+}
