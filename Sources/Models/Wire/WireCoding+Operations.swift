@@ -101,3 +101,14 @@ extension WireCoding {
         }
     }
 }
+
+extension WireCoding {
+    /// The stored JSON of an operation with its content removed (see `LogOperation.withoutContent`), or nil
+    /// when it has none to remove: what both stores write back once a record is redacted.
+    public static func removingContent(fromEncoded body: String) throws -> String? {
+        let operation = try decodeOperation(Data(body.utf8))
+        let stripped = operation.withoutContent
+        guard stripped != operation else { return nil }
+        return String(decoding: encodeOperation(stripped), as: UTF8.self)
+    }
+}

@@ -114,14 +114,10 @@ public final class SQLiteCentralStore: CentralStore {
             arguments: [recordId.text]
         )
         for row in rows {
-            let operation = try WireCoding.decodeOperation(Data((row["body"] as String).utf8))
-            let stripped = operation.withoutContent
-            guard stripped != operation else { continue }
+            guard let stripped = try WireCoding.removingContent(fromEncoded: row["body"]) else { continue }
             try db.execute(
                 sql: "UPDATE operation SET body = ? WHERE opId = ?",
-                arguments: [
-                    String(decoding: WireCoding.encodeOperation(stripped), as: UTF8.self), row["opId"] as String,
-                ]
+                arguments: [stripped, row["opId"] as String]
             )
         }
     }
