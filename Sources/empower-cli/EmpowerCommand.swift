@@ -15,7 +15,7 @@ struct EmpowerCommand: AsyncParsableCommand {
             DeviceCommand.self, SightingCommand.self, InterventionCommand.self, NoteCommand.self, AmendCommand.self,
             ReviewCommand.self, GradeCommand.self, LinkCommand.self, RetainCommand.self, RedactCommand.self,
             ListCommand.self, ShowCommand.self, SyncCommand.self, StatusCommand.self, ServeCommand.self,
-            DemoCommand.self, BenchCommand.self,
+            AdminCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )
 }

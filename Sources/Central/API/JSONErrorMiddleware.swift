@@ -17,6 +17,15 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch let error as AccountError {
+            let status: HTTPResponse.Status =
+                switch error.kind {
+                case .invalid: .badRequest
+                case .notFound: .notFound
+                case .conflict: .conflict
+                }
+            return try APIError(status, code: error.code, message: error.message)
+                .response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             return try Self.apiError(for: error.status).response(from: request, context: context)
         } catch {

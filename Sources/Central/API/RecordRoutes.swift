@@ -2,49 +2,136 @@ import Foundation
 import Hummingbird
 import Models
 
-/// Read access to the merged log: listing and one record with its history.
-struct RecordRoutes<Context: RequestContext>: Sendable {
+/// Reads of the merged log for supervisors (every venue) and venue staff (their venues only): search, one
+/// record, and export. Every read states its purpose and is audited before anything is sent.
+struct RecordRoutes: Sendable {
+    typealias Context = EmpowerRequestContext
+
     let store: any CentralStore
 
+    static let readerRoles: Set<Role> = [.supervisor, .venueStaff]
+
     func register(on group: RouterGroup<Context>) {
-        group.get("records", use: list)
+        group.get("records", use: search)
+        group.get("records/export", use: export)
         group.get("records/:id", use: show)
     }
 
-    /// `GET /v1/records?venue=ID&since=ISO-8601&type=sighting`.
-    @Sendable func list(request: Request, context: Context) async throws -> Response {
+    /// `GET /v1/records?reason=…&venue=ID&since=…&until=…&type=…&behaviour=…&action=…`.
+    @Sendable func search(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller(Self.readerRoles)
         let query = request.uri.queryParameters
+        let filter = try Self.filter(query, for: caller)
+        let reason = try QueryParameters.reason(query)
+        let records = try await store.records(matching: filter)
+        try await store.appendAudit(
+            AuditEntry(
+                at: Date(),
+                caller: caller,
+                action: .search,
+                recordIds: records.map(\.id),
+                scope: Self.describe(filter),
+                count: records.count,
+                reason: reason
+            )
+        )
+        return try JSONResponse.make(RecordList(records: records))
+    }
+
+    /// `GET /v1/records/export?reason=…&recipient=…&format=csv|json` and the search filters.
+    @Sendable func export(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller(Self.readerRoles)
+        let query = request.uri.queryParameters
+        let filter = try Self.filter(query, for: caller)
+        let reason = try QueryParameters.reason(query)
+        let format = QueryParameters.string(query, "format") ?? "json"
+        guard ["csv", "json"].contains(format) else {
+            throw APIError.badRequest("bad-parameter", "The parameter 'format' must be csv or json.")
+        }
+        guard let recipient = QueryParameters.string(query, "recipient"), !recipient.isEmpty, recipient.count <= 200
+        else {
+            throw APIError.badRequest(
+                "recipient-required",
+                "Say who receives the export (the parameter 'recipient', at most 200 characters)."
+            )
+        }
+        let records = try await store.records(matching: filter)
+        try await store.appendAudit(
+            AuditEntry(
+                at: Date(),
+                caller: caller,
+                action: .export,
+                recordIds: records.map(\.id),
+                scope: Self.describe(filter) + ", as \(format)",
+                count: records.count,
+                reason: reason,
+                recipient: recipient
+            )
+        )
+        guard format == "csv" else { return try JSONResponse.make(RecordList(records: records)) }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"empower-export.csv\"",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: RecordCSV.make(records)))
+        )
+    }
+
+    /// `GET /v1/records/{id}?reason=…`: one record; a record outside the caller's venues is not found.
+    @Sendable func show(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller(Self.readerRoles)
+        guard let text = context.parameters.get("id"), let id = UUID(text: text) else {
+            throw APIError.badRequest("bad-parameter", "The record id must be a UUID.")
+        }
+        let reason = try QueryParameters.reason(request.uri.queryParameters)
+        guard let record = try await store.record(id: id), try await isVisible(record, to: caller) else {
+            throw APIError.notFound("No record with that id.")
+        }
+        try await store.appendAudit(
+            AuditEntry(at: Date(), caller: caller, action: .show, recordIds: [id], count: 1, reason: reason)
+        )
+        return try JSONResponse.make(record)
+    }
+
+    private func isVisible(_ record: RecordState, to caller: Caller) async throws -> Bool {
+        guard caller.role == .venueStaff else { return true }
+        if case .note = record.current, let parentId = record.parentId {
+            return try await store.record(id: parentId).map { caller.covers(venueId: $0.current.location?.venueId) }
+                ?? false
+        }
+        return caller.covers(venueId: record.current.location?.venueId)
+    }
+
+    /// The filter a request asks for, narrowed to the caller's venues.
+    static func filter(_ query: Parameters, for caller: Caller) throws -> RecordFilter {
         var filter = RecordFilter()
-        if let venue = query["venue"].map(String.init) {
+        if let venue = QueryParameters.string(query, "venue") {
             do throws(ValidationError) { try Identifiers.validateVenue(venue) } catch {
                 throw APIError.badRequest("bad-parameter", error.message)
             }
             filter.venueId = venue
         }
-        if let since = query["since"].map(String.init) {
-            guard let date = WireCoding.parseDate(since) else {
-                throw APIError.badRequest("bad-parameter", "The parameter 'since' must be an ISO-8601 time.")
-            }
-            filter.since = date
-        }
-        if let type = query["type"].map(String.init) {
-            guard let recordType = RecordType(rawValue: type) else {
-                throw APIError.badRequest(
-                    "bad-parameter",
-                    "The parameter 'type' must be sighting, intervention or note."
-                )
-            }
-            filter.types = [recordType]
-        }
-        return try JSONResponse.make(RecordList(records: try await store.records(matching: filter)))
+        filter.since = try QueryParameters.date(query, "since")
+        filter.until = try QueryParameters.date(query, "until")
+        if let type = try QueryParameters.enumeration(query, "type", RecordType.self) { filter.types = [type] }
+        filter.behaviour = try QueryParameters.enumeration(query, "behaviour", Behaviour.self)
+        filter.action = try QueryParameters.enumeration(query, "action", InterventionAction.self)
+        if caller.role == .venueStaff { filter.venueIds = caller.venueIds }
+        return filter
     }
 
-    /// `GET /v1/records/{id}`.
-    @Sendable func show(request: Request, context: Context) async throws -> Response {
-        guard let text = context.parameters.get("id"), let id = UUID(text: text) else {
-            throw APIError.badRequest("bad-parameter", "The record id must be a UUID.")
-        }
-        guard let record = try await store.record(id: id) else { throw APIError.notFound("No record with that id.") }
-        return try JSONResponse.make(record)
+    /// The filter in words, for the audit log.
+    static func describe(_ filter: RecordFilter) -> String {
+        var parts: [String] = []
+        if let venueIds = filter.venueIds { parts.append("venues " + venueIds.sorted().joined(separator: ", ")) }
+        if let venueId = filter.venueId { parts.append("venue \(venueId)") }
+        if let since = filter.since { parts.append("since \(WireCoding.formatDate(since))") }
+        if let until = filter.until { parts.append("until \(WireCoding.formatDate(until))") }
+        if let types = filter.types { parts.append("type " + types.map(\.rawValue).sorted().joined(separator: ", ")) }
+        if let behaviour = filter.behaviour { parts.append("behaviour \(behaviour.rawValue)") }
+        if let action = filter.action { parts.append("action \(action.rawValue)") }
+        return parts.isEmpty ? "all records" : parts.joined(separator: "; ")
     }
 }

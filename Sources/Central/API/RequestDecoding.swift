@@ -20,6 +20,12 @@ extension Request {
         } catch is NIOTooManyBytesError {
             throw APIError.bodyTooLarge
         }
+        guard Self.nestingDepth(of: buffer.readableBytesView) <= ProtocolLimits.maxJSONDepth else {
+            throw APIError.badRequest(
+                "too-deep",
+                "The body nests arrays and objects more than \(ProtocolLimits.maxJSONDepth) deep."
+            )
+        }
         do {
             return try decode(Data(buffer.readableBytesView))
         } catch let error as DecodingError {
@@ -27,6 +33,35 @@ extension Request {
         } catch {
             throw APIError.badRequest("bad-json", "The body is not valid JSON.")
         }
+    }
+
+    /// The deepest nesting of arrays and objects, outside strings (malformed JSON is the decoder's to refuse).
+    static func nestingDepth(of bytes: some Sequence<UInt8>) -> Int {
+        var depth = 0
+        var deepest = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     /// Says what is wrong and where, without repeating the client's values.

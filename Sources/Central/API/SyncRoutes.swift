@@ -4,9 +4,14 @@ import Logging
 import Models
 
 /// The replication endpoints: push, pull, and the venue reference list.
-struct SyncRoutes<Context: RequestContext>: Sendable {
+struct SyncRoutes: Sendable {
+    typealias Context = EmpowerRequestContext
+
     let store: any CentralStore
     let clock: ServerClock
+
+    /// The roles that sync from patrol devices.
+    static let deviceRoles: Set<Role> = [.officer, .venueStaff, .supervisor]
 
     func register(on group: RouterGroup<Context>) {
         group.post("sync/push", use: push)
@@ -14,8 +19,10 @@ struct SyncRoutes<Context: RequestContext>: Sendable {
         group.get("venues", use: venues)
     }
 
-    /// `POST /v1/sync/push`: stores what passes admission, then answers; 400 for a malformed batch.
+    /// `POST /v1/sync/push`: stores what passes admission, then answers; 400 for a malformed batch, 403 for
+    /// operations made as another device or user.
     @Sendable func push(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller(Self.deviceRoles)
         let push = try await request.decodeJSON(PushRequest.self, using: WireCoding.decodePushRequest)
         guard push.protocolVersion == WireCoding.protocolVersion else {
             throw APIError.badRequest(
@@ -29,10 +36,14 @@ struct SyncRoutes<Context: RequestContext>: Sendable {
                 "A push may carry at most \(ProtocolLimits.maxOperationsPerPush) operations."
             )
         }
-        guard push.operations.allSatisfy({ $0.deviceId == push.deviceId }) else {
-            throw APIError.badRequest(
-                "device-mismatch",
-                "Every operation in a push must come from the pushing device; nothing was stored."
+        guard push.deviceId == caller.deviceId,
+            push.operations.allSatisfy({ $0.deviceId == caller.deviceId && $0.author == caller.userId })
+        else {
+            throw APIError(
+                .forbidden,
+                code: "identity-mismatch",
+                message:
+                    "Every operation must be made by this token's device and user; nothing of this push was stored."
             )
         }
         guard Set(push.operations.map(\.opId)).count == push.operations.count else {
@@ -41,7 +52,7 @@ struct SyncRoutes<Context: RequestContext>: Sendable {
                 "An operation appears twice in one push; nothing was stored."
             )
         }
-        let outcome = try await store.push(push.operations, now: Date())
+        let outcome = try await store.push(push.operations, by: caller, now: Date())
         context.logger.info(
             "sync.push",
             metadata: [
@@ -56,17 +67,18 @@ struct SyncRoutes<Context: RequestContext>: Sendable {
         return try JSONResponse.make(response)
     }
 
-    /// `GET /v1/sync/pull?after=CURSOR&limit=N`.
+    /// `GET /v1/sync/pull?after=CURSOR&limit=N`: what the caller may see after the cursor.
     @Sendable func pull(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller(Self.deviceRoles)
         let query = request.uri.queryParameters
-        let cursor = try Self.integer(query["after"].map(String.init), name: "after", default: 0, range: 0...Int64.max)
-        let limit = try Self.integer(
-            query["limit"].map(String.init),
-            name: "limit",
+        let cursor = try QueryParameters.integer(query, "after", default: 0, range: 0...Int64.max)
+        let limit = try QueryParameters.integer(
+            query,
+            "limit",
             default: Int64(ProtocolLimits.maxOperationsPerPull),
             range: 1...Int64(ProtocolLimits.maxOperationsPerPull)
         )
-        var page = try await store.pull(after: cursor, limit: Int(limit))
+        var page = try await store.pull(after: cursor, limit: Int(limit), for: caller, now: Date())
         // Pages are bounded by bytes as well as count, so a backlog of large records streams in steady pieces.
         var bytes = 0
         if let cut = page.operations.firstIndex(where: {
@@ -75,30 +87,21 @@ struct SyncRoutes<Context: RequestContext>: Sendable {
         }),
             cut > 0
         {
-            page = PullPage(operations: Array(page.operations[..<cut]), hasMore: true)
+            let kept = Array(page.operations[..<cut])
+            page = PullPage(operations: kept, cursor: kept[cut - 1].seq, hasMore: true)
         }
         let body = WireAssembly.pullResponse(
             operations: page.operations.map { ($0.seq, $0.encoded) },
-            cursor: page.operations.last?.seq ?? cursor,
+            cursor: page.cursor,
             hasMore: page.hasMore,
             serverClock: clock.now(observing: page.operations.map(\.hlc).max() ?? .zero)
         )
         return JSONResponse.make(encoded: body)
     }
 
-    /// `GET /v1/venues`.
+    /// `GET /v1/venues`: the reference list, for every signed-in role.
     @Sendable func venues(request: Request, context: Context) async throws -> Response {
-        try JSONResponse.make(VenueList(venues: try await store.venues()))
-    }
-
-    static func integer(_ text: String?, name: String, default: Int64, range: ClosedRange<Int64>) throws -> Int64 {
-        guard let text else { return `default` }
-        guard let value = Int64(text), range.contains(value) else {
-            throw APIError.badRequest(
-                "bad-parameter",
-                "The parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)."
-            )
-        }
-        return value
+        _ = try context.requireCaller(Set(Role.allCases))
+        return try JSONResponse.make(VenueList(venues: try await store.venues()))
     }
 }

@@ -2,14 +2,17 @@ import Foundation
 
 /// How the central server runs. Reading it from flags lives in `empower-cli serve`.
 public struct CentralConfiguration: Sendable {
-    /// The address to listen on. Loopback by default: until authentication exists, nothing else is safe.
+    /// The address to listen on. Loopback by default: serve other machines only behind TLS.
     public var host: String
     /// The port; 0 picks a free one (its number is passed to `onServerRunning`).
     public var port: Int
+    /// Each token's request rate limit.
+    public var rateLimiter: RateLimiter
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, rateLimiter: RateLimiter = RateLimiter()) {
         self.host = host
         self.port = port
+        self.rateLimiter = rateLimiter
     }
 
     /// Whether the host is a loopback address, reachable only from this machine.

@@ -18,9 +18,11 @@ public enum CentralServer {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = buildRouter(store: store)
+        let router = buildRouter(store: store, rateLimiter: configuration.rateLimiter)
         return Application(
             router: router,
+            // A connection that sends nothing for 30 seconds (a stalled or deliberately slow client) is closed.
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "empower-central"
@@ -31,14 +33,22 @@ public enum CentralServer {
     }
 
     /// The router with every endpoint, for in-process tests (`app.test(.router)`) as well as the server.
-    public static func buildRouter(store: any CentralStore) -> Router<BasicRequestContext> {
-        let router = Router()
+    ///
+    /// Every endpoint but `/v1/health` and `/v1/enrol` needs `Authorization: Bearer …` (see
+    /// `AuthenticationMiddleware`); the caller's role decides what it may do.
+    public static func buildRouter(
+        store: any CentralStore,
+        rateLimiter: RateLimiter = RateLimiter()
+    ) -> Router<EmpowerRequestContext> {
+        let router = Router(context: EmpowerRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: AuthenticationMiddleware(accounts: store, rateLimiter: rateLimiter))
         let clock = ServerClock()
         let v1 = router.group("v1")
         v1.get("health") { _, _ in try JSONResponse.make(HealthResponse()) }
         SyncRoutes(store: store, clock: clock).register(on: v1)
         RecordRoutes(store: store).register(on: v1)
+        AdminRoutes(store: store).register(on: v1)
         return router
     }
 }

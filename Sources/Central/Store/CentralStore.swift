@@ -5,19 +5,24 @@ import Models
 ///
 /// Implementations must give each stored operation a position (`seq`) such that a pull after a cursor
 /// never skips an operation that commits later with a smaller position.
-public protocol CentralStore: Sendable {
-    /// Stores the operations that pass admission, in one transaction, and returns the outcome only once it
-    /// is durable. An operation already stored (same `opId`) is accepted again without being stored twice.
-    func push(_ operations: [LogOperation], now: Date) async throws -> PushOutcome
+public protocol CentralStore: AccountDirectory, AuditTrail {
+    /// Stores the operations that pass admission and the caller's permissions, in one transaction with their
+    /// audit entries, and returns the outcome only once it is durable. An operation already stored (same
+    /// `opId`) is accepted again without being stored twice.
+    func push(_ operations: [LogOperation], by caller: Caller, now: Date) async throws -> PushOutcome
 
-    /// The operations after `cursor`, in position order, at most `limit` of them.
-    func pull(after cursor: Int64, limit: Int) async throws -> PullPage
+    /// The operations after `cursor` that the caller may see, in position order, at most `limit` of them,
+    /// audited as a disclosure to the caller.
+    ///
+    /// Venue staff see the creates, amendments and redactions of records at their venues (and of the notes
+    /// and interventions that hang from them); the police roles see everything; administrators nothing.
+    func pull(after cursor: Int64, limit: Int, for caller: Caller, now: Date) async throws -> PullPage
 
     /// Every venue, by id.
     func venues() async throws -> [Venue]
 
-    /// Adds a venue or replaces the one with the same id.
-    func saveVenue(_ venue: Venue) async throws
+    /// Adds a venue or replaces the one with the same id, audited.
+    func saveVenue(_ venue: Venue, by caller: Caller, now: Date) async throws
 
     /// Merged records matching the filter, oldest event first.
     func records(matching filter: RecordFilter) async throws -> [RecordState]
@@ -46,10 +51,14 @@ public struct PushOutcome: Sendable, Hashable {
 /// One page of a pull: operations as stored, in position order.
 public struct PullPage: Sendable, Hashable {
     public var operations: [StoredOperation]
+    /// The position the next pull starts after: the last operation examined, which is past the last one sent
+    /// when operations outside the caller's scope were passed over.
+    public var cursor: Int64
     public var hasMore: Bool
 
-    public init(operations: [StoredOperation], hasMore: Bool) {
+    public init(operations: [StoredOperation], cursor: Int64, hasMore: Bool) {
         self.operations = operations
+        self.cursor = cursor
         self.hasMore = hasMore
     }
 

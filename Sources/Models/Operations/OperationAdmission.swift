@@ -3,8 +3,8 @@ import Foundation
 /// Decides whether a store accepts a new operation, given what the store already holds.
 ///
 /// This is the one place where the rules that need other records live: a record is created once, a note
-/// or intervention refers to a record that exists, and an amendment applies to the current record and is
-/// made by its author (until roles let a supervisor amend too).
+/// or intervention refers to a record that exists, and an amendment applies to a record that exists. Who may
+/// do what is `OperationPermission`'s part.
 public enum OperationAdmission {
     /// Checks an operation that the store does not hold yet.
     ///
@@ -46,15 +46,8 @@ public enum OperationAdmission {
                 )
             }
         case .amend:
-            guard let target else {
+            guard target != nil else {
                 throw ValidationError(code: "unknown-record", message: "The record to amend is not held by the server.")
-            }
-            // Amendments of a redacted record are kept without their content (see `LogOperation.withoutContent`).
-            guard target.redaction != nil || target.original.author == operation.author else {
-                throw ValidationError(
-                    code: "not-author",
-                    message: "Only the record's author may amend it."
-                )
             }
         case .setRegister, .redact:
             guard target != nil else {

@@ -1,16 +1,52 @@
 import Foundation
 
-/// Which records a listing shows.
+/// Which records a listing, search or export shows.
 public struct RecordFilter: Sendable, Hashable {
+    /// Only records at this venue.
     public var venueId: String?
+    /// Only records at one of these venues (the scope of venue staff); any venue when nil.
+    public var venueIds: Set<String>?
     /// Only records that happened at or after this time.
     public var since: Date?
+    /// Only records that happened before this time.
+    public var until: Date?
     /// Only these kinds of record; all when nil.
     public var types: Set<RecordType>?
+    /// Only sightings that record this behaviour.
+    public var behaviour: Behaviour?
+    /// Only interventions that record this action.
+    public var action: InterventionAction?
 
-    public init(venueId: String? = nil, since: Date? = nil, types: Set<RecordType>? = nil) {
+    public init(
+        venueId: String? = nil,
+        venueIds: Set<String>? = nil,
+        since: Date? = nil,
+        until: Date? = nil,
+        types: Set<RecordType>? = nil,
+        behaviour: Behaviour? = nil,
+        action: InterventionAction? = nil
+    ) {
         self.venueId = venueId
+        self.venueIds = venueIds
         self.since = since
+        self.until = until
         self.types = types
+        self.behaviour = behaviour
+        self.action = action
+    }
+
+    /// The parts a store cannot index (what was seen, what was done), checked on the merged record.
+    public func matchesContent(of state: RecordState) -> Bool {
+        if let behaviour {
+            guard case .sighting(let sighting) = state.current, sighting.behaviours.contains(behaviour) else {
+                return false
+            }
+        }
+        if let action {
+            guard case .intervention(let intervention) = state.current, intervention.actions.contains(action) else {
+                return false
+            }
+        }
+        return true
     }
 }

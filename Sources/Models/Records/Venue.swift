@@ -31,3 +31,20 @@ public struct Venue: Codable, Sendable, Hashable, Identifiable {
         self.longitude = longitude
     }
 }
+
+extension Venue {
+    /// Checks the id, that the texts are present, short and one line, and that the position is on Earth.
+    public func validate() throws(ValidationError) {
+        try Identifiers.validateVenue(id)
+        for (text, field) in [(name, "name"), (licenceNumber, "licenceNumber"), (area, "area"), (address, "address")] {
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError(code: "missing-field", message: "A venue needs a \(field).")
+            }
+            try TextRules.check(text, field: field, limit: TextLimits.place)
+        }
+        guard latitude.isFinite, longitude.isFinite, (-90...90).contains(latitude), (-180...180).contains(longitude)
+        else {
+            throw ValidationError(code: "bad-position", message: "A venue's latitude and longitude must be on Earth.")
+        }
+    }
+}

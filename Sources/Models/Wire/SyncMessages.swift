@@ -110,6 +110,8 @@ public enum ProtocolLimits {
     public static let maxOperationsPerPull = 1000
     /// The most bytes of operation JSON in one pull page (a single larger operation still comes alone).
     public static let maxPullPageBytes = 2 * 1024 * 1024
+    /// How deeply a request body may nest arrays and objects (an operation needs 5).
+    public static let maxJSONDepth = 32
     /// The largest request body the server reads, in bytes.
     public static let maxRequestBodyBytes = 4 * 1024 * 1024
 }

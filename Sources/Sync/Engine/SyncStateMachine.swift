@@ -44,6 +44,9 @@ public struct SyncStateMachine: Sendable, Hashable {
         case network
         /// 5xx or 429: try again later, after `retryAfter` seconds if the server said.
         case unavailable(status: Int, retryAfter: Double?)
+        /// 401 or 403: this device's access is refused (revoked, expired, not allowed). Nothing is parked:
+        /// everything stays queued for when access is restored.
+        case denied(status: Int, code: String, message: String)
         /// Any other 4xx: the request itself is refused; retrying would not help.
         case refused(status: Int, code: String, message: String)
         /// An answer that could not be understood.
@@ -80,6 +83,11 @@ public struct SyncStateMachine: Sendable, Hashable {
         case (.pushing, .pushed(let outboxEmpty)):
             state = outboxEmpty ? .pulling(attempt: 1) : .pushing(attempt: 1)
             return outboxEmpty ? .pull : .push
+        case (.pushing, .failed(.denied(let status, let code, let message))),
+            (.pulling, .failed(.denied(let status, let code, let message))):
+            let failure = Failure.denied(status: status, code: code, message: message)
+            state = .failed(failure)
+            return .fail(failure)
         case (.pushing, .failed(.refused(_, let code, let message))):
             return .parkBatch(code: code, message: message)
         case (.pushing, .parked):
@@ -107,7 +115,7 @@ public struct SyncStateMachine: Sendable, Hashable {
         switch failure {
         case .network, .badResponse: retryAfter = nil
         case .unavailable(_, let after): retryAfter = after
-        case .refused:
+        case .refused, .denied:
             state = .failed(failure)
             return .fail(failure)
         }

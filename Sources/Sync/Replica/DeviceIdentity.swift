@@ -46,4 +46,9 @@ public struct DeviceIdentity: Codable, Sendable, Hashable {
             )
         }
     }
+
+    /// The caller this device speaks as, for the permission rules it shares with the server.
+    public var caller: Caller {
+        Caller(userId: userId, deviceId: deviceId, role: role, venueIds: Set(venueId.map { [$0] } ?? []))
+    }
 }

@@ -41,7 +41,8 @@ extension LocalReplica {
                     INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET
-                        venueId = excluded.venueId, parentId = excluded.parentId,
+                        venueId = CASE WHEN excluded.redacted THEN record.venueId ELSE excluded.venueId END,
+                        parentId = CASE WHEN excluded.redacted THEN record.parentId ELSE excluded.parentId END,
                         occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
                         redacted = excluded.redacted, state = excluded.state
                     """
@@ -51,7 +52,7 @@ extension LocalReplica {
                 state.created.opId.text, state.redaction != nil,
                 state.isPlainCreate ? nil : String(decoding: try encoder.encode(state), as: UTF8.self),
             ])
-            if state.type != .note {
+            if state.type != .note, state.redaction == nil {
                 try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                     .execute(arguments: [venueId, recordId.text])
             }

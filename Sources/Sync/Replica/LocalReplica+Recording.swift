@@ -66,42 +66,34 @@ extension LocalReplica {
         return operation
     }
 
-    /// Refuses what this device's user may not record: another venue's records for venue staff, police
-    /// actions for venue staff, and amendments or notes of records that are not here.
+    /// Refuses what this device's user may not record (`OperationPermission`: venues of venue staff, police
+    /// actions, who amends, reviews and redacts) and amendments, notes or links of records that are not here.
     private static func checkScope(of operation: LogOperation, identity: DeviceIdentity, db: Database) throws {
+        var target: RecordState?
+        var referenced: RecordState?
         switch operation.payload {
-        case .createSighting(let sighting):
-            try checkVenue(sighting.location, identity: identity)
+        case .createSighting:
+            break
         case .createIntervention(let intervention):
-            try checkVenue(intervention.location, identity: identity)
-            if identity.role == .venueStaff, intervention.actions.contains(where: \.isPoliceAction) {
-                throw ReplicaError.notAllowed("Venue staff record venue actions only, not police actions.")
-            }
-            if let sightingId = intervention.sightingId, try existingRecord(sightingId, db: db).type != .sighting {
-                throw ReplicaError.unknownRecord(sightingId)
+            if let sightingId = intervention.sightingId {
+                referenced = try existingRecord(sightingId, db: db)
+                guard referenced?.type == .sighting else { throw ReplicaError.unknownRecord(sightingId) }
             }
         case .createNote(let note):
-            guard try existingRecord(note.recordId, db: db).type != .note else {
-                throw ReplicaError.unknownRecord(note.recordId)
-            }
-        case .amend(let amendment):
-            let target = try existingRecord(operation.recordId, db: db)
-            guard target.original.author == identity.userId else {
-                throw ReplicaError.notAllowed("Only the record's author may amend it.")
-            }
-            if amendment.field == .venue, identity.role == .venueStaff, amendment.value != identity.venueId {
-                throw ReplicaError.notAllowed("Venue staff record at their own venue only.")
-            }
-        case .setRegister, .redact:
-            guard identity.role == .supervisor else {
-                throw ReplicaError.notAllowed("Only a supervisor reviews, grades, links and redacts records.")
-            }
-            _ = try existingRecord(operation.recordId, db: db)
+            referenced = try existingRecord(note.recordId, db: db)
+            guard referenced?.type != .note else { throw ReplicaError.unknownRecord(note.recordId) }
+        case .amend, .setRegister, .redact:
+            target = try existingRecord(operation.recordId, db: db)
             if case .setRegister(.link(let link, _)) = operation.payload {
                 _ = try existingRecord(link.target, db: db)
             }
         case .redacted:
             break  // Refused by validation before this point.
+        }
+        do throws(ValidationError) {
+            try OperationPermission.check(operation, by: identity.caller, target: target, referenced: referenced)
+        } catch {
+            throw ReplicaError.notAllowed(error.message)
         }
     }
 
@@ -110,15 +102,6 @@ extension LocalReplica {
         guard let record = try state(of: id, db: db) else { throw ReplicaError.unknownRecord(id) }
         guard record.redaction == nil else { throw ReplicaError.invalid(.recordRedacted) }
         return record
-    }
-
-    private static func checkVenue(_ location: Location, identity: DeviceIdentity) throws {
-        guard identity.role == .venueStaff else { return }
-        guard location.venueId == identity.venueId else {
-            throw ReplicaError.notAllowed(
-                "Venue staff record at their own venue only (--venue \(identity.venueId ?? ""))."
-            )
-        }
     }
 
     static func clock(_ db: Database) throws -> HLCTimestamp {

@@ -29,10 +29,8 @@ public final class LocalReplica: Sendable {
     ///   `ReplicaError.invalid` for a bad identity, `ReplicaError.unusableDirectory` if it cannot be written.
     public static func create(in directory: URL, identity: DeviceIdentity) throws -> LocalReplica {
         do throws(ValidationError) { try identity.validate() } catch { throw ReplicaError.invalid(error) }
+        try checkCanCreate(in: directory)
         let file = directory.appendingPathComponent(fileName)
-        if FileManager.default.fileExists(atPath: file.path) {
-            throw ReplicaError.alreadyInitialised(path: directory.path)
-        }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -52,6 +50,17 @@ public final class LocalReplica: Sendable {
             )
         }
         return try LocalReplica(database: database, path: file.path)
+    }
+
+    /// Throws what `create` would for a directory that already holds a device or is not a directory.
+    public static func checkCanCreate(in directory: URL) throws {
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent(fileName).path) {
+            throw ReplicaError.alreadyInitialised(path: directory.path)
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ReplicaError.unusableDirectory(path: directory.path, reason: "it is not a directory")
+        }
     }
 
     /// Opens the device set up in `directory`.

@@ -21,6 +21,12 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server's answer could not be understood.
     case badResponse(String)
 
+    /// Whether the server refused this device's token (revoked, expired or unknown).
+    public var isUnauthorised: Bool {
+        if case .server(401, _, _, _) = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .unreachable(let server, let reason):
@@ -39,6 +45,8 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreachable: .network
         case .server(let status, _, _, let retryAfter) where status == 429 || status >= 500:
             .unavailable(status: status, retryAfter: retryAfter)
+        case .server(let status, let code, let message, _) where status == 401 || status == 403:
+            .denied(status: status, code: code, message: message)
         case .server(let status, let code, let message, _): .refused(status: status, code: code, message: message)
         case .badResponse: .badResponse
         }

@@ -8,13 +8,16 @@ import FoundationNetworking
 /// The HTTP transport to the central server, on Foundation's URLSession (libcurl on Linux).
 public struct URLSessionTransport: SyncTransport {
     public let serverURL: URL
+    private let token: String?
     private let session: URLSession
 
     /// - Parameters:
     ///   - serverURL: the server's base URL, such as `http://127.0.0.1:8080`.
+    ///   - token: the device's access token, sent as `Authorization: Bearer …` (never logged).
     ///   - requestTimeout: seconds to wait for a response before giving up on a request.
-    public init(serverURL: URL, requestTimeout: TimeInterval = 30) {
+    public init(serverURL: URL, token: String?, requestTimeout: TimeInterval = 30) {
         self.serverURL = serverURL
+        self.token = token
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = requestTimeout
         configuration.timeoutIntervalForResource = requestTimeout * 4
@@ -46,6 +49,12 @@ public struct URLSessionTransport: SyncTransport {
         return list.venues
     }
 
+    /// Exchanges a one-time enrolment token (this transport's token) for the device's access token and
+    /// who the device belongs to.
+    public func enrol() async throws(SyncError) -> Enrolment {
+        try await send(path: "v1/enrol", method: "POST", body: Data("{}".utf8))
+    }
+
     private func send<Response: Decodable>(
         path: String,
         method: String,
@@ -57,6 +66,7 @@ public struct URLSessionTransport: SyncTransport {
         }
         var request = URLRequest(url: url)
         request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.httpBody = body
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

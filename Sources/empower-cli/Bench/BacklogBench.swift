@@ -18,7 +18,7 @@ struct BacklogBench {
         init(executable: URL, data: URL) throws {
             process = Process()
             process.executableURL = executable
-            process.arguments = ["serve", "--port", "0", "--data", data.path]
+            process.arguments = ["serve", "--port", "0", "--data", data.path, "--rate-limit", "100000"]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -46,10 +46,15 @@ struct BacklogBench {
 
     /// Pushes a backlog of `count` sightings, then pulls it into a new device; returns table rows.
     func backlog(count: Int) async throws -> [(String, String)] {
-        let server = try ServerProcess(
-            executable: executable,
-            data: workspace.appendingPathComponent("backlog-central")
-        )
+        let data = workspace.appendingPathComponent("backlog-central")
+        let (writerToken, readerToken) = try await {
+            let store = try SQLiteCentralStore(directory: data)
+            return (
+                try await BenchCommand.token("dev-backlog-a", in: store),
+                try await BenchCommand.token("dev-backlog-b", in: store)
+            )
+        }()
+        let server = try ServerProcess(executable: executable, data: data)
         defer { server.stop() }
         let writer = try LocalReplica.create(
             in: workspace.appendingPathComponent("backlog-writer"),
@@ -62,7 +67,10 @@ struct BacklogBench {
         Self.resetPeakMemory()
         let start = ContinuousClock.now
         var lastPush = start
-        try await SyncEngine(replica: writer, transport: URLSessionTransport(serverURL: server.url)).sync {
+        try await SyncEngine(
+            replica: writer,
+            transport: URLSessionTransport(serverURL: server.url, token: writerToken)
+        ).sync {
             if case .pushed = $0 { lastPush = ContinuousClock.now }
         }
         let pushSeconds = BenchCommand.seconds(lastPush - start)
@@ -74,7 +82,10 @@ struct BacklogBench {
         )
         Self.resetPeakMemory()
         let pullSeconds = try await BenchCommand.timeAsync {
-            try await SyncEngine(replica: reader, transport: URLSessionTransport(serverURL: server.url)).sync()
+            try await SyncEngine(
+                replica: reader,
+                transport: URLSessionTransport(serverURL: server.url, token: readerToken)
+            ).sync()
         }
         let pullPeak = Self.peakMemory(of: "self")
         guard try reader.status().records == count else { throw CLIError("The backlog did not arrive whole.") }
@@ -92,10 +103,13 @@ struct BacklogBench {
     /// The median time of a sync that has nothing to move, against a store holding `size` operations.
     func noOpSync(storeSize size: Int, samples: Int = 21) async throws -> (String, String) {
         let data = workspace.appendingPathComponent("noop-\(size)")
+        let token: String
         do {
             // Fill the store directly (no HTTP): this is setup, not what is measured.
             let store = try SQLiteCentralStore(directory: data)
             let filler = "dev-filler"
+            let fillerCaller = Caller(userId: "PC-4127", deviceId: filler, role: .officer)
+            token = try await BenchCommand.token("dev-noop", in: store)
             for start in stride(from: 0, to: size, by: 1000) {
                 let operations = (start..<min(start + 1000, size)).map { index in
                     let sighting = BenchCommand.sighting(index: index)
@@ -110,7 +124,7 @@ struct BacklogBench {
                         payload: .createSighting(sighting)
                     )
                 }
-                _ = try await store.push(operations, now: Date())
+                _ = try await store.push(operations, by: fillerCaller, now: Date())
             }
         }
         let server = try ServerProcess(executable: executable, data: data)
@@ -126,7 +140,7 @@ struct BacklogBench {
         try await DatabaseQueue(path: device.path).write {
             try $0.execute(sql: "UPDATE syncState SET pullCursor = ?", arguments: [last])
         }
-        let engine = SyncEngine(replica: device, transport: URLSessionTransport(serverURL: server.url))
+        let engine = SyncEngine(replica: device, transport: URLSessionTransport(serverURL: server.url, token: token))
         try await engine.sync()
         var times: [Double] = []
         for _ in 0..<samples {

@@ -73,6 +73,8 @@ struct BenchCommand: AsyncParsableCommand {
         )
 
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
+        let writerToken = try await Self.token("dev-bench-a", in: store)
+        let readerToken = try await Self.token("dev-bench-b", in: store)
         let timings = try await CentralServer.withRunningServer(store: store) { serverURL in
             // The writer's sync pushes its backlog, then pulls its own operations back: time both halves.
             let start = ContinuousClock.now
@@ -80,7 +82,7 @@ struct BenchCommand: AsyncParsableCommand {
             let syncSeconds = try await Self.timeAsync {
                 try await SyncEngine(
                     replica: writer,
-                    transport: URLSessionTransport(serverURL: serverURL),
+                    transport: URLSessionTransport(serverURL: serverURL, token: writerToken),
                     pushBatchSize: pushBatch
                 ).sync {
                     if case .pushed = $0 { lastPush.withLock { $0 = ContinuousClock.now } }
@@ -91,7 +93,10 @@ struct BenchCommand: AsyncParsableCommand {
                 identity: Self.identity("dev-bench-b", serverURL: serverURL)
             )
             let pullSeconds = try await Self.timeAsync {
-                try await SyncEngine(replica: reader, transport: URLSessionTransport(serverURL: serverURL)).sync()
+                try await SyncEngine(
+                    replica: reader,
+                    transport: URLSessionTransport(serverURL: serverURL, token: readerToken)
+                ).sync()
             }
             guard try reader.status().records == sightings.count else {
                 throw CLIError("The pulling device did not receive every sighting.")
@@ -162,6 +167,11 @@ struct BenchCommand: AsyncParsableCommand {
 
     static func identity(_ deviceId: String, serverURL: URL = URL(string: "http://127.0.0.1:9")!) -> DeviceIdentity {
         DeviceIdentity(deviceId: deviceId, userId: "PC-4127", role: .officer, venueId: nil, serverURL: serverURL)
+    }
+
+    /// Enrols a benchmark device (an officer, PC-4127) in the store: its access token.
+    static func token(_ deviceId: String, in store: some AccountDirectory) async throws -> String {
+        try await store.provisionDevice(deviceId, for: UserAccount(id: "PC-4127", role: .officer))
     }
 
     static func sighting(index: Int) -> Sighting {

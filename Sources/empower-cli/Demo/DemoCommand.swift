@@ -41,7 +41,7 @@ struct DemoCommand: AsyncParsableCommand {
         defer { if !keep { try? FileManager.default.removeItem(at: workspace) } }
 
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
-        for venue in venues { try await store.saveVenue(venue) }
+        for venue in venues { try await store.saveVenue(venue, by: .console(), now: Date()) }
         let report = try await CentralServer.withRunningServer(store: store) { serverURL in
             try await DemoRun(
                 log: log,
@@ -69,15 +69,20 @@ struct DemoRun: Sendable {
     func run() async throws -> String {
         print("Central server: \(serverURL.absoluteString) (SQLite in \(workspace.path))\n")
         var replicas: [String: LocalReplica] = [:]
+        var tokens: [String: String] = [:]
         for device in log.devices {
             let directory = workspace.appendingPathComponent(device.deviceId)
             replicas[device.deviceId] = try LocalReplica.create(
                 in: directory,
                 identity: device.identity(serverURL: serverURL)
             )
+            tokens[device.deviceId] = try await enrol(device)
             print(
-                "Set up \(device.deviceId) for \(device.userId) (\(device.role.rawValue)\(device.venueId.map { " at \($0)" } ?? ""))"
+                "Enrolled \(device.deviceId) for \(device.userId) (\(device.role.rawValue)\(device.venueId.map { " at \($0)" } ?? ""))"
             )
+        }
+        func transport(_ deviceId: String) -> URLSessionTransport {
+            URLSessionTransport(serverURL: serverURL, token: tokens[deviceId])
         }
 
         print("\nNo signal: every device records offline.")
@@ -92,7 +97,7 @@ struct DemoRun: Sendable {
         let first = log.devices[0].deviceId
         let offline = SyncEngine(
             replica: replicas[first]!,
-            transport: URLSessionTransport(serverURL: URL(string: "http://127.0.0.1:9")!, requestTimeout: 2)
+            transport: URLSessionTransport(serverURL: URL(string: "http://127.0.0.1:9")!, token: nil, requestTimeout: 2)
         )
         do {
             try await offline.sync()
@@ -104,7 +109,7 @@ struct DemoRun: Sendable {
         print("\nSignal back: each device syncs (and the first ones again, to fetch what came later).")
         let order = log.devices.map(\.deviceId) + log.devices.dropLast().map(\.deviceId)
         for deviceId in order {
-            let engine = SyncEngine(replica: replicas[deviceId]!, transport: URLSessionTransport(serverURL: serverURL))
+            let engine = SyncEngine(replica: replicas[deviceId]!, transport: transport(deviceId))
             let report = try await engine.sync()
             print("  \(deviceId): pushed \(report.pushed), pulled \(report.pulled) new")
         }
@@ -116,7 +121,8 @@ struct DemoRun: Sendable {
                 identity: device.identity(serverURL: serverURL)
             )
             replicas[device.deviceId] = replica
-            let engine = SyncEngine(replica: replica, transport: URLSessionTransport(serverURL: serverURL))
+            tokens[device.deviceId] = try await enrol(device)
+            let engine = SyncEngine(replica: replica, transport: transport(device.deviceId))
             print("  \(device.deviceId) (\(device.userId), supervisor): pulled \(try await engine.sync().pulled)")
             let entries = supervision.entries(of: device.deviceId)
             for entry in entries { try entry.record(on: replica) }
@@ -125,22 +131,49 @@ struct DemoRun: Sendable {
             )
         }
         for deviceId in log.devices.map(\.deviceId) {
-            let engine = SyncEngine(replica: replicas[deviceId]!, transport: URLSessionTransport(serverURL: serverURL))
+            let engine = SyncEngine(replica: replicas[deviceId]!, transport: transport(deviceId))
             print("  \(deviceId): pulled \(try await engine.sync().pulled) new")
         }
 
         let central = try await store.records(matching: RecordFilter())
+        var venueStaff: [String] = []
         for (deviceId, replica) in replicas.sorted(by: { $0.key < $1.key }) {
+            let identity = try replica.identity()
             let local = try replica.records()
+            if identity.role == .venueStaff, let venueId = identity.venueId {
+                // Venue staff hold their venue's records only, without the police's reviews and gradings.
+                let scoped = try await store.records(matching: RecordFilter(venueIds: [venueId]))
+                func content(_ records: [RecordState]) -> [[String]] {
+                    records.map {
+                        [$0.id.text, "\($0.current)", "\($0.amendments)", "\(String(describing: $0.redaction))"]
+                    }
+                }
+                guard content(local) == content(scoped), local.count < central.count else {
+                    throw CLIError(
+                        "\(deviceId) does not hold exactly its venue's records: the demo found a scope fault."
+                    )
+                }
+                venueStaff.append("\(deviceId) holds only the \(local.count) records of \(venueId)")
+                continue
+            }
             guard local == central else {
                 throw CLIError("\(deviceId) does not agree with the central store: the demo found a sync fault.")
             }
         }
         print(
-            "\nAll \(replicas.count) devices and the central store hold the same \(central.count) records, "
-                + "compared field by field (amendment histories, registers and the tombstone included)."
+            "\nThe police devices and the central store hold the same \(central.count) records, compared field by "
+                + "field (amendment histories, registers and the tombstone included); "
+                + (venueStaff.isEmpty ? "" : venueStaff.joined(separator: "; ") + ".")
         )
         return "\nThe merged log (times in Europe/London):\n" + LogFormatting.table(central) + "\n\n" + summary(central)
+    }
+
+    /// Enrols a fixture device as an administrator would, and redeems its token as `device init` would.
+    private func enrol(_ device: FixtureDevice) async throws -> String {
+        try await store.provisionDevice(
+            device.deviceId,
+            for: UserAccount(id: device.userId, role: device.role, venueIds: device.venueId.map { [$0] } ?? [])
+        )
     }
 
     private func summary(_ records: [RecordState]) -> String {

@@ -12,31 +12,26 @@ struct DeviceCommand: AsyncParsableCommand {
     )
 }
 
-/// `empower-cli device init`: makes the device's local store and remembers who uses it and where it syncs.
+/// `empower-cli device init`: enrols this device with the central server and makes its local store.
 struct DeviceInitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Set up this device for one user.",
+        abstract: "Enrol this device with the enrolment token an administrator gave you.",
         discussion: """
-            Creates the device's local store. Nothing is sent anywhere until 'sync'.
-            Example: empower-cli device init --server http://127.0.0.1:8080 --user PC-4127 --role officer
+            Exchanges the one-time enrolment token for this device's access token (kept in a file only you can
+            read, never shown again) and creates the device's local store for the user, role and venue the
+            server has on record. Needs the server once; everything after works offline until 'sync'.
+            Example: empower-cli device init --server http://127.0.0.1:8080 --token emp_…
             """
     )
 
     @Option(help: ArgumentHelp("The central server's URL.", valueName: "url"))
     var server: String
 
-    @Option(help: ArgumentHelp("Your user id: collar number or SIA licence number, such as PC-4127.", valueName: "id"))
-    var user: String
-
-    @Option(help: "Your role: officer, venue-staff or supervisor.")
-    var role: Role
-
-    @Option(help: ArgumentHelp("Your venue's id (venue staff only).", valueName: "id"))
-    var venue: String?
-
-    @Option(help: ArgumentHelp("This device's id; one is made up if not given.", valueName: "id"))
-    var deviceId: String?
+    @Option(
+        help: ArgumentHelp("The one-time enrolment token from 'empower-cli admin device enrol'.", valueName: "token")
+    )
+    var token: String
 
     @OptionGroup var storage: DeviceDataOptions
 
@@ -46,18 +41,36 @@ struct DeviceInitCommand: AsyncParsableCommand {
                 "The server URL must be an http or https URL such as http://127.0.0.1:8080."
             )
         }
+        guard !token.isEmpty, token.utf8.count <= 200, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw ArgumentParser.ValidationError("The enrolment token is not in the form the server gives (emp_…).")
+        }
     }
 
     func run() async throws {
+        let serverURL = URL(string: server)!
+        // Refuse an occupied directory before the one-time token is spent.
+        try LocalReplica.checkCanCreate(in: storage.directory)
+        let enrolment: Enrolment
+        do {
+            enrolment = try await URLSessionTransport(serverURL: serverURL, token: token, requestTimeout: 30).enrol()
+        } catch let error where error.isUnauthorised {
+            throw CLIError(
+                "The server did not accept the enrolment token: it may be mistyped, used already or expired. "
+                    + "Ask an administrator for a new one."
+            )
+        } catch {
+            throw CLIError("Enrolment failed: \(error.description)")
+        }
         let identity = DeviceIdentity(
-            deviceId: deviceId ?? "dev-" + UUID().uuidString.lowercased().prefix(12).filter { $0 != "-" },
-            userId: user,
-            role: role,
-            venueId: venue,
-            serverURL: URL(string: server)!
+            deviceId: enrolment.deviceId,
+            userId: enrolment.userId,
+            role: enrolment.role,
+            venueId: enrolment.venueIds.first,
+            serverURL: serverURL
         )
         _ = try LocalReplica.create(in: storage.directory, identity: identity)
-        print("Device \(identity.deviceId) is set up for \(identity.userId) (\(identity.role.rawValue)).")
+        try AccessTokenFile.save(enrolment.token, in: storage.directory)
+        print("Device \(identity.deviceId) is enrolled for \(identity.userId) (\(identity.role.rawValue)).")
         print("Data: \(storage.directory.path)")
         print("Server: \(identity.serverURL.absoluteString) — nothing is sent until 'empower-cli sync'.")
     }

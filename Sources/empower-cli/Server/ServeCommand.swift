@@ -31,8 +31,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Refuse operations stamped more than this many minutes ahead.", valueName: "minutes"))
     var clockTolerance: Double = 10
 
+    @Option(help: ArgumentHelp("Most requests per second from one token (bursts of twice that).", valueName: "n"))
+    var rateLimit: Double = 50
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ArgumentParser.ValidationError("--port must be 0 to 65535.") }
+        guard rateLimit >= 1, rateLimit <= 1_000_000 else {
+            throw ArgumentParser.ValidationError("--rate-limit must be 1 to 1000000 requests per second.")
+        }
         guard (1...24 * 60).contains(clockTolerance) else {
             throw ArgumentParser.ValidationError("--clock-tolerance must be 1 to 1440 minutes.")
         }
@@ -49,12 +55,16 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("The data directory \(directory.path) cannot be used: \(error.localizedDescription)")
         }
-        for venue in venueList ?? [] { try await store.saveVenue(venue) }
-        let configuration = CentralConfiguration(host: host, port: port)
+        for venue in venueList ?? [] { try await store.saveVenue(venue, by: .console(), now: Date()) }
+        let configuration = CentralConfiguration(
+            host: host,
+            port: port,
+            rateLimiter: RateLimiter(perSecond: rateLimit, burst: rateLimit * 2)
+        )
         var logger = Logger(label: "empower.central")
         logger.logLevel = .info
         if !configuration.isLoopback {
-            print("Warning: listening on \(host), beyond this machine, and there is no authentication yet.")
+            print("Warning: listening on \(host), beyond this machine, over plain HTTP: put TLS in front of it.")
         }
         try await CentralServer.serve(configuration: configuration, store: store, logger: logger) { port in
             // Written unbuffered: tools that start the server read this line to learn the port.

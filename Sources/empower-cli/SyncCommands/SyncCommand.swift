@@ -30,10 +30,25 @@ struct SyncCommand: AsyncParsableCommand {
         let identity = try replica.identity()
         let engine = SyncEngine(
             replica: replica,
-            transport: URLSessionTransport(serverURL: identity.serverURL, requestTimeout: timeout)
+            transport: URLSessionTransport(
+                serverURL: identity.serverURL,
+                token: AccessTokenFile.load(from: storage.directory),
+                requestTimeout: timeout
+            )
         )
         let display = SyncProgressDisplay(pending: try replica.status().pending)
-        let report = try await engine.sync { display.show($0) }
+        let report: SyncReport
+        do {
+            report = try await engine.sync { display.show($0) }
+        } catch let error as SyncError where error.isUnauthorised {
+            display.finish()
+            let pending = try replica.status().pending
+            throw CLIError(
+                "The server no longer accepts this device's access: it has been revoked or has expired. "
+                    + "Nothing was lost: \(pending) operation\(pending == 1 ? " stays" : "s stay") queued on this device. "
+                    + "Ask an administrator to enrol it again."
+            )
+        }
         display.finish()
         print("Pushed \(report.pushed) operation\(report.pushed == 1 ? "" : "s"); pulled \(report.pulled) new.")
         for rejection in report.rejected {

@@ -43,6 +43,46 @@ enum CentralSchema {
                     """
             )
         }
+        migrator.registerMigration("v2: accounts, devices, tokens, audit log") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE account (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('officer', 'venue-staff', 'supervisor', 'admin')),
+                        venueIds TEXT NOT NULL,
+                        createdAt TEXT NOT NULL
+                    );
+                    CREATE TABLE device (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        userId TEXT NOT NULL REFERENCES account(id),
+                        enrolledAt TEXT NOT NULL,
+                        revokedAt TEXT
+                    );
+                    -- Tokens are kept only as SHA-256 hashes. An enrolment token is used once, to get an access token.
+                    CREATE TABLE credential (
+                        tokenHash TEXT PRIMARY KEY NOT NULL,
+                        deviceId TEXT NOT NULL REFERENCES device(id),
+                        kind TEXT NOT NULL CHECK (kind IN ('enrolment', 'access')),
+                        issuedAt TEXT NOT NULL,
+                        expiresAt TEXT,
+                        endedAt TEXT
+                    );
+                    CREATE INDEX credential_device ON credential(deviceId);
+                    -- The audit log: canonical JSON entries, each chained to the one before by its hash.
+                    CREATE TABLE audit (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        body TEXT NOT NULL,
+                        previousHash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE TABLE auditHead (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        lastSeq INTEGER NOT NULL,
+                        lastHash TEXT NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -35,9 +35,11 @@ public final class SQLiteCentralStore: CentralStore {
         try CentralSchema.migrator.migrate(database)
     }
 
-    public func push(_ operations: [LogOperation], now: Date) async throws -> PushOutcome {
+    public func push(_ operations: [LogOperation], by caller: Caller, now: Date) async throws -> PushOutcome {
         try await database.write { db in
             var outcome = PushOutcome()
+            var stored: [LogOperation] = []
+            let receivedAt = WireCoding.formatDate(now)
             for operation in operations {
                 do {
                     if let stored = try Self.storedBody(of: operation.opId, db: db) {
@@ -50,8 +52,16 @@ public final class SQLiteCentralStore: CentralStore {
                             throw ValidationError.opIdReused
                         }
                     } else {
-                        try Self.admit(operation, now: now, clockTolerance: clockTolerance, db: db)
+                        try Self.admit(
+                            operation,
+                            by: caller,
+                            now: now,
+                            receivedAt: receivedAt,
+                            clockTolerance: clockTolerance,
+                            db: db
+                        )
                         outcome.latestClock = max(outcome.latestClock, operation.hlc)
+                        stored.append(operation)
                     }
                     outcome.accepted.append(operation.opId)
                 } catch let error as ValidationError {
@@ -60,7 +70,50 @@ public final class SQLiteCentralStore: CentralStore {
                     )
                 }
             }
+            try Self.audit(pushed: stored, by: caller, now: now, db: db)
             return outcome
+        }
+    }
+
+    /// The audit entries of a push: one for what it collected or altered, and one per erasure and per link.
+    private static func audit(pushed operations: [LogOperation], by caller: Caller, now: Date, db: Database) throws {
+        guard !operations.isEmpty else { return }
+        var recordIds: [UUID] = []
+        var seen = Set<UUID>()
+        for operation in operations where seen.insert(operation.recordId).inserted {
+            recordIds.append(operation.recordId)
+        }
+        try appendAudit(
+            AuditEntry(at: now, caller: caller, action: .push, recordIds: recordIds, count: operations.count),
+            db: db
+        )
+        for operation in operations {
+            switch operation.payload {
+            case .redact(let redaction):
+                try appendAudit(
+                    AuditEntry(
+                        at: now,
+                        caller: caller,
+                        action: .redact,
+                        recordIds: [operation.recordId],
+                        reason: redaction.reason.rawValue
+                    ),
+                    db: db
+                )
+            case .setRegister(.link(let link, let present)):
+                try appendAudit(
+                    AuditEntry(
+                        at: now,
+                        caller: caller,
+                        action: .link,
+                        recordIds: [operation.recordId, link.target],
+                        scope: present ? "linked" : "unlinked"
+                    ),
+                    db: db
+                )
+            default:
+                break
+            }
         }
     }
 
@@ -69,7 +122,14 @@ public final class SQLiteCentralStore: CentralStore {
     /// Everything is decided before anything is written, so a refused operation leaves nothing behind. An
     /// operation on a redacted record is kept without its content; a redaction removes the content of every
     /// operation before it.
-    private static func admit(_ operation: LogOperation, now: Date, clockTolerance: TimeInterval, db: Database) throws {
+    private static func admit(
+        _ operation: LogOperation,
+        by caller: Caller,
+        now: Date,
+        receivedAt: String,
+        clockTolerance: TimeInterval,
+        db: Database
+    ) throws {
         let existing = try storedOperations(of: operation.recordId, db: db)
         let target = RecordFold.fold(existing)
         let referenced = try OperationAdmission.referencedRecordId(of: operation).flatMap { try state(of: $0, db: db) }
@@ -80,6 +140,13 @@ public final class SQLiteCentralStore: CentralStore {
             now: now,
             clockTolerance: clockTolerance
         )
+        try OperationPermission.check(operation, by: caller, target: target, referenced: referenced)
+        if case .setRegister(.link(let link, _)) = operation.payload {
+            guard let linked = try state(of: link.target, db: db) else {
+                throw ValidationError(code: "unknown-record", message: "The linked record is not held by the server.")
+            }
+            _ = linked
+        }
         let stored = target?.redaction != nil ? operation.withoutContent : operation
         let merged = RecordFold.fold(existing + [stored])
         if case .amend = stored.payload,
@@ -97,7 +164,7 @@ public final class SQLiteCentralStore: CentralStore {
             stored.opId.text, stored.recordId.text, stored.deviceId, stored.author,
             stored.hlc.rawValue, stored.kind.rawValue,
             String(decoding: WireCoding.encodeOperation(stored), as: UTF8.self),
-            WireCoding.formatDate(now),
+            receivedAt,
         ])
         if let merged { try write(merged, db: db) }
         if case .redact = operation.payload { try removeContent(of: operation.recordId, db: db) }
@@ -122,20 +189,86 @@ public final class SQLiteCentralStore: CentralStore {
         }
     }
 
-    public func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
-        try await database.read { db in
+    public func pull(after cursor: Int64, limit: Int, for caller: Caller, now: Date) async throws -> PullPage {
+        try await database.write { db in
+            let page = try Self.page(after: cursor, limit: limit, for: caller, db: db)
+            try Self.appendAudit(
+                AuditEntry(
+                    at: now,
+                    caller: caller,
+                    action: .pull,
+                    scope: Self.describeScope(of: caller),
+                    count: page.operations.count
+                ),
+                db: db
+            )
+            return page
+        }
+    }
+
+    /// Most operations one pull passes over when they are outside the caller's scope.
+    static let maxExaminedPerPull = 5_000
+
+    private static func page(after cursor: Int64, limit: Int, for caller: Caller, db: Database) throws -> PullPage {
+        switch caller.role {
+        case .admin:
+            return PullPage(operations: [], cursor: cursor, hasMore: false)
+        case .officer, .supervisor:
             let rows = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT seq, hlc, body FROM operation WHERE seq > ? ORDER BY seq LIMIT ?"),
                 arguments: [cursor, limit + 1]
             )
-            let operations = rows.prefix(limit).map { row in
-                StoredOperation(
-                    seq: row["seq"],
-                    hlc: HLCTimestamp(rawValue: row["hlc"]),
-                    encoded: Data((row["body"] as String).utf8)
-                )
+            let operations = rows.prefix(limit).map(storedOperation)
+            return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, hasMore: rows.count > limit)
+        case .venueStaff:
+            // Every operation after the cursor is examined in order, the visible ones kept; the cursor moves
+            // past the examined ones, so operations of other venues are never looked at twice.
+            let venues = caller.venueIds.sorted()
+            let placeholders = venues.map { _ in "?" }.joined(separator: ", ")
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT operation.seq, operation.hlc, operation.body,
+                        operation.kind != 'set-register'
+                            AND (record.venueId IN (\(placeholders)) OR parent.venueId IN (\(placeholders))) AS visible
+                    FROM operation
+                    LEFT JOIN record ON record.id = operation.recordId
+                    LEFT JOIN record AS parent ON parent.id = record.parentId
+                    WHERE operation.seq > ? ORDER BY operation.seq LIMIT ?
+                    """,
+                arguments: StatementArguments(venues + venues) + [cursor, maxExaminedPerPull + 1]
+            )
+            var operations: [StoredOperation] = []
+            var examined = 0
+            var last = cursor
+            var hasMore = false
+            while let row = try rows.next() {
+                if examined == maxExaminedPerPull || operations.count == limit {
+                    hasMore = true
+                    break
+                }
+                examined += 1
+                last = row["seq"]
+                if row["visible"] as Bool? == true { operations.append(storedOperation(row)) }
             }
-            return PullPage(operations: operations, hasMore: rows.count > limit)
+            return PullPage(operations: operations, cursor: last, hasMore: hasMore)
+        }
+    }
+
+    private static func storedOperation(_ row: Row) -> StoredOperation {
+        StoredOperation(
+            seq: row["seq"],
+            hlc: HLCTimestamp(rawValue: row["hlc"]),
+            encoded: Data((row["body"] as String).utf8)
+        )
+    }
+
+    /// The scope of a caller's reads, in words, for the audit log.
+    static func describeScope(of caller: Caller) -> String {
+        switch caller.role {
+        case .venueStaff: "venues " + caller.venueIds.sorted().joined(separator: ", ")
+        case .officer, .supervisor: "all venues"
+        case .admin: "none"
         }
     }
 
@@ -146,9 +279,10 @@ public final class SQLiteCentralStore: CentralStore {
         }
     }
 
-    public func saveVenue(_ venue: Venue) async throws {
+    public func saveVenue(_ venue: Venue, by caller: Caller, now: Date) async throws {
         let body = String(decoding: try WireCoding.encode(venue), as: UTF8.self)
         try await database.write { db in
+            try Self.appendAudit(AuditEntry(at: now, caller: caller, action: .venueSaved, subject: venue.id), db: db)
             try db.execute(
                 sql: "INSERT INTO venue (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
                 arguments: [venue.id, body]
@@ -164,9 +298,17 @@ public final class SQLiteCentralStore: CentralStore {
                 conditions.append("venueId = ?")
                 arguments.append(venueId)
             }
+            if let venueIds = filter.venueIds {
+                conditions.append("venueId IN (\(venueIds.map { _ in "?" }.joined(separator: ", ")))")
+                arguments.append(contentsOf: venueIds.sorted())
+            }
             if let since = filter.since {
                 conditions.append("occurredAt >= ?")
                 arguments.append(since.millisecondsSince1970)
+            }
+            if let until = filter.until {
+                conditions.append("occurredAt < ?")
+                arguments.append(until.millisecondsSince1970)
             }
             if let types = filter.types {
                 conditions.append("type IN (\(types.map { _ in "?" }.joined(separator: ", ")))")
@@ -178,7 +320,7 @@ public final class SQLiteCentralStore: CentralStore {
                 where: whereClause,
                 orderedBy: "occurredAt, id",
                 arguments: StatementArguments(arguments)
-            )
+            ).filter(filter.matchesContent)
         }
     }
 
@@ -239,7 +381,8 @@ public final class SQLiteCentralStore: CentralStore {
                 INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET
-                    venueId = excluded.venueId, parentId = excluded.parentId,
+                    venueId = CASE WHEN excluded.redacted THEN record.venueId ELSE excluded.venueId END,
+                    parentId = CASE WHEN excluded.redacted THEN record.parentId ELSE excluded.parentId END,
                     occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
                         redacted = excluded.redacted, state = excluded.state
                 """
@@ -249,7 +392,7 @@ public final class SQLiteCentralStore: CentralStore {
             state.created.opId.text, state.redaction != nil,
             state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self),
         ])
-        if state.type != .note {
+        if state.type != .note, state.redaction == nil {
             try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                 .execute(arguments: [venueId, recordId.text])
         }

@@ -1,0 +1,47 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Models
+
+/// Derives the caller from `Authorization: Bearer …` on every endpoint but health and enrolment, and limits
+/// each token's request rate.
+///
+/// The token itself is never logged or echoed; it is looked up by its hash.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = EmpowerRequestContext
+
+    let accounts: any AccountDirectory
+    let rateLimiter: RateLimiter
+    /// Paths answered without a token.
+    static let openPaths: Set<String> = ["/v1/health", "/v1/enrol"]
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard !Self.openPaths.contains(request.uri.path) else { return try await next(request, context) }
+        guard let token = Self.bearerToken(in: request),
+            let caller = try await accounts.caller(forToken: token, now: Date())
+        else { throw APIError.unauthorized }
+        if let wait = rateLimiter.admit(key: AccessToken.hash(token), now: Date()) {
+            throw APIError(
+                .tooManyRequests,
+                code: "rate-limited",
+                message: "Too many requests with this token; wait and try again.",
+                headers: [.retryAfter: "\(Int(wait.rounded(.up)))"]
+            )
+        }
+        var context = context
+        context.caller = caller
+        return try await next(request, context)
+    }
+
+    /// The token of an `Authorization: Bearer TOKEN` header, if there is exactly that.
+    static func bearerToken(in request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1])
+    }
+}

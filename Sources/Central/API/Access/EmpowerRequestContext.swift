@@ -1,0 +1,38 @@
+import Hummingbird
+import Models
+
+/// The request context of every endpoint: Hummingbird's, plus the caller the bearer token belongs to.
+public struct EmpowerRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthenticationMiddleware` on every endpoint but health and enrolment.
+    public var caller: Caller?
+
+    public init(source: Source) {
+        self.coreContext = .init(source: source)
+        self.caller = nil
+    }
+
+    /// The caller, who must hold one of `roles`.
+    /// - Throws: 401 when no valid token came with the request, 403 for another role.
+    func requireCaller(_ roles: Set<Role>) throws -> Caller {
+        guard let caller else { throw APIError.unauthorized }
+        guard roles.contains(caller.role) else {
+            throw APIError(
+                .forbidden,
+                code: "forbidden",
+                message: "Your role (\(caller.role.rawValue)) may not use this endpoint."
+            )
+        }
+        return caller
+    }
+}
+
+extension APIError {
+    static let unauthorized = APIError(
+        .unauthorized,
+        code: "unauthorized",
+        message:
+            "A valid access token is required (Authorization: Bearer …). It may have been revoked or have expired; ask an administrator.",
+        headers: [.wwwAuthenticate: "Bearer"]
+    )
+}

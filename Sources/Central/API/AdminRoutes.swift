@@ -1,0 +1,173 @@
+import Foundation
+import Hummingbird
+import Models
+
+/// Account and venue management for administrators, and device enrolment. Administrators manage accounts,
+/// not content: nothing here reads a record.
+struct AdminRoutes: Sendable {
+    typealias Context = EmpowerRequestContext
+
+    let store: any CentralStore
+
+    func register(on v1: RouterGroup<Context>) {
+        v1.post("enrol", use: enrol)
+        let admin = v1.group("admin")
+        admin.get("venues", use: listVenues)
+        admin.post("venues", use: saveVenue)
+        admin.get("users", use: listUsers)
+        admin.post("users", use: addUser)
+        admin.get("devices", use: listDevices)
+        admin.post("devices", use: enrolDevice)
+        admin.post("devices/:id/revoke", use: revokeDevice)
+        admin.post("devices/:id/token", use: rotateToken)
+        admin.get("audit", use: listAudit)
+        admin.get("audit/verify", use: verifyAudit)
+    }
+
+    /// `POST /v1/enrol` with `Authorization: Bearer ENROLMENT-TOKEN`: the device's access token, once.
+    @Sendable func enrol(request: Request, context: Context) async throws -> Response {
+        guard let token = AuthenticationMiddleware.bearerToken(in: request),
+            let enrolment = try await store.redeemEnrolment(token: token, now: Date())
+        else {
+            throw APIError(
+                .unauthorized,
+                code: "unauthorized",
+                message: "The enrolment token is not valid: it may be used already or have expired.",
+                headers: [.wwwAuthenticate: "Bearer"]
+            )
+        }
+        return try JSONResponse.make(enrolment, status: .created)
+    }
+
+    @Sendable func listVenues(request: Request, context: Context) async throws -> Response {
+        _ = try context.requireCaller([.admin])
+        return try JSONResponse.make(VenueList(venues: try await store.venues()))
+    }
+
+    @Sendable func saveVenue(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller([.admin])
+        let venue = try await request.decodeJSON(Venue.self)
+        do throws(ValidationError) { try venue.validate() } catch {
+            throw APIError.badRequest(error.code, error.message)
+        }
+        try await store.saveVenue(venue, by: caller, now: Date())
+        return try JSONResponse.make(venue, status: .created)
+    }
+
+    @Sendable func listUsers(request: Request, context: Context) async throws -> Response {
+        _ = try context.requireCaller([.admin])
+        return try JSONResponse.make(UserList(users: try await store.users()))
+    }
+
+    @Sendable func addUser(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller([.admin])
+        let body = try await request.decodeJSON(NewUser.self)
+        let user = UserAccount(id: body.id, role: body.role, venueIds: body.venueIds ?? [])
+        try await store.addUser(user, by: caller, now: Date())
+        return try JSONResponse.make(user, status: .created)
+    }
+
+    @Sendable func listDevices(request: Request, context: Context) async throws -> Response {
+        _ = try context.requireCaller([.admin])
+        return try JSONResponse.make(DeviceList(devices: try await store.devices()))
+    }
+
+    @Sendable func enrolDevice(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller([.admin])
+        let body = try await request.decodeJSON(NewDevice.self)
+        let token = try await store.enrolDevice(id: body.deviceId, userId: body.userId, by: caller, now: Date())
+        return try JSONResponse.make(IssuedToken(deviceId: body.deviceId, token: token), status: .created)
+    }
+
+    @Sendable func revokeDevice(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller([.admin])
+        let id = try Self.deviceId(context)
+        try await store.revokeDevice(id: id, by: caller, now: Date())
+        return try JSONResponse.make(RevokedDevice(deviceId: id, revoked: true))
+    }
+
+    @Sendable func rotateToken(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller([.admin])
+        let id = try Self.deviceId(context)
+        let token = try await store.rotateToken(deviceId: id, by: caller, now: Date())
+        return try JSONResponse.make(IssuedToken(deviceId: id, token: token), status: .created)
+    }
+
+    /// `GET /v1/admin/audit?actor=…&record=…&since=…&until=…`: reading the log is itself logged.
+    @Sendable func listAudit(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller([.admin, .supervisor])
+        let query = request.uri.queryParameters
+        var filter = AuditFilter()
+        filter.actor = QueryParameters.string(query, "actor")
+        if let record = QueryParameters.string(query, "record") {
+            guard let id = UUID(text: record) else {
+                throw APIError.badRequest("bad-parameter", "The parameter 'record' must be a UUID.")
+            }
+            filter.recordId = id
+        }
+        filter.since = try QueryParameters.date(query, "since")
+        filter.until = try QueryParameters.date(query, "until")
+        let entries = try await store.auditEntries(matching: filter)
+        try await store.appendAudit(AuditEntry(at: Date(), caller: caller, action: .auditRead, count: entries.count))
+        return try JSONResponse.make(AuditList(entries: entries))
+    }
+
+    @Sendable func verifyAudit(request: Request, context: Context) async throws -> Response {
+        _ = try context.requireCaller([.admin, .supervisor])
+        return try JSONResponse.make(try await store.verifyAudit())
+    }
+
+    private static func deviceId(_ context: Context) throws -> String {
+        guard let id = context.parameters.get("id"), (try? Identifiers.validateDevice(id)) != nil else {
+            throw APIError.badRequest("bad-parameter", "The device id is not a valid device id.")
+        }
+        return id
+    }
+}
+
+/// `POST /v1/admin/users`.
+public struct NewUser: Codable, Sendable, Hashable {
+    public var id: String
+    public var role: Role
+    public var venueIds: [String]?
+
+    public init(id: String, role: Role, venueIds: [String]? = nil) {
+        self.id = id
+        self.role = role
+        self.venueIds = venueIds
+    }
+}
+
+/// `POST /v1/admin/devices`.
+public struct NewDevice: Codable, Sendable, Hashable {
+    public var deviceId: String
+    public var userId: String
+
+    public init(deviceId: String, userId: String) {
+        self.deviceId = deviceId
+        self.userId = userId
+    }
+}
+
+/// A token issued to a device (an enrolment token, or a rotated access token): shown this once.
+public struct IssuedToken: Codable, Sendable, Hashable {
+    public var deviceId: String
+    public var token: String
+}
+
+public struct RevokedDevice: Codable, Sendable, Hashable {
+    public var deviceId: String
+    public var revoked: Bool
+}
+
+public struct UserList: Codable, Sendable, Hashable {
+    public var users: [UserAccount]
+}
+
+public struct DeviceList: Codable, Sendable, Hashable {
+    public var devices: [DeviceAccount]
+}
+
+public struct AuditList: Codable, Sendable, Hashable {
+    public var entries: [AuditEntry]
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Models
+
+/// A person who may use Empower: an officer, a member of venue staff, a supervisor or an administrator.
+public struct UserAccount: Codable, Sendable, Hashable {
+    /// A collar number or SIA licence number.
+    public var id: String
+    public var role: Role
+    /// The venues of venue staff (at least one); empty for every other role.
+    public var venueIds: [String]
+    public var createdAt: Date
+
+    public init(id: String, role: Role, venueIds: [String] = [], createdAt: Date = Date()) {
+        self.id = id
+        self.role = role
+        self.venueIds = venueIds
+        self.createdAt = createdAt
+    }
+
+    /// Checks the id and the venue rule: venue staff need venues, others have none.
+    public func validate() throws(ValidationError) {
+        try Identifiers.validateUser(id)
+        if role == .venueStaff {
+            guard !venueIds.isEmpty else {
+                throw ValidationError(code: "venue-required", message: "Venue staff need a venue (--venue).")
+            }
+            for venueId in venueIds { try Identifiers.validateVenue(venueId) }
+        } else if !venueIds.isEmpty {
+            throw ValidationError(code: "venue-unexpected", message: "Only venue staff belong to a venue.")
+        }
+    }
+}
+
+/// A device enrolled for a user; its access ends when it is revoked.
+public struct DeviceAccount: Codable, Sendable, Hashable {
+    public var id: String
+    public var userId: String
+    public var enrolledAt: Date
+    public var revokedAt: Date?
+
+    public init(id: String, userId: String, enrolledAt: Date, revokedAt: Date? = nil) {
+        self.id = id
+        self.userId = userId
+        self.enrolledAt = enrolledAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// Why an account change was refused.
+public struct AccountError: Error, Sendable, Hashable {
+    public var code: String
+    public var message: String
+    /// Whether the thing named does not exist (404) rather than conflicting (409) or invalid (400).
+    public var kind: Kind
+
+    public enum Kind: Sendable, Hashable { case invalid, notFound, conflict }
+
+    public init(_ kind: Kind, code: String, message: String) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+    }
+}
+
+/// Users, devices and their tokens, kept by the central store.
+///
+/// Every change is audited in the same transaction as the change itself.
+public protocol AccountDirectory: Sendable {
+    /// Adds a user.
+    func addUser(_ user: UserAccount, by caller: Caller, now: Date) async throws
+    /// Every user, by id.
+    func users() async throws -> [UserAccount]
+    /// Every device, by id.
+    func devices() async throws -> [DeviceAccount]
+    /// Enrols a device for a user and returns its one-time enrolment token (valid for `enrolmentLifetime`).
+    func enrolDevice(id: String, userId: String, by caller: Caller, now: Date) async throws -> String
+    /// Exchanges an unused, unexpired enrolment token for the device's access token.
+    /// - Returns: nil when the token is not a valid enrolment token.
+    func redeemEnrolment(token: String, now: Date) async throws -> Enrolment?
+    /// Revokes a device: its tokens stop working at once.
+    func revokeDevice(id: String, by caller: Caller, now: Date) async throws
+    /// Replaces a device's access token with a new one (the old one stops working) and returns it.
+    func rotateToken(deviceId: String, by caller: Caller, now: Date) async throws -> String
+    /// Who a valid access token belongs to; nil for an unknown, revoked or expired token.
+    func caller(forToken token: String, now: Date) async throws -> Caller?
+}
+
+/// How long an enrolment token may wait to be used.
+public let enrolmentLifetime: TimeInterval = 72 * 60 * 60
+
+extension Caller {
+    /// The server's own console (`empower-cli admin --data`), for bootstrap and local administration.
+    public static func console(user: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown") -> Caller {
+        Caller(userId: "console:\(user)", deviceId: "console", role: .admin)
+    }
+}
+
+extension AccountDirectory {
+    /// Adds the user if new, enrols the device and redeems its enrolment at once: the device's access token.
+    /// What an administrator and a device do in two steps, in one, for the demo, benchmarks and tests.
+    public func provisionDevice(
+        _ deviceId: String,
+        for user: UserAccount,
+        by caller: Caller = .console(),
+        now: Date = Date()
+    ) async throws -> String {
+        if try await !users().contains(where: { $0.id == user.id }) {
+            try await addUser(user, by: caller, now: now)
+        }
+        let enrolmentToken = try await enrolDevice(id: deviceId, userId: user.id, by: caller, now: now)
+        guard let enrolment = try await redeemEnrolment(token: enrolmentToken, now: now) else {
+            throw AccountError(.invalid, code: "enrolment-failed", message: "The new enrolment could not be redeemed.")
+        }
+        return enrolment.token
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Decides whether a caller's role and venues allow a new operation: who may record, amend, review, grade,
+/// link and redact, and where.
+///
+/// The device applies the same rules before it stores an operation; the server applies them again because
+/// a device cannot be trusted to have done so.
+public enum OperationPermission {
+    /// Checks one operation made by `caller`.
+    ///
+    /// - Parameters:
+    ///   - target: the merged record the operation touches, if the store has it.
+    ///   - referenced: the record a note or intervention refers to, if the store has it.
+    /// - Throws: `ValidationError` with the reason for refusal.
+    public static func check(
+        _ operation: LogOperation,
+        by caller: Caller,
+        target: RecordState?,
+        referenced: RecordState?
+    ) throws(ValidationError) {
+        guard caller.role != .admin else {
+            throw ValidationError(
+                code: "role-not-permitted",
+                message: "Administrators manage accounts and venues, not records."
+            )
+        }
+        switch operation.payload {
+        case .createSighting(let sighting):
+            try requireScope(caller, venueId: sighting.location.venueId)
+        case .createIntervention(let intervention):
+            try requireScope(caller, venueId: intervention.location.venueId)
+            try refusePoliceActions(caller, in: intervention)
+        case .createNote:
+            if let referenced { try requireScope(caller, venueId: referenced.current.location?.venueId) }
+        case .amend(let amendment):
+            guard let target, target.redaction == nil else { return }
+            guard target.original.author == operation.author || caller.role == .supervisor else {
+                throw ValidationError(
+                    code: "not-author",
+                    message: "Only the record's author or a supervisor may amend it."
+                )
+            }
+            try requireScope(caller, venueId: target.current.location?.venueId)
+            if amendment.field == .venue { try requireScope(caller, venueId: amendment.value) }
+            if case .intervention(let amended)? = try? amendment.field.apply(amendment.value, to: target.current) {
+                try refusePoliceActions(caller, in: amended)
+            }
+        case .setRegister, .redact:
+            guard caller.role == .supervisor else {
+                throw ValidationError(
+                    code: "supervisor-only",
+                    message: "Only a supervisor reviews, grades, links and redacts records."
+                )
+            }
+        case .redacted:
+            break  // Refused by validation.
+        }
+    }
+
+    private static func requireScope(_ caller: Caller, venueId: String?) throws(ValidationError) {
+        guard caller.covers(venueId: venueId) else {
+            throw ValidationError(code: "out-of-scope", message: "Venue staff record at their own venues only.")
+        }
+    }
+
+    private static func refusePoliceActions(_ caller: Caller, in intervention: Intervention) throws(ValidationError) {
+        guard caller.role == .venueStaff, intervention.actions.contains(where: \.isPoliceAction) else { return }
+        throw ValidationError(
+            code: "police-action",
+            message: "Venue staff record venue actions only, not police actions."
+        )
+    }
+}

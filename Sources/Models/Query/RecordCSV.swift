@@ -1,0 +1,50 @@
+import Foundation
+
+/// Merged records as comma-separated values (RFC 4180), one row per record, times in UTC ISO-8601: the
+/// one CSV layout of `empower-cli list --format csv` and the API's export.
+public enum RecordCSV {
+    public static let header =
+        "id,type,occurredAt,recordedAt,author,venueId,place,behaviours,riskLevel,actions,outcome,text,amendments,redacted"
+
+    public static func make(_ records: [RecordState]) -> String {
+        ([header] + records.map(row)).joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func row(_ state: RecordState) -> String {
+        let record = state.current
+        var behaviours = ""
+        var risk = ""
+        var actions = ""
+        var outcome = ""
+        var text = ""
+        switch record {
+        case .sighting(let sighting):
+            behaviours = sighting.behaviours.map(\.rawValue).joined(separator: ";")
+            risk = sighting.riskLevel.rawValue
+            text = sighting.narrative
+        case .intervention(let intervention):
+            actions = intervention.actions.map(\.rawValue).joined(separator: ";")
+            outcome = intervention.outcome.rawValue
+            text = intervention.notes
+        case .note(let note):
+            text = note.text
+        case .redacted:
+            break
+        }
+        return [
+            state.id.text, state.type.rawValue, WireCoding.formatDate(record.occurredAt),
+            WireCoding.formatDate(record.recordedAt), record.author, record.location?.venueId ?? "",
+            record.location?.place ?? "", behaviours, risk, actions, outcome, text, String(state.amendments.count),
+            state.redaction == nil ? "false" : "true",
+        ].map(field).joined(separator: ",")
+    }
+
+    /// A field quoted when it holds a comma, quote or line break; a leading =, +, - or @ is prefixed with a
+    /// quote mark so that spreadsheets do not run it as a formula.
+    static func field(_ text: String) -> String {
+        var value = text
+        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
+        guard value.contains(where: { ",\"\n\r".contains($0) }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,317 @@
+import ArgumentParser
+import Central
+import Foundation
+import Models
+import Sync
+
+/// `empower-cli admin …`: accounts, devices, venues and the audit log.
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin",
+        abstract: "Manage venues, users, devices and tokens, and read and verify the audit log.",
+        discussion: """
+            Works on the server's data directory (--data DIR: the first administrator's bootstrap, or the
+            server's console) or through the API (--server URL --token-file FILE with an administrator's
+            token). Every change is written to the audit log.
+            """,
+        subcommands: [
+            AdminVenueCommand.self, AdminUserCommand.self, AdminDeviceCommand.self, AdminTokenCommand.self,
+            AdminAuditCommand.self,
+        ]
+    )
+}
+
+/// Where an admin command acts.
+struct AdminTargetOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The server's data directory, to act on it directly.", valueName: "dir"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("The server's URL, to act through the API.", valueName: "url"))
+    var server: String?
+
+    @Option(help: ArgumentHelp("A file holding an administrator's access token (with --server).", valueName: "file"))
+    var tokenFile: String?
+
+    func validate() throws {
+        switch (data, server) {
+        case (nil, nil), (.some, .some):
+            throw ValidationError("Give either --data DIR (on the server) or --server URL with --token-file FILE.")
+        case (nil, .some(let server)):
+            guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ValidationError("The server URL must be an http or https URL such as http://127.0.0.1:8080.")
+            }
+            guard tokenFile != nil else { throw ValidationError("--server needs --token-file FILE.") }
+        case (.some, nil):
+            guard tokenFile == nil else { throw ValidationError("--token-file goes with --server, not --data.") }
+        }
+    }
+
+    func backend() throws -> any AdminBackend {
+        if let data { return try LocalAdminBackend(directory: URL(fileURLWithPath: data)) }
+        let file = URL(fileURLWithPath: tokenFile!)
+        guard let token = AccessTokenFile.load(from: file.deletingLastPathComponent(), name: file.lastPathComponent)
+        else { throw CLIError("The token file \(file.path) cannot be read or is empty.") }
+        return RemoteAdminBackend(serverURL: URL(string: server!)!, token: token)
+    }
+}
+
+/// Runs an admin action, turning the store's refusals into plain messages.
+func administer<Result>(_ body: () async throws -> Result) async throws -> Result {
+    do {
+        return try await body()
+    } catch let error as AccountError {
+        throw CLIError(error.message)
+    }
+}
+
+struct AdminVenueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "venue",
+        abstract: "Add and list licensed venues.",
+        subcommands: [Add.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a venue or update the one with the same id.",
+            discussion:
+                "Example: empower-cli admin venue add --data /var/lib/empower --id venue-bold-st-09 --name \"The Lantern Rooms\" --licence TEST-LCC-PL-0099 --area \"Liverpool city centre\" --address \"12 Bold Street, Liverpool\" --latitude 53.4029 --longitude -2.9806"
+        )
+        @OptionGroup var target: AdminTargetOptions
+        @Option(help: "The venue's id, such as venue-bold-st-09.") var id: String
+        @Option(help: "The venue's name.") var name: String
+        @Option(help: "The premises licence number.") var licence: String
+        @Option(help: "The area, such as \"Liverpool city centre\".") var area: String
+        @Option(help: "The street address.") var address: String
+        @Option(help: "Latitude in degrees.") var latitude: Double
+        @Option(help: "Longitude in degrees.") var longitude: Double
+
+        func run() async throws {
+            let venue = Venue(
+                id: id,
+                name: name,
+                licenceNumber: licence,
+                area: area,
+                address: address,
+                latitude: latitude,
+                longitude: longitude
+            )
+            do throws(Models.ValidationError) { try venue.validate() } catch { throw CLIError(error.message) }
+            let backend = try target.backend()
+            try await administer { try await backend.saveVenue(venue) }
+            print("Venue \(venue.id) saved.")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List venues.")
+        @OptionGroup var target: AdminTargetOptions
+
+        func run() async throws {
+            let backend = try target.backend()
+            for venue in try await administer({ try await backend.venues() }) {
+                print("\(venue.id)  \(venue.name)  \(venue.licenceNumber)  \(venue.area)")
+            }
+        }
+    }
+}
+
+struct AdminUserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Add and list users.",
+        subcommands: [Add.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a user: an officer, venue staff (with their venue), a supervisor or an administrator.",
+            discussion:
+                "Example: empower-cli admin user add --data /var/lib/empower --id SIA-1012-0001 --role venue-staff --venue venue-seel-st-03"
+        )
+        @OptionGroup var target: AdminTargetOptions
+        @Option(help: "Collar number or SIA licence number, such as PC-4127.") var id: String
+        @Option(help: "officer, venue-staff, supervisor or admin.") var role: Role
+        @Option(help: "A venue of venue staff (repeat for several).") var venue: [String] = []
+
+        func run() async throws {
+            let user = UserAccount(id: id, role: role, venueIds: venue)
+            do throws(Models.ValidationError) { try user.validate() } catch { throw CLIError(error.message) }
+            let backend = try target.backend()
+            try await administer { try await backend.addUser(NewUser(id: id, role: role, venueIds: venue)) }
+            print("User \(id) added (\(role.rawValue)).")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var target: AdminTargetOptions
+
+        func run() async throws {
+            let backend = try target.backend()
+            for user in try await administer({ try await backend.users() }) {
+                print(
+                    "\(user.id)  \(user.role.rawValue)\(user.venueIds.isEmpty ? "" : "  " + user.venueIds.joined(separator: ","))"
+                )
+            }
+        }
+    }
+}
+
+struct AdminDeviceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device",
+        abstract: "Enrol, revoke and list devices.",
+        subcommands: [Enrol.self, Revoke.self, List.self]
+    )
+
+    struct Enrol: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enrol a device for a user and print its one-time enrolment token (valid 72 hours).",
+            discussion: "The user runs 'empower-cli device init --server URL --token TOKEN' with it on the device."
+        )
+        @OptionGroup var target: AdminTargetOptions
+        @Option(help: "The user the device belongs to.") var user: String
+        @Option(help: "The device's id, such as dev-pc4127-phone.") var device: String
+
+        func run() async throws {
+            let backend = try target.backend()
+            let token = try await administer { try await backend.enrol(deviceId: device, userId: user) }
+            print(token)
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cut a device off at once (a lost or stolen device): its tokens stop working."
+        )
+        @OptionGroup var target: AdminTargetOptions
+        @Option(help: "The device's id.") var device: String
+
+        func run() async throws {
+            let backend = try target.backend()
+            try await administer { try await backend.revoke(deviceId: device) }
+            print("Device \(device) is revoked.")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List devices.")
+        @OptionGroup var target: AdminTargetOptions
+
+        func run() async throws {
+            let backend = try target.backend()
+            for device in try await administer({ try await backend.devices() }) {
+                let state = device.revokedAt.map { "revoked \(WireCoding.formatDate($0))" } ?? "active"
+                print("\(device.id)  \(device.userId)  \(state)")
+            }
+        }
+    }
+}
+
+struct AdminTokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Replace a device's access token.",
+        subcommands: [Rotate.self]
+    )
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a new access token for a device; the old one stops working.",
+            discussion:
+                "With --out the token goes to a file only you can read (for an administrator's own token); otherwise it is printed once."
+        )
+        @OptionGroup var target: AdminTargetOptions
+        @Option(help: "The device's id.") var device: String
+        @Option(
+            help: ArgumentHelp("Write the token to this file (mode 0600) instead of printing it.", valueName: "file")
+        )
+        var out: String?
+
+        func run() async throws {
+            let backend = try target.backend()
+            let token = try await administer { try await backend.rotate(deviceId: device) }
+            guard let out else {
+                print(token)
+                return
+            }
+            let file = URL(fileURLWithPath: out)
+            try AccessTokenFile.save(token, in: file.deletingLastPathComponent(), name: file.lastPathComponent)
+            print("A new token for \(device) is in \(file.path).")
+        }
+    }
+}
+
+struct AdminAuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "List and verify the tamper-evident audit log.",
+        subcommands: [List.self, Verify.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List audit entries, oldest first.")
+        @OptionGroup var target: AdminTargetOptions
+        @Option(help: "Only this user's entries.") var actor: String?
+        @Option(help: "Only entries about this record id.") var record: String?
+        @Option(help: "Only entries at or after this ISO-8601 time.") var since: String?
+        @Option(help: "Only entries before this ISO-8601 time.") var until: String?
+        @Flag(help: "Print JSON lines instead of a table.") var json = false
+
+        func run() async throws {
+            var filter = AuditFilter(actor: actor)
+            if let record {
+                guard let id = UUID(text: record) else { throw CLIError("--record must be a record id (a UUID).") }
+                filter.recordId = id
+            }
+            for (text, name) in [(since, "--since"), (until, "--until")] where text != nil {
+                guard WireCoding.parseDate(text!) != nil else {
+                    throw CLIError("\(name) must be an ISO-8601 time such as 2026-11-21T18:00:00Z.")
+                }
+            }
+            filter.since = since.flatMap(WireCoding.parseDate)
+            filter.until = until.flatMap(WireCoding.parseDate)
+            let backend = try target.backend()
+            for entry in try await administer({ try await backend.audit(filter) }) {
+                if json {
+                    print(String(decoding: try WireCoding.encode(entry), as: UTF8.self))
+                    continue
+                }
+                var parts = [
+                    "#\(entry.seq)", WireCoding.formatDate(entry.at), entry.actor, entry.deviceId,
+                    entry.action.rawValue,
+                ]
+                if let scope = entry.scope { parts.append("scope: \(scope)") }
+                if let count = entry.count { parts.append("count: \(count)") }
+                if !entry.recordIds.isEmpty {
+                    parts.append("records: " + entry.recordIds.prefix(5).map(\.text).joined(separator: ","))
+                    if entry.recordIds.count > 5 { parts.append("(+\(entry.recordIds.count - 5) more)") }
+                }
+                if let subject = entry.subject { parts.append("subject: \(subject)") }
+                if let reason = entry.reason { parts.append("reason: \(reason)") }
+                if let recipient = entry.recipient { parts.append("to: \(recipient)") }
+                print(parts.joined(separator: "  "))
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the hash chain; exit 1 and name each changed, removed or reordered entry."
+        )
+        @OptionGroup var target: AdminTargetOptions
+
+        func run() async throws {
+            let backend = try target.backend()
+            let result = try await administer { try await backend.verifyAudit() }
+            guard result.isIntact else {
+                for problem in result.problems {
+                    print("Entry \(problem.seq): \(problem.kind.rawValue) — \(problem.message)")
+                }
+                throw CLIError("The audit log has been tampered with: \(result.problems.count) problem(s) found.")
+            }
+            print("The audit log is intact: \(result.entriesChecked) entries checked.")
+        }
+    }
+}
