@@ -97,11 +97,8 @@ struct RecordRoutes: Sendable {
 
     private func isVisible(_ record: RecordState, to caller: Caller) async throws -> Bool {
         guard caller.role == .venueStaff else { return true }
-        if case .note = record.current, let parentId = record.parentId {
-            return try await store.record(id: parentId).map { caller.covers(venueId: $0.current.location?.venueId) }
-                ?? false
-        }
-        return caller.covers(venueId: record.current.location?.venueId)
+        return try await !store.records(matching: RecordFilter(scopeVenueIds: caller.venueIds, recordId: record.id))
+            .isEmpty
     }
 
     /// The filter a request asks for, narrowed to the caller's venues.
@@ -118,14 +115,16 @@ struct RecordRoutes: Sendable {
         if let type = try QueryParameters.enumeration(query, "type", RecordType.self) { filter.types = [type] }
         filter.behaviour = try QueryParameters.enumeration(query, "behaviour", Behaviour.self)
         filter.action = try QueryParameters.enumeration(query, "action", InterventionAction.self)
-        if caller.role == .venueStaff { filter.venueIds = caller.venueIds }
+        if caller.role == .venueStaff { filter.scopeVenueIds = caller.venueIds }
         return filter
     }
 
     /// The filter in words, for the audit log.
     static func describe(_ filter: RecordFilter) -> String {
         var parts: [String] = []
-        if let venueIds = filter.venueIds { parts.append("venues " + venueIds.sorted().joined(separator: ", ")) }
+        if let venueIds = filter.scopeVenueIds {
+            parts.append("made at " + venueIds.sorted().joined(separator: ", "))
+        }
         if let venueId = filter.venueId { parts.append("venue \(venueId)") }
         if let since = filter.since { parts.append("since \(WireCoding.formatDate(since))") }
         if let until = filter.until { parts.append("until \(WireCoding.formatDate(until))") }

@@ -14,8 +14,9 @@ public protocol CentralStore: AccountDirectory, AuditTrail {
     /// The operations after `cursor` that the caller may see, in position order, at most `limit` of them,
     /// audited as a disclosure to the caller.
     ///
-    /// Venue staff see the creates, amendments and redactions of records at their venues (and of the notes
-    /// and interventions that hang from them); the police roles see everything; administrators nothing.
+    /// Venue staff see every operation of the records made at their venues (and of the notes about them:
+    /// a record's scope, `RecordFilter.scopeVenueIds`, never changes); the police roles see everything;
+    /// administrators nothing.
     func pull(after cursor: Int64, limit: Int, for caller: Caller, now: Date) async throws -> PullPage
 
     /// Every venue, by id.

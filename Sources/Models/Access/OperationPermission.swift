@@ -8,14 +8,19 @@ import Foundation
 public enum OperationPermission {
     /// Checks one operation made by `caller`.
     ///
+    /// A record's scope is the venue it was made at (a note's, its record's): it never changes, so venue staff
+    /// see every operation of a record or none.
+    ///
     /// - Parameters:
     ///   - target: the merged record the operation touches, if the store has it.
-    ///   - referenced: the record a note or intervention refers to, if the store has it.
+    ///   - targetScope: the target's scope venue.
+    ///   - referenced: the record a note or intervention refers to, if the store has it (never a note).
     /// - Throws: `ValidationError` with the reason for refusal.
     public static func check(
         _ operation: LogOperation,
         by caller: Caller,
         target: RecordState?,
+        targetScope: String?,
         referenced: RecordState?
     ) throws(ValidationError) {
         guard caller.role != .admin else {

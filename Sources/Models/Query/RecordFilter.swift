@@ -4,8 +4,11 @@ import Foundation
 public struct RecordFilter: Sendable, Hashable {
     /// Only records at this venue.
     public var venueId: String?
-    /// Only records at one of these venues (the scope of venue staff); any venue when nil.
-    public var venueIds: Set<String>?
+    /// Only records made at one of these venues (a note: its record's), the scope of venue staff; any when
+    /// nil. Unlike `venueId`, an amendment of the venue does not change it.
+    public var scopeVenueIds: Set<String>?
+    /// Only this record.
+    public var recordId: UUID?
     /// Only records that happened at or after this time.
     public var since: Date?
     /// Only records that happened before this time.
@@ -19,7 +22,8 @@ public struct RecordFilter: Sendable, Hashable {
 
     public init(
         venueId: String? = nil,
-        venueIds: Set<String>? = nil,
+        scopeVenueIds: Set<String>? = nil,
+        recordId: UUID? = nil,
         since: Date? = nil,
         until: Date? = nil,
         types: Set<RecordType>? = nil,
@@ -27,7 +31,8 @@ public struct RecordFilter: Sendable, Hashable {
         action: InterventionAction? = nil
     ) {
         self.venueId = venueId
-        self.venueIds = venueIds
+        self.scopeVenueIds = scopeVenueIds
+        self.recordId = recordId
         self.since = since
         self.until = until
         self.types = types

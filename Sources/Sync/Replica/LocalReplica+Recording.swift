@@ -90,8 +90,18 @@ extension LocalReplica {
         case .redacted:
             break  // Refused by validation before this point.
         }
+        var targetScope = target?.original.location?.venueId
+        if let target, case .note(let note) = target.original {
+            targetScope = try state(of: note.recordId, db: db)?.original.location?.venueId
+        }
         do throws(ValidationError) {
-            try OperationPermission.check(operation, by: identity.caller, target: target, referenced: referenced)
+            try OperationPermission.check(
+                operation,
+                by: identity.caller,
+                target: target,
+                targetScope: targetScope,
+                referenced: referenced
+            )
         } catch {
             throw ReplicaError.notAllowed(error.message)
         }

@@ -141,17 +141,10 @@ struct DemoRun: Sendable {
             let identity = try replica.identity()
             let local = try replica.records()
             if identity.role == .venueStaff, let venueId = identity.venueId {
-                // Venue staff hold their venue's records only, without the police's reviews and gradings.
-                let scoped = try await store.records(matching: RecordFilter(venueIds: [venueId]))
-                func content(_ records: [RecordState]) -> [[String]] {
-                    records.map {
-                        [$0.id.text, "\($0.current)", "\($0.amendments)", "\(String(describing: $0.redaction))"]
-                    }
-                }
-                guard content(local) == content(scoped), local.count < central.count else {
-                    throw CLIError(
-                        "\(deviceId) does not hold exactly its venue's records: the demo found a scope fault."
-                    )
+                // Venue staff hold the records made at their venue, and only those.
+                let scoped = try await store.records(matching: RecordFilter(scopeVenueIds: [venueId]))
+                guard local == scoped, local.count < central.count else {
+                    throw CLIError("\(deviceId) does not hold exactly its venue's records: the demo found a scope fault.")
                 }
                 venueStaff.append("\(deviceId) holds only the \(local.count) records of \(venueId)")
                 continue

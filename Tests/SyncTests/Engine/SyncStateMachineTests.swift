@@ -277,8 +277,8 @@ struct SyncStateMachineTests {
     }
 
     @Test(
-        "every 4xx other than 429 refuses: parked on push, fatal on pull",
-        arguments: [400, 401, 403, 404, 409, 413, 422]
+        "every 4xx other than 401, 403 and 429 refuses: parked on push, fatal on pull",
+        arguments: [400, 404, 409, 413, 422]
     )
     func refusalStatuses(status: Int) {
         let failure = SyncError.server(status: status, code: "c", message: "m").failure
@@ -286,6 +286,21 @@ struct SyncStateMachineTests {
         var pushing = SyncStateMachine(policy: Self.policy)
         _ = pushing.handle(.start)
         #expect(pushing.handle(.failed(failure)) == .parkBatch(code: "c", message: "m"))
+        var pulling = SyncStateMachine(policy: Self.policy)
+        _ = pulling.handle(.start)
+        _ = pulling.handle(.pushed(outboxEmpty: true))
+        #expect(pulling.handle(.failed(failure)) == .fail(failure))
+        #expect(pulling.state == .failed(failure))
+    }
+
+    @Test("401 and 403 deny: the sync stops in either phase and nothing is parked", arguments: [401, 403])
+    func deniedStatuses(status: Int) {
+        let failure = SyncError.server(status: status, code: "unauthorized", message: "m").failure
+        #expect(failure == .denied(status: status, code: "unauthorized", message: "m"))
+        var pushing = SyncStateMachine(policy: Self.policy)
+        _ = pushing.handle(.start)
+        #expect(pushing.handle(.failed(failure)) == .fail(failure))
+        #expect(pushing.state == .failed(failure))
         var pulling = SyncStateMachine(policy: Self.policy)
         _ = pulling.handle(.start)
         _ = pulling.handle(.pushed(outboxEmpty: true))
@@ -390,7 +405,8 @@ struct SyncStateMachineTests {
     }()
 
     static func randomFailure(using generator: inout Generator) -> Failure {
-        switch Int.random(in: 0..<6, using: &generator) {
+        switch Int.random(in: 0..<7, using: &generator) {
+        case 6: .denied(status: 401, code: "unauthorized", message: "revoked")
         case 0: .network
         case 1: .badResponse
         case 2: .unavailable(status: [500, 502, 503, 504].randomElement(using: &generator)!, retryAfter: nil)
@@ -452,7 +468,7 @@ struct SyncStateMachineTests {
             }
             guard case .failed(let failure) = event else { return false }
             switch failure {
-            case .refused: return false
+            case .refused, .denied: return false
             case .network, .badResponse, .unavailable: break
             }
             switch before {
@@ -472,6 +488,8 @@ struct SyncStateMachineTests {
             // A reported failure ends the sync only when refused during pull or at the last attempt; anything
             // else that fails is an impossible event, answered with badResponse.
             switch (before, event) {
+            case (.pushing, .failed(.denied)), (.pulling, .failed(.denied)):
+                return event == .failed(failure)
             case (.pulling, .failed(.refused)):
                 return event == .failed(failure)
             case (.pushing, .failed(.refused)):

@@ -75,6 +75,13 @@ enum CentralSchema {
                         previousHash TEXT NOT NULL,
                         hash TEXT NOT NULL
                     );
+                    -- The venue a record was made at (a note: its record's), set once: venue staff see a record's
+                    -- every operation or none of them, whatever amendments later do to its venue.
+                    ALTER TABLE record ADD COLUMN scopeVenueId TEXT;
+                    UPDATE record SET scopeVenueId = venueId WHERE type != 'note';
+                    UPDATE record SET scopeVenueId = (SELECT parent.scopeVenueId FROM record AS parent
+                        WHERE parent.id = record.parentId) WHERE type = 'note';
+                    CREATE INDEX record_scope ON record(scopeVenueId);
                     CREATE TABLE auditHead (
                         id INTEGER PRIMARY KEY CHECK (id = 1),
                         lastSeq INTEGER NOT NULL,

@@ -140,7 +140,16 @@ public final class SQLiteCentralStore: CentralStore {
             now: now,
             clockTolerance: clockTolerance
         )
-        try OperationPermission.check(operation, by: caller, target: target, referenced: referenced)
+        try OperationPermission.check(
+            operation,
+            by: caller,
+            target: target,
+            targetScope: try String.fetchOne(
+                db.cachedStatement(sql: "SELECT scopeVenueId FROM record WHERE id = ?"),
+                arguments: [operation.recordId.text]
+            ),
+            referenced: referenced
+        )
         if case .setRegister(.link(let link, _)) = operation.payload {
             guard let linked = try state(of: link.target, db: db) else {
                 throw ValidationError(code: "unknown-record", message: "The linked record is not held by the server.")
@@ -229,14 +238,11 @@ public final class SQLiteCentralStore: CentralStore {
                 db,
                 sql: """
                     SELECT operation.seq, operation.hlc, operation.body,
-                        operation.kind != 'set-register'
-                            AND (record.venueId IN (\(placeholders)) OR parent.venueId IN (\(placeholders))) AS visible
-                    FROM operation
-                    LEFT JOIN record ON record.id = operation.recordId
-                    LEFT JOIN record AS parent ON parent.id = record.parentId
+                        record.scopeVenueId IN (\(placeholders)) AS visible
+                    FROM operation LEFT JOIN record ON record.id = operation.recordId
                     WHERE operation.seq > ? ORDER BY operation.seq LIMIT ?
                     """,
-                arguments: StatementArguments(venues + venues) + [cursor, maxExaminedPerPull + 1]
+                arguments: StatementArguments(venues) + [cursor, maxExaminedPerPull + 1]
             )
             var operations: [StoredOperation] = []
             var examined = 0
@@ -298,9 +304,13 @@ public final class SQLiteCentralStore: CentralStore {
                 conditions.append("venueId = ?")
                 arguments.append(venueId)
             }
-            if let venueIds = filter.venueIds {
-                conditions.append("venueId IN (\(venueIds.map { _ in "?" }.joined(separator: ", ")))")
+            if let venueIds = filter.scopeVenueIds {
+                conditions.append("scopeVenueId IN (\(venueIds.map { _ in "?" }.joined(separator: ", ")))")
                 arguments.append(contentsOf: venueIds.sorted())
+            }
+            if let recordId = filter.recordId {
+                conditions.append("id = ?")
+                arguments.append(recordId.text)
             }
             if let since = filter.since {
                 conditions.append("occurredAt >= ?")
@@ -376,10 +386,17 @@ public final class SQLiteCentralStore: CentralStore {
                 arguments: [parentId.text]
             )
         }
+        // Set once, at the create: a note's scope is its record's.
+        let scopeVenueId =
+            state.type == .note
+            ? try String.fetchOne(
+                db.cachedStatement(sql: "SELECT scopeVenueId FROM record WHERE id = ?"),
+                arguments: [state.parentId?.text]
+            ) : state.original.location?.venueId
         try db.cachedStatement(
             sql: """
-                INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state, scopeVenueId)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET
                     venueId = CASE WHEN excluded.redacted THEN record.venueId ELSE excluded.venueId END,
                     parentId = CASE WHEN excluded.redacted THEN record.parentId ELSE excluded.parentId END,
@@ -391,6 +408,7 @@ public final class SQLiteCentralStore: CentralStore {
             state.current.occurredAt.millisecondsSince1970,
             state.created.opId.text, state.redaction != nil,
             state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self),
+            scopeVenueId,
         ])
         if state.type != .note, state.redaction == nil {
             try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
