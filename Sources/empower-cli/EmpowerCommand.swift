@@ -14,7 +14,8 @@ struct EmpowerCommand: AsyncParsableCommand {
         subcommands: [
             DeviceCommand.self, SightingCommand.self, InterventionCommand.self, NoteCommand.self, AmendCommand.self,
             ReviewCommand.self, GradeCommand.self, LinkCommand.self, RetainCommand.self, RedactCommand.self,
-            ListCommand.self, ShowCommand.self, SyncCommand.self, StatusCommand.self, ServeCommand.self,
+            ListCommand.self, ShowCommand.self, SearchCommand.self, ExportCommand.self, SyncCommand.self,
+            StatusCommand.self, ServeCommand.self,
             AdminCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )

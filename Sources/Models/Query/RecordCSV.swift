@@ -32,7 +32,7 @@ public enum RecordCSV {
             break
         }
         return [
-            state.id.text, state.type.rawValue, WireCoding.formatDate(record.occurredAt),
+            state.id.uuidString.lowercased(), state.type.rawValue, WireCoding.formatDate(record.occurredAt),
             WireCoding.formatDate(record.recordedAt), record.author, record.location?.venueId ?? "",
             record.location?.place ?? "", behaviours, risk, actions, outcome, text, String(state.amendments.count),
             state.redaction == nil ? "false" : "true",

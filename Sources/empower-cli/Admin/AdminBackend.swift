@@ -3,10 +3,6 @@ import Foundation
 import Models
 import Sync
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// Where administration happens: straight on the server's data directory (the first admin's bootstrap, or
 /// the server's own console) or through the API with an administrator's token.
 protocol AdminBackend: Sendable {
@@ -28,11 +24,10 @@ struct LocalAdminBackend: AdminBackend {
     let caller = Caller.console()
 
     init(directory: URL) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(SQLiteCentralStore.fileName).path)
         else {
             throw CLIError(
-                "There is no server data directory at \(directory.path); start 'empower-cli serve --data' there once."
+                "There is no central store in \(directory.path); start 'empower-cli serve --data \(directory.path)' once first."
             )
         }
         do {
@@ -70,95 +65,53 @@ struct LocalAdminBackend: AdminBackend {
 
 /// Administration through the API (`/v1/admin/…`) with an administrator's access token.
 struct RemoteAdminBackend: AdminBackend {
-    let serverURL: URL
-    let token: String
-    let session = URLSession(configuration: .ephemeral)
+    let client: APIClient
 
-    func saveVenue(_ venue: Venue) async throws { let _: Venue = try await send("POST", "v1/admin/venues", venue) }
+    func saveVenue(_ venue: Venue) async throws {
+        let _: Venue = try await client.send("POST", "v1/admin/venues", body: venue)
+    }
     func venues() async throws -> [Venue] {
-        let list: VenueList = try await send("GET", "v1/admin/venues")
+        let list: VenueList = try await client.send("GET", "v1/admin/venues")
         return list.venues
     }
-    func addUser(_ user: NewUser) async throws { let _: UserAccount = try await send("POST", "v1/admin/users", user) }
+    func addUser(_ user: NewUser) async throws {
+        let _: UserAccount = try await client.send("POST", "v1/admin/users", body: user)
+    }
     func users() async throws -> [UserAccount] {
-        let list: UserList = try await send("GET", "v1/admin/users")
+        let list: UserList = try await client.send("GET", "v1/admin/users")
         return list.users
     }
     func enrol(deviceId: String, userId: String) async throws -> String {
-        let issued: IssuedToken = try await send(
+        let issued: IssuedToken = try await client.send(
             "POST",
             "v1/admin/devices",
-            NewDevice(deviceId: deviceId, userId: userId)
+            body: NewDevice(deviceId: deviceId, userId: userId)
         )
         return issued.token
     }
     func revoke(deviceId: String) async throws {
-        let _: RevokedDevice = try await send("POST", "v1/admin/devices/\(try Self.segment(deviceId))/revoke")
+        let _: RevokedDevice = try await client.send("POST", "v1/admin/devices/\(try Self.segment(deviceId))/revoke")
     }
     func devices() async throws -> [DeviceAccount] {
-        let list: DeviceList = try await send("GET", "v1/admin/devices")
+        let list: DeviceList = try await client.send("GET", "v1/admin/devices")
         return list.devices
     }
     func rotate(deviceId: String) async throws -> String {
-        let issued: IssuedToken = try await send("POST", "v1/admin/devices/\(try Self.segment(deviceId))/token")
+        let issued: IssuedToken = try await client.send("POST", "v1/admin/devices/\(try Self.segment(deviceId))/token")
         return issued.token
     }
     func audit(_ filter: AuditFilter) async throws -> [AuditEntry] {
-        var components = URLComponents()
-        components.queryItems = [
-            filter.actor.map { URLQueryItem(name: "actor", value: $0) },
-            filter.recordId.map { URLQueryItem(name: "record", value: $0.text) },
-            filter.since.map { URLQueryItem(name: "since", value: WireCoding.formatDate($0)) },
-            filter.until.map { URLQueryItem(name: "until", value: WireCoding.formatDate($0)) },
-        ].compactMap { $0 }
-        let query = components.percentEncodedQuery.map { "?" + $0 } ?? ""
-        let list: AuditList = try await send("GET", "v1/admin/audit" + query)
+        let query = APIClient.query([
+            ("actor", filter.actor), ("record", filter.recordId?.text),
+            ("since", filter.since.map(WireCoding.formatDate)), ("until", filter.until.map(WireCoding.formatDate)),
+        ])
+        let list: AuditList = try await client.send("GET", "v1/admin/audit" + query)
         return list.entries
     }
-    func verifyAudit() async throws -> AuditVerification { try await send("GET", "v1/admin/audit/verify") }
+    func verifyAudit() async throws -> AuditVerification { try await client.send("GET", "v1/admin/audit/verify") }
 
     private static func segment(_ id: String) throws -> String {
         do throws(Models.ValidationError) { try Identifiers.validateDevice(id) } catch { throw CLIError(error.message) }
         return id
-    }
-
-    private func send<Response: Decodable>(_ method: String, _ path: String) async throws -> Response {
-        try await send(method, path, Optional<Venue>.none)
-    }
-
-    private func send<Response: Decodable, Body: Encodable>(
-        _ method: String,
-        _ path: String,
-        _ body: Body?
-    ) async throws -> Response {
-        guard let url = URL(string: path, relativeTo: serverURL.appendingPathComponent("/")) else {
-            throw CLIError("The request URL could not be made.")
-        }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        if let body {
-            request.httpBody = try WireCoding.encode(body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue("", forHTTPHeaderField: "Expect")
-        }
-        let (data, response): (Data, URLResponse)
-        do {
-            (data, response) = try await session.data(for: request)
-        } catch {
-            throw CLIError("The server \(serverURL.absoluteString) could not be reached.")
-        }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            let error = try? WireCoding.decode(ErrorBody.self, from: data)
-            throw CLIError(
-                "The server refused (HTTP \(status), \(error?.code ?? "error")): \(error?.message ?? "no explanation")"
-            )
-        }
-        do {
-            return try WireCoding.decode(Response.self, from: data)
-        } catch {
-            throw CLIError("The server's answer could not be understood.")
-        }
     }
 }

@@ -51,7 +51,7 @@ struct AdminTargetOptions: ParsableArguments {
         let file = URL(fileURLWithPath: tokenFile!)
         guard let token = AccessTokenFile.load(from: file.deletingLastPathComponent(), name: file.lastPathComponent)
         else { throw CLIError("The token file \(file.path) cannot be read or is empty.") }
-        return RemoteAdminBackend(serverURL: URL(string: server!)!, token: token)
+        return RemoteAdminBackend(client: APIClient(serverURL: URL(string: server!)!, token: token))
     }
 }
 
@@ -285,7 +285,10 @@ struct AdminAuditCommand: AsyncParsableCommand {
                 if let scope = entry.scope { parts.append("scope: \(scope)") }
                 if let count = entry.count { parts.append("count: \(count)") }
                 if !entry.recordIds.isEmpty {
-                    parts.append("records: " + entry.recordIds.prefix(5).map(\.text).joined(separator: ","))
+                    parts.append(
+                        "records: "
+                            + entry.recordIds.prefix(5).map { $0.uuidString.lowercased() }.joined(separator: ",")
+                    )
                     if entry.recordIds.count > 5 { parts.append("(+\(entry.recordIds.count - 5) more)") }
                 }
                 if let subject = entry.subject { parts.append("subject: \(subject)") }

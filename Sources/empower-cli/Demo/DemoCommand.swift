@@ -144,7 +144,9 @@ struct DemoRun: Sendable {
                 // Venue staff hold the records made at their venue, and only those.
                 let scoped = try await store.records(matching: RecordFilter(scopeVenueIds: [venueId]))
                 guard local == scoped, local.count < central.count else {
-                    throw CLIError("\(deviceId) does not hold exactly its venue's records: the demo found a scope fault.")
+                    throw CLIError(
+                        "\(deviceId) does not hold exactly its venue's records: the demo found a scope fault."
+                    )
                 }
                 venueStaff.append("\(deviceId) holds only the \(local.count) records of \(venueId)")
                 continue

@@ -40,7 +40,7 @@ struct ListCommand: AsyncParsableCommand {
         let records = try replica.records(matching: RecordFilter(venueId: venue, since: since?.date))
         switch format {
         case .table: print(records.isEmpty ? "No records." : LogFormatting.table(records))
-        case .csv: print(LogFormatting.csv(records))
+        case .csv: print(RecordCSV.make(records), terminator: "")
         case .json:
             print(
                 String(

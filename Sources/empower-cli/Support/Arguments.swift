@@ -7,6 +7,7 @@ extension InterventionAction: ExpressibleByArgument {}
 extension Outcome: ExpressibleByArgument {}
 extension RiskLevel: ExpressibleByArgument {}
 extension Role: ExpressibleByArgument {}
+extension RecordType: ExpressibleByArgument {}
 extension AmendableField: ExpressibleByArgument {}
 extension SubjectDescription.Sex: ExpressibleByArgument {}
 extension SubjectDescription.AgeBand: ExpressibleByArgument {}

@@ -71,24 +71,6 @@ enum LogFormatting {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 
-    /// Comma-separated values with a header; times in UTC ISO-8601.
-    static func csv(_ records: [RecordState]) -> String {
-        func field(_ text: String) -> String {
-            text.contains(where: { ",\"\n\r".contains($0) })
-                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        let header = "id,type,occurredAt,recordedAt,author,venueId,place,summary,amendments"
-        let lines = records.map { state in
-            [
-                state.id.uuidString.lowercased(), state.type.rawValue, WireCoding.formatDate(state.current.occurredAt),
-                WireCoding.formatDate(state.current.recordedAt), state.current.author,
-                state.current.location?.venueId ?? "", state.current.location?.place ?? "", summary(state.current),
-                String(state.amendments.count),
-            ].map(field).joined(separator: ",")
-        }
-        return ([header] + lines).joined(separator: "\n")
-    }
-
     /// A whole record with its amendment history: originals stay visible, struck through.
     static func detail(_ state: RecordState, attachments: [RecordState]) -> String {
         var lines: [String] = []

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import Models
+import Sync
+
+/// The filters of a search or export of the central log.
+struct CentralFilterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Why you are looking (kept in the audit log; required).", valueName: "text"))
+    var reason: String
+
+    @Option(help: ArgumentHelp("Only records at this venue.", valueName: "id"))
+    var venue: String?
+
+    @Option(help: ArgumentHelp("Only records that happened at or after this time (ISO-8601).", valueName: "time"))
+    var since: Timestamp?
+
+    @Option(help: ArgumentHelp("Only records that happened before this time (ISO-8601).", valueName: "time"))
+    var until: Timestamp?
+
+    @Option(help: "Only records of this type: sighting, intervention or note.")
+    var type: RecordType?
+
+    @Option(help: "Only sightings that record this behaviour, such as repeated-approaches.")
+    var behaviour: Behaviour?
+
+    @Option(help: "Only interventions with this action, such as stop-and-account.")
+    var action: InterventionAction?
+
+    @OptionGroup var storage: DeviceDataOptions
+
+    func validate() throws {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, reason.count <= 500,
+            !reason.contains(where: \.isNewline)
+        else { throw ValidationError("--reason must be one line of 1 to 500 characters.") }
+        if let venue {
+            do throws(Models.ValidationError) { try Identifiers.validateVenue(venue) } catch {
+                throw ValidationError(error.message)
+            }
+        }
+    }
+
+    /// The query items of the filter.
+    var queryItems: [(String, String?)] {
+        [
+            ("reason", reason), ("venue", venue), ("since", since.map { WireCoding.formatDate($0.date) }),
+            ("until", until.map { WireCoding.formatDate($0.date) }), ("type", type?.rawValue),
+            ("behaviour", behaviour?.rawValue), ("action", action?.rawValue),
+        ]
+    }
+
+    /// A client for the server this device syncs with, with its access token.
+    func client() throws -> APIClient {
+        let identity = try LocalReplica.open(in: storage.directory).identity()
+        guard let token = AccessTokenFile.load(from: storage.directory) else {
+            throw CLIError("This device has no access token: enrol it with 'empower-cli device init --token'.")
+        }
+        return APIClient(serverURL: identity.serverURL, token: token)
+    }
+}
+
+/// `empower-cli search`: a supervisor's (or venue staff's) audited search of the central merged log.
+struct SearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search the central merged log (supervisors: every venue; venue staff: their own).",
+        discussion: """
+            Needs a signal. Every search is kept in the audit log with your reason.
+            Example: empower-cli search --reason "Weekly review, Concert Square" --venue venue-concert-sq-01 --behaviour repeated-approaches
+            """
+    )
+
+    @OptionGroup var filter: CentralFilterOptions
+
+    @Option(help: "How to print: table, json or csv.")
+    var format: ListFormat = .table
+
+    func run() async throws {
+        let list: RecordList = try await filter.client().send(
+            "GET",
+            "v1/records" + APIClient.query(filter.queryItems)
+        )
+        switch format {
+        case .table: print(list.records.isEmpty ? "No records." : LogFormatting.table(list.records))
+        case .csv: print(RecordCSV.make(list.records), terminator: "")
+        case .json: print(String(decoding: try WireCoding.makeEncoder(pretty: true).encode(list), as: UTF8.self))
+        }
+    }
+}
+
+/// `empower-cli export`: an audited export of the central merged log, to a named recipient.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export records from the central log as CSV or JSON, to a named recipient.",
+        discussion: """
+            An export is a disclosure: the audit log keeps who, when, why, to whom, and which records.
+            Example: empower-cli export --reason "Case file 26/1187" --recipient "CPS Merseyside" --format csv --out export.csv
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json }
+
+    @OptionGroup var filter: CentralFilterOptions
+
+    @Option(help: ArgumentHelp("Who receives the export (kept in the audit log).", valueName: "name"))
+    var recipient: String
+
+    @Option(help: "csv or json.")
+    var format: Format = .csv
+
+    @Option(
+        help: ArgumentHelp("Write to this file (created, never overwritten) instead of printing.", valueName: "file")
+    )
+    var out: String?
+
+    func validate() throws {
+        guard !recipient.trimmingCharacters(in: .whitespaces).isEmpty, recipient.count <= 200 else {
+            throw ValidationError("--recipient must be 1 to 200 characters.")
+        }
+        if let out, FileManager.default.fileExists(atPath: out) {
+            throw ValidationError("\(out) exists already; choose a new file name.")
+        }
+    }
+
+    func run() async throws {
+        let query = APIClient.query(filter.queryItems + [("recipient", recipient), ("format", format.rawValue)])
+        let data = try await filter.client().data("GET", "v1/records/export" + query)
+        guard let out else {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        guard FileManager.default.createFile(atPath: out, contents: data, attributes: [.posixPermissions: 0o600])
+        else { throw CLIError("\(out) could not be written.") }
+        print("Exported to \(out).")
+    }
+}

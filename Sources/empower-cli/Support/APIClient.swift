@@ -1,0 +1,78 @@
+import Foundation
+import Models
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Requests to the central server's API with a bearer token, for the admin and supervisor commands (sync
+/// has its own transport). Refusals become plain messages with the server's code.
+struct APIClient: Sendable {
+    let serverURL: URL
+    let token: String
+    private let session = URLSession(configuration: .ephemeral)
+
+    init(serverURL: URL, token: String) {
+        self.serverURL = serverURL
+        self.token = token
+    }
+
+    /// The raw body of a successful answer.
+    func data(_ method: String, _ path: String, body: Data? = nil) async throws -> Data {
+        guard let url = URL(string: path, relativeTo: serverURL.appendingPathComponent("/")) else {
+            throw CLIError("The request URL could not be made.")
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        if let body {
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue("", forHTTPHeaderField: "Expect")
+        }
+        let (data, response): (Data, URLResponse)
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch {
+            throw CLIError("The server \(serverURL.absoluteString) could not be reached.")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            let error = try? WireCoding.decode(ErrorBody.self, from: data)
+            if status == 401 {
+                throw CLIError(
+                    "The server does not accept this token: it has been revoked or has expired, or it is not one. "
+                        + "Ask an administrator."
+                )
+            }
+            throw CLIError(
+                "The server refused (HTTP \(status), \(error?.code ?? "error")): \(error?.message ?? "no explanation")"
+            )
+        }
+        return data
+    }
+
+    /// A successful answer decoded.
+    func send<Response: Decodable>(
+        _ method: String,
+        _ path: String,
+        body: (some Encodable)? = Optional<Int>.none
+    )
+        async throws -> Response
+    {
+        let data = try await data(method, path, body: try body.map { try WireCoding.encode($0) })
+        do {
+            return try WireCoding.decode(Response.self, from: data)
+        } catch {
+            throw CLIError("The server's answer could not be understood.")
+        }
+    }
+
+    /// A query string from the items that have a value.
+    static func query(_ items: [(String, String?)]) -> String {
+        var components = URLComponents()
+        components.queryItems = items.compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
+        // "+" is a space in query strings: encode it so times like +01:00 survive.
+        return components.percentEncodedQuery.map { "?" + $0.replacingOccurrences(of: "+", with: "%2B") } ?? ""
+    }
+}
