@@ -43,12 +43,7 @@ public final class SQLiteCentralStore: CentralStore {
             for operation in operations {
                 do {
                     if let stored = try Self.storedBody(of: operation.opId, db: db) {
-                        // The idempotency key only holds if it names the same operation (kept without its
-                        // content if its record was redacted since).
-                        guard
-                            stored == WireCoding.encodeOperation(operation)
-                                || stored == WireCoding.encodeOperation(operation.withoutContent)
-                        else {
+                        guard OperationIntake.isSame(operation, asStored: stored) else {
                             throw ValidationError.opIdReused
                         }
                     } else {
@@ -75,53 +70,16 @@ public final class SQLiteCentralStore: CentralStore {
         }
     }
 
-    /// The audit entries of a push: one for what it collected or altered, and one per erasure and per link.
+    /// The audit entries of a push (see `OperationIntake.auditEntries`).
     private static func audit(pushed operations: [LogOperation], by caller: Caller, now: Date, db: Database) throws {
-        guard !operations.isEmpty else { return }
-        var recordIds: [UUID] = []
-        var seen = Set<UUID>()
-        for operation in operations where seen.insert(operation.recordId).inserted {
-            recordIds.append(operation.recordId)
-        }
-        try appendAudit(
-            AuditEntry(at: now, caller: caller, action: .push, recordIds: recordIds, count: operations.count),
-            db: db
-        )
-        for operation in operations {
-            switch operation.payload {
-            case .redact(let redaction):
-                try appendAudit(
-                    AuditEntry(
-                        at: now,
-                        caller: caller,
-                        action: .redact,
-                        recordIds: [operation.recordId],
-                        reason: redaction.reason.rawValue
-                    ),
-                    db: db
-                )
-            case .setRegister(.link(let link, let present)):
-                try appendAudit(
-                    AuditEntry(
-                        at: now,
-                        caller: caller,
-                        action: .link,
-                        recordIds: [operation.recordId, link.target],
-                        scope: present ? "linked" : "unlinked"
-                    ),
-                    db: db
-                )
-            default:
-                break
-            }
+        for entry in OperationIntake.auditEntries(pushed: operations, by: caller, now: now) {
+            try appendAudit(entry, db: db)
         }
     }
 
-    /// Checks one new operation against the stored records, stores it and re-merges its record.
-    ///
-    /// Everything is decided before anything is written, so a refused operation leaves nothing behind. An
-    /// operation on a redacted record is kept without its content; a redaction removes the content of every
-    /// operation before it.
+    /// Checks one new operation against the stored records (`OperationIntake.admit`: everything is decided
+    /// before anything is written), stores it and re-merges its record. A redaction removes the content of
+    /// every operation before it.
     private static func admit(
         _ operation: LogOperation,
         by caller: Caller,
@@ -130,40 +88,19 @@ public final class SQLiteCentralStore: CentralStore {
         clockTolerance: TimeInterval,
         db: Database
     ) throws {
-        let existing = try storedOperations(of: operation.recordId, db: db)
-        let target = RecordFold.fold(existing)
-        let referenced = try OperationAdmission.referencedRecordId(of: operation).flatMap { try state(of: $0, db: db) }
-        try OperationAdmission.check(
-            operation,
-            target: target,
-            referenced: referenced,
-            now: now,
-            clockTolerance: clockTolerance
-        )
-        try OperationPermission.check(
+        let admitted = try OperationIntake.admit(
             operation,
             by: caller,
-            target: target,
+            now: now,
+            clockTolerance: clockTolerance,
+            existing: try storedOperations(of: operation.recordId, db: db),
             targetScope: try String.fetchOne(
                 db.cachedStatement(sql: "SELECT scopeVenueId FROM record WHERE id = ?"),
                 arguments: [operation.recordId.text]
             ),
-            referenced: referenced
+            state: { try state(of: $0, db: db) }
         )
-        if case .setRegister(.link(let link, _)) = operation.payload {
-            guard let linked = try state(of: link.target, db: db) else {
-                throw ValidationError(code: "unknown-record", message: "The linked record is not held by the server.")
-            }
-            _ = linked
-        }
-        let stored = target?.redaction != nil ? operation.withoutContent : operation
-        let merged = RecordFold.fold(existing + [stored])
-        if case .amend = stored.payload,
-            let entry = merged?.amendments.first(where: { $0.stamp.opId == operation.opId }),
-            case .refused(let code, let message) = entry.standing
-        {
-            throw ValidationError(code: code, message: message)
-        }
+        let stored = admitted.stored
         try db.cachedStatement(
             sql: """
                 INSERT INTO operation (opId, recordId, deviceId, author, hlc, kind, body, receivedAt)
@@ -175,7 +112,7 @@ public final class SQLiteCentralStore: CentralStore {
             String(decoding: WireCoding.encodeOperation(stored), as: UTF8.self),
             receivedAt,
         ])
-        if let merged { try write(merged, db: db) }
+        if let merged = admitted.merged { try write(merged, db: db) }
         if case .redact = operation.payload { try removeContent(of: operation.recordId, db: db) }
     }
 
@@ -201,22 +138,10 @@ public final class SQLiteCentralStore: CentralStore {
     public func pull(after cursor: Int64, limit: Int, for caller: Caller, now: Date) async throws -> PullPage {
         try await database.write { db in
             let page = try Self.page(after: cursor, limit: limit, for: caller, db: db)
-            try Self.appendAudit(
-                AuditEntry(
-                    at: now,
-                    caller: caller,
-                    action: .pull,
-                    scope: Self.describeScope(of: caller),
-                    count: page.operations.count
-                ),
-                db: db
-            )
+            try Self.appendAudit(OperationIntake.auditEntry(pulled: page, by: caller, now: now), db: db)
             return page
         }
     }
-
-    /// Most operations one pull passes over when they are outside the caller's scope.
-    static let maxExaminedPerPull = 5_000
 
     private static func page(after cursor: Int64, limit: Int, for caller: Caller, db: Database) throws -> PullPage {
         switch caller.role {
@@ -242,14 +167,14 @@ public final class SQLiteCentralStore: CentralStore {
                     FROM operation LEFT JOIN record ON record.id = operation.recordId
                     WHERE operation.seq > ? ORDER BY operation.seq LIMIT ?
                     """,
-                arguments: StatementArguments(venues) + [cursor, maxExaminedPerPull + 1]
+                arguments: StatementArguments(venues) + [cursor, OperationIntake.maxExaminedPerPull + 1]
             )
             var operations: [StoredOperation] = []
             var examined = 0
             var last = cursor
             var hasMore = false
             while let row = try rows.next() {
-                if examined == maxExaminedPerPull || operations.count == limit {
+                if examined == OperationIntake.maxExaminedPerPull || operations.count == limit {
                     hasMore = true
                     break
                 }
@@ -267,15 +192,6 @@ public final class SQLiteCentralStore: CentralStore {
             hlc: HLCTimestamp(rawValue: row["hlc"]),
             encoded: Data((row["body"] as String).utf8)
         )
-    }
-
-    /// The scope of a caller's reads, in words, for the audit log.
-    static func describeScope(of caller: Caller) -> String {
-        switch caller.role {
-        case .venueStaff: "venues " + caller.venueIds.sorted().joined(separator: ", ")
-        case .officer, .supervisor: "all venues"
-        case .admin: "none"
-        }
     }
 
     public func venues() async throws -> [Venue] {

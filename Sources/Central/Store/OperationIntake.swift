@@ -1,0 +1,143 @@
+import Foundation
+import Models
+
+/// What every central store does with pushed operations and pulls, apart from reading and writing its tables:
+/// one set of rules, so the SQLite and PostgreSQL stores cannot drift apart.
+enum OperationIntake {
+    /// A new operation that passed every check: what to store, and its record merged with it.
+    struct Admitted {
+        /// The operation as it is stored: without its content when its record is redacted.
+        var stored: LogOperation
+        /// The record after the operation.
+        var merged: RecordState?
+    }
+
+    /// Checks one new operation against what the store holds and decides what to store.
+    ///
+    /// Everything is decided before anything is written, so a refused operation leaves nothing behind. An
+    /// operation on a redacted record is kept without its content.
+    ///
+    /// - Parameters:
+    ///   - existing: every stored operation of the operation's record, as stored.
+    ///   - targetScope: the stored scope venue of the operation's record.
+    ///   - state: the stored merged record with an id, or nil.
+    /// - Throws: `ValidationError` with the reason for refusal.
+    static func admit(
+        _ operation: LogOperation,
+        by caller: Caller,
+        now: Date,
+        clockTolerance: TimeInterval,
+        existing: [LogOperation],
+        targetScope: String?,
+        state: (UUID) throws -> RecordState?
+    ) throws -> Admitted {
+        let target = RecordFold.fold(existing)
+        let referenced = try OperationAdmission.referencedRecordId(of: operation).flatMap(state)
+        try OperationAdmission.check(
+            operation,
+            target: target,
+            referenced: referenced,
+            now: now,
+            clockTolerance: clockTolerance
+        )
+        try OperationPermission.check(
+            operation,
+            by: caller,
+            target: target,
+            targetScope: targetScope,
+            referenced: referenced
+        )
+        if case .setRegister(.link(let link, _)) = operation.payload, try state(link.target) == nil {
+            throw ValidationError(code: "unknown-record", message: "The linked record is not held by the server.")
+        }
+        let stored = target?.redaction != nil ? operation.withoutContent : operation
+        let merged = RecordFold.fold(existing + [stored])
+        if case .amend = stored.payload,
+            let entry = merged?.amendments.first(where: { $0.stamp.opId == operation.opId }),
+            case .refused(let code, let message) = entry.standing
+        {
+            throw ValidationError(code: code, message: message)
+        }
+        return Admitted(stored: stored, merged: merged)
+    }
+
+    /// Whether an operation pushed again is the one stored under its `opId` (kept without its content if its
+    /// record was redacted since): the idempotency key only holds if it names the same operation.
+    static func isSame(_ operation: LogOperation, asStored body: Data) -> Bool {
+        body == WireCoding.encodeOperation(operation) || body == WireCoding.encodeOperation(operation.withoutContent)
+    }
+
+    /// The records every stored operation of a push touched, each once, in the order first touched.
+    static func recordIds(of operations: [LogOperation]) -> [UUID] {
+        var recordIds: [UUID] = []
+        var seen = Set<UUID>()
+        for operation in operations where seen.insert(operation.recordId).inserted {
+            recordIds.append(operation.recordId)
+        }
+        return recordIds
+    }
+
+    /// The audit entries of a push: one for what it collected or altered, and one per erasure and per link.
+    static func auditEntries(pushed operations: [LogOperation], by caller: Caller, now: Date) -> [AuditEntry] {
+        guard !operations.isEmpty else { return [] }
+        var entries = [
+            AuditEntry(
+                at: now,
+                caller: caller,
+                action: .push,
+                recordIds: recordIds(of: operations),
+                count: operations.count
+            )
+        ]
+        for operation in operations {
+            switch operation.payload {
+            case .redact(let redaction):
+                entries.append(
+                    AuditEntry(
+                        at: now,
+                        caller: caller,
+                        action: .redact,
+                        recordIds: [operation.recordId],
+                        reason: redaction.reason.rawValue
+                    )
+                )
+            case .setRegister(.link(let link, let present)):
+                entries.append(
+                    AuditEntry(
+                        at: now,
+                        caller: caller,
+                        action: .link,
+                        recordIds: [operation.recordId, link.target],
+                        scope: present ? "linked" : "unlinked"
+                    )
+                )
+            default:
+                break
+            }
+        }
+        return entries
+    }
+
+    /// The audit entry of a pull.
+    static func auditEntry(pulled page: PullPage, by caller: Caller, now: Date) -> AuditEntry {
+        AuditEntry(
+            at: now,
+            caller: caller,
+            action: .pull,
+            scope: describeScope(of: caller),
+            count: page.operations.count
+        )
+    }
+
+    /// Most operations one pull passes over when they are outside the caller's scope.
+    static let maxExaminedPerPull = 5_000
+
+    /// The scope of a caller's reads, in words, for the audit log.
+    static func describeScope(of caller: Caller) -> String {
+        switch caller.role {
+        case .venueStaff: "venues " + caller.venueIds.sorted().joined(separator: ", ")
+        case .officer, .supervisor: "all venues"
+        case .admin: "none"
+        }
+    }
+}
