@@ -1,0 +1,352 @@
+import Crypto
+import Foundation
+import Logging
+import Models
+import PostgresNIO
+
+/// The central store on PostgreSQL (PostgresNIO's connection pool), for several stateless server instances on
+/// one database. It keeps the guarantees of `SQLiteCentralStore`: the same admission and permission rules
+/// (`OperationIntake`), operations stored once by `opId`, redaction stripping content, a record's scope venue
+/// set once at its create, scoped pulls, and the same hash-chained audit log (`AuditChain`).
+///
+/// ## Cursor safety
+///
+/// A pull returns the operations after a cursor in position (`seq`) order and the device moves its cursor past
+/// them, so a pull must never see position `n` while an operation with a smaller position can still commit.
+/// A PostgreSQL sequence would allow exactly that: values are handed out when asked for, but the transactions
+/// holding them commit in any order.
+///
+/// Here a push takes its positions from the single row of `operation_position`
+/// (`UPDATE … SET last_seq = last_seq + n RETURNING last_seq`) as its last step before writing the operations
+/// and committing. The row lock that the update takes lasts until the transaction ends, so no other push can
+/// take positions until this one has committed (or rolled back, which also rolls the counter back). Positions
+/// are therefore handed out in commit order: when a pull's snapshot shows an operation at position `n`, every
+/// transaction that took a smaller position had already committed when it released the row, before `n` was
+/// handed out, so the snapshot shows it too; and anything still in flight will get a position above `n`. This
+/// holds for any number of server instances, because the lock lives in the database. The lock is held only for
+/// the few statements that write a push, after its admission was decided under per-record locks, so pushes of
+/// different records still do most of their work in parallel.
+///
+/// Pushes lock the records they touch (transaction-level advisory locks, taken in one sorted order, so two pushes
+/// cannot deadlock), then the position row, then the audit head; pulls and account changes take only the audit
+/// head after their own rows. See docs/postgres-cursor-safety.md.
+public final class PostgresCentralStore: CentralStore {
+    let client: PostgresClient
+    let logger: Logger
+    /// How far ahead of the server's clock an operation may be stamped.
+    public let clockTolerance: TimeInterval
+
+    private init(client: PostgresClient, logger: Logger, clockTolerance: TimeInterval) {
+        self.client = client
+        self.logger = logger
+        self.clockTolerance = clockTolerance
+    }
+
+    /// Connects to the database, brings its schema up to date and runs `body` with the store.
+    ///
+    /// The connection pool (`PostgresClient`) runs as a service in a child task for exactly as long as `body`,
+    /// and is shut down when it returns or throws.
+    public static func withStore<Result>(
+        url: PostgresDatabaseURL,
+        clockTolerance: TimeInterval = 10 * 60,
+        maximumConnections: Int = 20,
+        logger: Logger = Logger(label: "empower.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
+        _ body: (PostgresCentralStore) async throws -> Result
+    ) async throws -> Result {
+        try await checkConnection(url, logger: logger)
+        let client = PostgresClient(
+            configuration: url.clientConfiguration(maximumConnections: maximumConnections),
+            backgroundLogger: logger
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await client.run() }
+            defer { tasks.cancelAll() }
+            try await PostgresSchema.migrate(client, logger: logger)
+            return try await body(PostgresCentralStore(client: client, logger: logger, clockTolerance: clockTolerance))
+        }
+    }
+
+    /// Why the store could not start.
+    public struct ConnectionError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// One connection made and closed before the pool starts, so a wrong URL, password or database fails at
+    /// once with the server's reason rather than leaving requests waiting for a pool that cannot connect.
+    private static func checkConnection(_ url: PostgresDatabaseURL, logger: Logger) async throws {
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: try url.connectionConfiguration(),
+                id: 0,
+                logger: logger
+            )
+            try await connection.close()
+        } catch let error as PSQLError {
+            let reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
+            throw ConnectionError(description: "PostgreSQL at \(url) cannot be used: \(reason).")
+        }
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in one transaction (READ COMMITTED) on a pooled connection, committing if it returns and
+    /// rolling back if it throws. A transaction that lost a race the database detected (deadlock,
+    /// serialization failure, or a unique key another transaction took first) runs again from the start, so
+    /// the second of two racing requests sees the first one's result, as it would have on SQLite.
+    func transaction<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    try await connection.query("BEGIN", logger: logger)
+                    do {
+                        let result = try await body(connection)
+                        try await connection.query("COMMIT", logger: logger)
+                        return result
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where attempt < 8 && Self.isRetryable(error) {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            }
+        }
+    }
+
+    private static func isRetryable(_ error: PSQLError) -> Bool {
+        // serialization_failure, deadlock_detected, unique_violation
+        ["40001", "40P01", "23505"].contains(error.serverInfo?[.sqlState] ?? "")
+    }
+
+    // MARK: - Push
+
+    public func push(_ operations: [LogOperation], by caller: Caller, now: Date) async throws -> PushOutcome {
+        guard !operations.isEmpty else { return PushOutcome() }
+        let clockTolerance = clockTolerance
+        return try await transaction { connection in
+            let work = try await PushWorkingSet.load(for: operations, on: connection, logger: logger)
+            var outcome = PushOutcome()
+            var stored: [LogOperation] = []
+            let receivedAt = WireCoding.formatDate(now)
+            for operation in operations {
+                do {
+                    if let body = work.body(of: operation.opId) {
+                        guard OperationIntake.isSame(operation, asStored: Data(body.utf8)) else {
+                            throw ValidationError.opIdReused
+                        }
+                    } else {
+                        let admitted = try OperationIntake.admit(
+                            operation,
+                            by: caller,
+                            now: now,
+                            clockTolerance: clockTolerance,
+                            existing: try work.operations(of: operation.recordId),
+                            targetScope: work.scopeVenueId(of: operation.recordId),
+                            state: { try work.state(of: $0) }
+                        )
+                        work.insert(admitted.stored, receivedAt: receivedAt)
+                        if let merged = admitted.merged { try work.write(merged) }
+                        if case .redact = operation.payload { try work.removeContent(of: operation.recordId) }
+                        outcome.latestClock = max(outcome.latestClock, operation.hlc)
+                        stored.append(operation)
+                    }
+                    outcome.accepted.append(operation.opId)
+                } catch let error as ValidationError {
+                    outcome.rejected.append(
+                        RejectedOperation(opId: operation.opId, code: error.code, message: error.message)
+                    )
+                }
+            }
+            try await work.save(on: connection, logger: logger)
+            try await Self.appendAudit(
+                OperationIntake.auditEntries(pushed: stored, by: caller, now: now),
+                on: connection,
+                logger: logger
+            )
+            return outcome
+        }
+    }
+
+    // MARK: - Pull
+
+    public func pull(after cursor: Int64, limit: Int, for caller: Caller, now: Date) async throws -> PullPage {
+        try await transaction { connection in
+            let page = try await Self.page(after: cursor, limit: limit, for: caller, on: connection, logger: logger)
+            try await Self.appendAudit(
+                [OperationIntake.auditEntry(pulled: page, by: caller, now: now)],
+                on: connection,
+                logger: logger
+            )
+            return page
+        }
+    }
+
+    /// One page, read in one statement (one snapshot): see the type's documentation for why no operation
+    /// with a smaller position can commit after it.
+    private static func page(
+        after cursor: Int64,
+        limit: Int,
+        for caller: Caller,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> PullPage {
+        switch caller.role {
+        case .admin:
+            return PullPage(operations: [], cursor: cursor, hasMore: false)
+        case .officer, .supervisor:
+            var operations: [StoredOperation] = []
+            let rows = try await connection.query(
+                "SELECT seq, hlc, body FROM operation WHERE seq > \(cursor) ORDER BY seq LIMIT \(Int64(limit) + 1)",
+                logger: logger
+            )
+            for try await (seq, hlc, body) in rows.decode((Int64, Int64, String).self) {
+                operations.append(StoredOperation(seq: seq, hlc: HLCTimestamp(rawValue: hlc), encoded: Data(body.utf8)))
+            }
+            let hasMore = operations.count > limit
+            if hasMore { operations.removeLast(operations.count - limit) }
+            return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, hasMore: hasMore)
+        case .venueStaff:
+            // Every operation after the cursor is examined in order, the visible ones kept; the cursor moves
+            // past the examined ones, so operations of other venues are never looked at twice.
+            let venues = caller.venueIds.sorted()
+            let rows = try await connection.query(
+                """
+                SELECT operation.seq, operation.hlc, operation.body, record.scope_venue_id = ANY(\(venues)) AS visible
+                FROM operation LEFT JOIN record ON record.id = operation.record_id
+                WHERE operation.seq > \(cursor) ORDER BY operation.seq
+                LIMIT \(Int64(OperationIntake.maxExaminedPerPull) + 1)
+                """,
+                logger: logger
+            ).collect()
+            var operations: [StoredOperation] = []
+            var examined = 0
+            var last = cursor
+            var hasMore = false
+            for row in rows {
+                if examined == OperationIntake.maxExaminedPerPull || operations.count == limit {
+                    hasMore = true
+                    break
+                }
+                examined += 1
+                let (seq, hlc, body, visible) = try row.decode((Int64, Int64, String, Bool?).self)
+                last = seq
+                if visible == true {
+                    operations.append(
+                        StoredOperation(seq: seq, hlc: HLCTimestamp(rawValue: hlc), encoded: Data(body.utf8))
+                    )
+                }
+            }
+            return PullPage(operations: operations, cursor: last, hasMore: hasMore)
+        }
+    }
+
+    // MARK: - Venues and records
+
+    public func venues() async throws -> [Venue] {
+        let rows = try await client.query("SELECT body FROM venue ORDER BY id COLLATE \"C\"", logger: logger)
+        var venues: [Venue] = []
+        for try await body in rows.decode(String.self) {
+            venues.append(try WireCoding.decode(Venue.self, from: Data(body.utf8)))
+        }
+        return venues
+    }
+
+    public func saveVenue(_ venue: Venue, by caller: Caller, now: Date) async throws {
+        let body = String(decoding: try WireCoding.encode(venue), as: UTF8.self)
+        try await transaction { connection in
+            try await connection.query(
+                """
+                INSERT INTO venue (id, body) VALUES (\(venue.id), \(body))
+                ON CONFLICT (id) DO UPDATE SET body = excluded.body
+                """,
+                logger: logger
+            )
+            try await Self.appendAudit(
+                [AuditEntry(at: now, caller: caller, action: .venueSaved, subject: venue.id)],
+                on: connection,
+                logger: logger
+            )
+        }
+    }
+
+    public func records(matching filter: RecordFilter) async throws -> [RecordState] {
+        var conditions: [String] = []
+        var bindings = PostgresBindings()
+        func parameter() -> String { "$\(bindings.count)" }
+        if let venueId = filter.venueId {
+            bindings.append(venueId)
+            conditions.append("venue_id = \(parameter())")
+        }
+        if let venueIds = filter.scopeVenueIds {
+            bindings.append(venueIds.sorted())
+            conditions.append("scope_venue_id = ANY(\(parameter()))")
+        }
+        if let recordId = filter.recordId {
+            bindings.append(recordId.text)
+            conditions.append("id = \(parameter())")
+        }
+        if let since = filter.since {
+            bindings.append(since.millisecondsSince1970)
+            conditions.append("occurred_at >= \(parameter())")
+        }
+        if let until = filter.until {
+            bindings.append(until.millisecondsSince1970)
+            conditions.append("occurred_at < \(parameter())")
+        }
+        if let types = filter.types {
+            bindings.append(types.map(\.rawValue).sorted())
+            conditions.append("type = ANY(\(parameter()))")
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let query = PostgresQuery(
+            unsafeSQL: "\(Self.selectStates) \(whereClause) ORDER BY occurred_at, id COLLATE \"C\"",
+            binds: bindings
+        )
+        return try await states(query).filter(filter.matchesContent)
+    }
+
+    public func record(id: UUID) async throws -> RecordState? {
+        try await states(PostgresQuery(unsafeSQL: "\(Self.selectStates) WHERE id = $1", binds: Self.bindings(id.text)))
+            .first
+    }
+
+    public func operationCount() async throws -> Int {
+        let rows = try await client.query("SELECT count(*) FROM operation", logger: logger).collect()
+        return Int(try rows.first?.decode(Int64.self) ?? 0)
+    }
+
+    /// How a merged record is read back: its kept state, or else its create operation's JSON.
+    static let selectStates = """
+        SELECT record.state,
+            CASE WHEN record.state IS NULL
+                THEN (SELECT body FROM operation WHERE operation.op_id = record.created_op_id) END
+        FROM record
+        """
+
+    private func states(_ query: PostgresQuery) async throws -> [RecordState] {
+        let decoder = WireCoding.makeDecoder()
+        var states: [RecordState] = []
+        for try await (state, createOperation) in try await client.query(query, logger: logger)
+            .decode((String?, String?).self)
+        {
+            states.append(try RecordState.fromStorage(state: state, createOperation: createOperation, decoder: decoder))
+        }
+        return states
+    }
+
+    static func bindings(_ value: String) -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(value)
+        return bindings
+    }
+}
+
+extension PostgresCentralStore {
+    /// The key of a record's transaction-level advisory lock: the first 8 bytes of the SHA-256 of its id.
+    static func lockKey(of recordId: String) -> Int64 {
+        let digest = SHA256.hash(data: Data(("record:" + recordId).utf8))
+        return digest.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+    }
+}

@@ -1,0 +1,168 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL central store's schema, as named, versioned steps that are never edited once shipped: a new
+/// need is a new step at the end.
+///
+/// `schema_migrations` records the steps applied. Every server instance runs `migrate` at start; a
+/// transaction-level advisory lock makes instances that start together apply each step once, one after the
+/// other, and each step commits with its record in `schema_migrations` or not at all.
+enum PostgresSchema {
+    struct Migration {
+        var name: String
+        var sql: [String]
+    }
+
+    /// The advisory lock key (`pg_advisory_xact_lock(bigint)`) that serialises migrations.
+    static let migrationLockKey: Int64 = 0x454D_5057_0000_0001
+
+    static let migrations: [Migration] = [
+        Migration(
+            name: "v1: operations, positions, records, venues",
+            sql: [
+                """
+                -- seq is the pull position. It is handed out from operation_position (below) inside the push
+                -- transaction, whose lock on that row lasts until commit: positions commit in increasing
+                -- order, so a pull can never pass over an operation that commits later with a smaller one.
+                CREATE TABLE operation (
+                    seq BIGINT PRIMARY KEY,
+                    op_id TEXT NOT NULL UNIQUE,
+                    record_id TEXT NOT NULL,
+                    device_id TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    hlc BIGINT NOT NULL,
+                    kind TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    received_at TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX operation_record ON operation (record_id)",
+                """
+                -- The last position handed out: one row, updated by every push that stores operations.
+                CREATE TABLE operation_position (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    last_seq BIGINT NOT NULL
+                )
+                """,
+                "INSERT INTO operation_position (id, last_seq) VALUES (1, 0)",
+                """
+                CREATE TABLE record (
+                    id TEXT PRIMARY KEY,
+                    type TEXT NOT NULL CHECK (type IN ('sighting', 'intervention', 'note')),
+                    venue_id TEXT,
+                    parent_id TEXT,
+                    occurred_at BIGINT NOT NULL,
+                    created_op_id TEXT NOT NULL,
+                    redacted BOOLEAN NOT NULL DEFAULT FALSE,
+                    -- The merged state, kept only when amendments made it differ from the create operation
+                    -- alone (NULL otherwise: the record is the fold of that operation).
+                    state TEXT,
+                    -- The venue the record was made at (a note: its record's), set once at the create.
+                    scope_venue_id TEXT
+                )
+                """,
+                "CREATE INDEX record_venue ON record (venue_id, occurred_at)",
+                "CREATE INDEX record_occurred ON record (occurred_at)",
+                "CREATE INDEX record_parent ON record (parent_id)",
+                "CREATE INDEX record_scope ON record (scope_venue_id)",
+                """
+                CREATE TABLE venue (
+                    id TEXT PRIMARY KEY,
+                    body TEXT NOT NULL
+                )
+                """,
+            ]
+        ),
+        Migration(
+            name: "v2: accounts, devices, tokens, audit log",
+            sql: [
+                """
+                CREATE TABLE account (
+                    id TEXT PRIMARY KEY,
+                    role TEXT NOT NULL CHECK (role IN ('officer', 'venue-staff', 'supervisor', 'admin')),
+                    venue_ids TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE device (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES account (id),
+                    enrolled_at TEXT NOT NULL,
+                    revoked_at TEXT
+                )
+                """,
+                """
+                -- Tokens are kept only as SHA-256 hashes. An enrolment token is used once, to get an access token.
+                CREATE TABLE credential (
+                    token_hash TEXT PRIMARY KEY,
+                    device_id TEXT NOT NULL REFERENCES device (id),
+                    kind TEXT NOT NULL CHECK (kind IN ('enrolment', 'access')),
+                    issued_at TEXT NOT NULL,
+                    expires_at TEXT,
+                    ended_at TEXT
+                )
+                """,
+                "CREATE INDEX credential_device ON credential (device_id)",
+                """
+                -- The audit log: canonical JSON entries, each chained to the one before by its hash. seq is
+                -- given from audit_head under its row lock, so it has no gaps.
+                CREATE TABLE audit (
+                    seq BIGINT PRIMARY KEY,
+                    body TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE audit_head (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    last_seq BIGINT NOT NULL,
+                    last_hash TEXT NOT NULL
+                )
+                """,
+                "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, '\(AuditChain.genesis)')",
+            ]
+        ),
+    ]
+
+    /// Applies the steps not applied yet, in order, each in its own transaction with its record.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        for migration in migrations {
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    // Under the lock, so instances that start together neither race to create the table nor
+                    // apply a step twice.
+                    try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLockKey))", logger: logger)
+                    try await connection.query(
+                        """
+                        CREATE TABLE IF NOT EXISTS schema_migrations (
+                            name TEXT PRIMARY KEY,
+                            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                        )
+                        """,
+                        logger: logger
+                    )
+                    let applied = try await connection.query(
+                        "SELECT 1 FROM schema_migrations WHERE name = \(migration.name)",
+                        logger: logger
+                    ).collect()
+                    if applied.isEmpty {
+                        for statement in migration.sql {
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        }
+                        try await connection.query(
+                            "INSERT INTO schema_migrations (name) VALUES (\(migration.name))",
+                            logger: logger
+                        )
+                    }
+                    try await connection.query("COMMIT", logger: logger)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+    }
+}
