@@ -18,9 +18,14 @@ protocol AdminBackend: Sendable {
     func verifyAudit() async throws -> AuditVerification
 }
 
-/// Administration on the data directory, as the console (`console:USER` in the audit log).
+/// Administration on the data directory or the database, as the console (`console:USER` in the audit log).
 struct LocalAdminBackend: AdminBackend {
-    let store: SQLiteCentralStore
+    private enum Storage {
+        case sqlite(SQLiteCentralStore)
+        case postgres(PostgresDatabaseURL)
+    }
+
+    private let storage: Storage
     let caller = Caller.console()
 
     init(directory: URL) throws {
@@ -31,36 +36,64 @@ struct LocalAdminBackend: AdminBackend {
             )
         }
         do {
-            store = try SQLiteCentralStore(directory: directory)
+            storage = .sqlite(try SQLiteCentralStore(directory: directory))
         } catch {
             throw CLIError("The server data in \(directory.path) cannot be opened.")
         }
     }
 
-    func saveVenue(_ venue: Venue) async throws { try await store.saveVenue(venue, by: caller, now: Date()) }
-    func venues() async throws -> [Venue] { try await store.venues() }
+    init(database: PostgresDatabaseURL) {
+        storage = .postgres(database)
+    }
+
+    /// Runs `body` on the store: the SQLite one opened at start, or the PostgreSQL one connected for the call.
+    private func withStore<Result>(_ body: (any CentralStore) async throws -> Result) async throws -> Result {
+        switch storage {
+        case .sqlite(let store):
+            return try await body(store)
+        case .postgres(let url):
+            do {
+                return try await PostgresCentralStore.withStore(url: url) { try await body($0) }
+            } catch let error as PostgresCentralStore.ConnectionError {
+                throw CLIError(error.description)
+            }
+        }
+    }
+
+    func saveVenue(_ venue: Venue) async throws {
+        try await withStore { try await $0.saveVenue(venue, by: caller, now: Date()) }
+    }
+    func venues() async throws -> [Venue] { try await withStore { try await $0.venues() } }
     func addUser(_ user: NewUser) async throws {
-        try await store.addUser(
-            UserAccount(id: user.id, role: user.role, venueIds: user.venueIds ?? []),
-            by: caller,
-            now: Date()
-        )
+        try await withStore {
+            try await $0.addUser(
+                UserAccount(id: user.id, role: user.role, venueIds: user.venueIds ?? []),
+                by: caller,
+                now: Date()
+            )
+        }
     }
-    func users() async throws -> [UserAccount] { try await store.users() }
+    func users() async throws -> [UserAccount] { try await withStore { try await $0.users() } }
     func enrol(deviceId: String, userId: String) async throws -> String {
-        try await store.enrolDevice(id: deviceId, userId: userId, by: caller, now: Date())
+        try await withStore { try await $0.enrolDevice(id: deviceId, userId: userId, by: caller, now: Date()) }
     }
-    func revoke(deviceId: String) async throws { try await store.revokeDevice(id: deviceId, by: caller, now: Date()) }
-    func devices() async throws -> [DeviceAccount] { try await store.devices() }
+    func revoke(deviceId: String) async throws {
+        try await withStore { try await $0.revokeDevice(id: deviceId, by: caller, now: Date()) }
+    }
+    func devices() async throws -> [DeviceAccount] { try await withStore { try await $0.devices() } }
     func rotate(deviceId: String) async throws -> String {
-        try await store.rotateToken(deviceId: deviceId, by: caller, now: Date())
+        try await withStore { try await $0.rotateToken(deviceId: deviceId, by: caller, now: Date()) }
     }
     func audit(_ filter: AuditFilter) async throws -> [AuditEntry] {
-        let entries = try await store.auditEntries(matching: filter)
-        try await store.appendAudit(AuditEntry(at: Date(), caller: caller, action: .auditRead, count: entries.count))
-        return entries
+        try await withStore { store in
+            let entries = try await store.auditEntries(matching: filter)
+            try await store.appendAudit(
+                AuditEntry(at: Date(), caller: caller, action: .auditRead, count: entries.count)
+            )
+            return entries
+        }
     }
-    func verifyAudit() async throws -> AuditVerification { try await store.verifyAudit() }
+    func verifyAudit() async throws -> AuditVerification { try await withStore { try await $0.verifyAudit() } }
 }
 
 /// Administration through the API (`/v1/admin/…`) with an administrator's access token.

@@ -10,8 +10,8 @@ struct AdminCommand: AsyncParsableCommand {
         commandName: "admin",
         abstract: "Manage venues, users, devices and tokens, and read and verify the audit log.",
         discussion: """
-            Works on the server's data directory (--data DIR: the first administrator's bootstrap, or the
-            server's console) or through the API (--server URL --token-file FILE with an administrator's
+            Works on the server's data directory or database (--data DIR or --database URL: the first
+            administrator's bootstrap, or the server's console) or through the API (--server URL --token-file FILE with an administrator's
             token). Every change is written to the audit log.
             """,
         subcommands: [
@@ -26,6 +26,9 @@ struct AdminTargetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The server's data directory, to act on it directly.", valueName: "dir"))
     var data: String?
 
+    @Option(help: ArgumentHelp("The server's PostgreSQL database, to act on it directly.", valueName: "url"))
+    var database: String?
+
     @Option(help: ArgumentHelp("The server's URL, to act through the API.", valueName: "url"))
     var server: String?
 
@@ -33,21 +36,27 @@ struct AdminTargetOptions: ParsableArguments {
     var tokenFile: String?
 
     func validate() throws {
-        switch (data, server) {
-        case (nil, nil), (.some, .some):
-            throw ValidationError("Give either --data DIR (on the server) or --server URL with --token-file FILE.")
-        case (nil, .some(let server)):
+        guard [data, database, server].compactMap({ $0 }).count == 1 else {
+            throw ValidationError(
+                "Give one of --data DIR or --database URL (on the server), or --server URL with --token-file FILE."
+            )
+        }
+        if let server {
             guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw ValidationError("The server URL must be an http or https URL such as http://127.0.0.1:8080.")
             }
             guard tokenFile != nil else { throw ValidationError("--server needs --token-file FILE.") }
-        case (.some, nil):
+        } else {
             guard tokenFile == nil else { throw ValidationError("--token-file goes with --server, not --data.") }
+        }
+        if let database {
+            do { _ = try PostgresDatabaseURL(database) } catch { throw ValidationError("--database: \(error.message)") }
         }
     }
 
     func backend() throws -> any AdminBackend {
         if let data { return try LocalAdminBackend(directory: URL(fileURLWithPath: data)) }
+        if let database { return LocalAdminBackend(database: try PostgresDatabaseURL(database)) }
         let file = URL(fileURLWithPath: tokenFile!)
         guard let token = AccessTokenFile.load(from: file.deletingLastPathComponent(), name: file.lastPathComponent)
         else { throw CLIError("The token file \(file.path) cannot be read or is empty.") }

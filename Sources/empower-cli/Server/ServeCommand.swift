@@ -4,17 +4,23 @@ import Foundation
 import Logging
 import Models
 
-/// `empower-cli serve`: the central server on the embedded SQLite store.
+/// `empower-cli serve`: the central server on the embedded SQLite store, or on PostgreSQL.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the central server.",
         discussion: """
-            Stores everything in one SQLite file in the data directory. Stops cleanly on Ctrl-C or SIGTERM:
+            Stores everything in one SQLite file in the data directory, or with --database (or the
+            EMPOWER_DATABASE_URL environment variable) in PostgreSQL, where several server instances may share
+            one database. The schema is created and migrated at start. Stops cleanly on Ctrl-C or SIGTERM:
             requests in flight finish first.
             Example: empower-cli serve --port 8080 --data /var/lib/empower --venues fixtures/venues.json
+            Example: empower-cli serve --port 8080 --database postgres://empower@db.internal:5432/empower
             """
     )
+
+    /// The environment variable read for the PostgreSQL URL when neither --database nor --data is given.
+    static let databaseEnvironmentVariable = "EMPOWER_DATABASE_URL"
 
     @Option(help: "The address to listen on. Loopback only until accounts and tokens exist.")
     var host: String = "127.0.0.1"
@@ -24,6 +30,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The server's data directory (default: ~/.empower/central).", valueName: "dir"))
     var data: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL URL (postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]) to store everything in, instead of the data directory (default: $EMPOWER_DATABASE_URL).",
+            valueName: "url"
+        )
+    )
+    var database: String?
 
     @Option(help: ArgumentHelp("A JSON file of venues to add or update at start.", valueName: "file"))
     var venues: String?
@@ -42,33 +56,69 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...24 * 60).contains(clockTolerance) else {
             throw ArgumentParser.ValidationError("--clock-tolerance must be 1 to 1440 minutes.")
         }
+        guard data == nil || database == nil else {
+            throw ArgumentParser.ValidationError("Give either --data DIR (SQLite) or --database URL (PostgreSQL).")
+        }
+    }
+
+    /// The PostgreSQL URL to use, if any: --database, or the environment when no --data is given.
+    static func databaseURL(option: String?, data: String?) throws -> PostgresDatabaseURL? {
+        let environment = ProcessInfo.processInfo.environment[databaseEnvironmentVariable]
+        guard let text = option ?? (data == nil ? environment : nil), !text.isEmpty else { return nil }
+        do {
+            return try PostgresDatabaseURL(text)
+        } catch {
+            let source = option == nil ? databaseEnvironmentVariable : "--database"
+            throw CLIError("\(source): \(error.message)")
+        }
     }
 
     func run() async throws {
+        let venueList = try venues.map { try VenueFile.load(path: $0) } ?? []
+        var logger = Logger(label: "empower.central")
+        logger.logLevel = .info
+        if let url = try Self.databaseURL(option: database, data: data) {
+            var databaseLogger = Logger(label: "empower.postgres")
+            databaseLogger.logLevel = .warning
+            do {
+                try await PostgresCentralStore.withStore(
+                    url: url,
+                    clockTolerance: clockTolerance * 60,
+                    logger: databaseLogger
+                ) { store in
+                    try await serve(store: store, venues: venueList, storage: "database: \(url)", logger: logger)
+                }
+            } catch let error as PostgresCentralStore.ConnectionError {
+                throw CLIError(error.description)
+            }
+            return
+        }
         let directory =
             data.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".empower/central")
-        let venueList = try venues.map { try VenueFile.load(path: $0) }
         let store: SQLiteCentralStore
         do {
             store = try SQLiteCentralStore(directory: directory, clockTolerance: clockTolerance * 60)
         } catch {
             throw CLIError("The data directory \(directory.path) cannot be used: \(error.localizedDescription)")
         }
-        for venue in venueList ?? [] { try await store.saveVenue(venue, by: .console(), now: Date()) }
+        try await serve(store: store, venues: venueList, storage: "data: \(directory.path)", logger: logger)
+    }
+
+    /// Saves the venues given, then serves until SIGINT or SIGTERM.
+    private func serve(store: any CentralStore, venues: [Venue], storage: String, logger: Logger) async throws {
+        for venue in venues { try await store.saveVenue(venue, by: .console(), now: Date()) }
         let configuration = CentralConfiguration(
             host: host,
             port: port,
             rateLimiter: RateLimiter(perSecond: rateLimit, burst: rateLimit * 2)
         )
-        var logger = Logger(label: "empower.central")
-        logger.logLevel = .info
         if !configuration.isLoopback {
             print("Warning: listening on \(host), beyond this machine, over plain HTTP: put TLS in front of it.")
         }
         try await CentralServer.serve(configuration: configuration, store: store, logger: logger) { port in
             // Written unbuffered: tools that start the server read this line to learn the port.
-            var lines = "Empower central server on http://\(configuration.host):\(port) (data: \(directory.path))\n"
+            var lines = "Empower central server on http://\(configuration.host):\(port) (\(storage))\n"
             if configuration.isLoopback {
                 lines += "Listening on loopback only: no accounts or tokens yet, so only this machine may connect.\n"
             }
