@@ -7,11 +7,12 @@ demo:
 	swift build --product empower-cli
 	.build/debug/empower-cli demo
 
-# Every test, on real SQLite files and a real server over loopback.
+# Every test, on real SQLite files, a throwaway PostgreSQL server (or $EMPOWER_TEST_DATABASE_URL) and real
+# servers over loopback.
 test:
 	@scripts/require-packages.sh
 	swift build --build-tests
-	swift test --skip-build
+	scripts/with-postgres.sh swift test --skip-build
 
 # Benchmarks in release mode; figures in docs/benchmarks.md.
 bench:

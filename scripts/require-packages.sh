@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Makes sure the Debian packages Empower builds against are installed.
+# Makes sure the Debian packages Empower builds against and tests with (PostgreSQL) are installed.
 # As root it installs what is missing with apt-get; otherwise it says exactly what to run.
 set -euo pipefail
 
 needed=("$@")
-[ ${#needed[@]} -gt 0 ] || needed=(libsqlite3-dev libcurl4-openssl-dev)
+[ ${#needed[@]} -gt 0 ] || needed=(libsqlite3-dev libcurl4-openssl-dev postgresql)
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "Swift is missing: install the Swift 6 toolchain (swift.org) and put 'swift' on PATH." >&2
