@@ -47,7 +47,9 @@ struct AdminTargetOptions: ParsableArguments {
             }
             guard tokenFile != nil else { throw ValidationError("--server needs --token-file FILE.") }
         } else {
-            guard tokenFile == nil else { throw ValidationError("--token-file goes with --server, not --data.") }
+            guard tokenFile == nil else {
+                throw ValidationError("--token-file goes with --server, not --data or --database.")
+            }
         }
         if let database {
             do { _ = try PostgresDatabaseURL(database) } catch { throw ValidationError("--database: \(error.message)") }
