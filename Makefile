@@ -7,11 +7,13 @@ demo:
 	swift build --product empower-cli
 	.build/debug/empower-cli demo
 
-# Every test, on real SQLite files and a real server over loopback.
+# Every test, on real SQLite files and a real server over loopback; then Schemathesis fuzzes the live server
+# against docs/openapi.yaml.
 test:
-	@scripts/require-packages.sh
+	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev python3-venv
 	swift build --build-tests
 	swift test --skip-build
+	scripts/schemathesis.sh
 
 # Benchmarks in release mode; figures in docs/benchmarks.md.
 bench:
@@ -24,3 +26,10 @@ format:
 
 lint:
 	swift format lint --strict -r Package.swift Sources Tests
+
+# Fuzz a live server against docs/openapi.yaml with Schemathesis (installed into .build on first use).
+.PHONY: schemathesis
+schemathesis:
+	@scripts/require-packages.sh
+	swift build --product empower-cli
+	scripts/schemathesis.sh
