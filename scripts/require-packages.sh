@@ -4,7 +4,7 @@
 set -euo pipefail
 
 needed=("$@")
-[ ${#needed[@]} -gt 0 ] || needed=(libsqlite3-dev libcurl4-openssl-dev postgresql)
+[ ${#needed[@]} -gt 0 ] || needed=(libsqlite3-dev libcurl4-openssl-dev)
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "Swift is missing: install the Swift 6 toolchain (swift.org) and put 'swift' on PATH." >&2

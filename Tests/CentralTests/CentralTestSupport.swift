@@ -8,23 +8,109 @@ import Models
 import NIOCore
 import Testing
 
-/// A real SQLite central store in a fresh temporary directory, removed when `body` returns.
-func withStore<Result>(_ body: (SQLiteCentralStore) async throws -> Result) async throws -> Result {
+/// A fresh temporary directory for one store, removed when `body` returns.
+func withStoreDirectory<Result>(_ body: (URL) async throws -> Result) async throws -> Result {
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("empower-central-tests-\(UUID().uuidString)", isDirectory: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let store = try SQLiteCentralStore(directory: directory)
-    return try await body(store)
+    return try await body(directory)
+}
+
+/// A real SQLite central store in a fresh temporary directory, removed when `body` returns.
+func withStore<Result>(_ body: (SQLiteCentralStore) async throws -> Result) async throws -> Result {
+    try await withStoreDirectory { directory in
+        try await body(try SQLiteCentralStore(directory: directory))
+    }
 }
 
 /// A logger that drops everything, so test output shows only the tests.
 let quietLogger = Logger(label: "empower.central.tests", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// A fresh store and the real router over it, driven in-process.
-func withRouter(_ body: @Sendable (SQLiteCentralStore, any TestClientProtocol) async throws -> Void) async throws {
+///
+/// The client signs every request with the access token of an officer (`Fixture.author`) on
+/// `Fixture.deviceId`, enrolled in the store the way an administrator and a device would; use
+/// `client.signed(with:)` to act as someone else and `client.unsigned` to send no token.
+func withRouter(
+    rateLimiter: RateLimiter = RateLimiter(),
+    _ body: @Sendable (SQLiteCentralStore, SignedClient) async throws -> Void
+) async throws {
     try await withStore { store in
-        let app = Application(router: CentralServer.buildRouter(store: store), logger: quietLogger)
-        try await app.test(.router) { client in try await body(store, client) }
+        let token = try await store.provisionDevice(Fixture.deviceId, for: Fixture.officer)
+        let app = Application(
+            router: CentralServer.buildRouter(store: store, rateLimiter: rateLimiter),
+            logger: quietLogger
+        )
+        try await app.test(.router) { client in
+            try await body(store, SignedClient(base: client, token: token))
+        }
+    }
+}
+
+/// A test client that sends `Authorization: Bearer TOKEN` with every request (nothing when `token` is nil).
+struct SignedClient: TestClientProtocol {
+    let base: any TestClientProtocol
+    let token: String?
+
+    var port: Int? { base.port }
+
+    /// The same client, with another token.
+    func signed(with token: String?) -> SignedClient {
+        SignedClient(base: base, token: token)
+    }
+
+    /// The same client, sending no token.
+    var unsigned: SignedClient { signed(with: nil) }
+
+    func executeRequest(
+        uri: String,
+        method: HTTPRequest.Method,
+        headers: HTTPFields,
+        body: ByteBuffer?
+    ) async throws -> TestResponse {
+        var headers = headers
+        if let token, headers[.authorization] == nil { headers[.authorization] = "Bearer \(token)" }
+        return try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+}
+
+/// Users and devices of every role, for tests that act as someone other than the default officer.
+enum Accounts {
+    static let supervisorDevice = "dev-test-sup-1"
+    static let supervisor = UserAccount(id: "PS-2201", role: .supervisor)
+    static let staffDevice = "dev-test-staff-1"
+    /// Venue staff at the first fixture venue.
+    static let staff = UserAccount(id: "SIA-1012-0001", role: .venueStaff, venueIds: [Fixture.venueId])
+    static let adminDevice = "dev-test-admin-1"
+    static let admin = UserAccount(id: "ADM-0001", role: .admin)
+    static let secondOfficerDevice = "dev-test-2"
+    static let secondOfficer = UserAccount(id: "PC-5310", role: .officer)
+
+    /// Enrols `device` for `user` (saving the fixture venues first for venue staff) and returns its access token.
+    static func token(
+        _ store: SQLiteCentralStore,
+        device: String,
+        for user: UserAccount
+    ) async throws -> String {
+        if user.role == .venueStaff, try await store.venues().isEmpty {
+            for venue in Fixture.venues { try await store.saveVenue(venue, by: .console(), now: Date()) }
+        }
+        return try await store.provisionDevice(device, for: user)
+    }
+
+    /// A supervisor's access token.
+    static func supervisorToken(_ store: SQLiteCentralStore) async throws -> String {
+        try await token(store, device: supervisorDevice, for: supervisor)
+    }
+
+    /// Venue staff's access token (staff at `Fixture.venueId`).
+    static func staffToken(_ store: SQLiteCentralStore) async throws -> String {
+        try await token(store, device: staffDevice, for: staff)
+    }
+
+    /// An administrator's access token.
+    static func adminToken(_ store: SQLiteCentralStore) async throws -> String {
+        try await token(store, device: adminDevice, for: admin)
     }
 }
 
@@ -33,12 +119,16 @@ enum Fixture {
     static let deviceId = "dev-test-1"
     static let author = "PC-4127"
     static let venueId = "venue-concert-sq-01"
-
+    /// The officer every router test signs in as, on `deviceId`.
+    static let officer = UserAccount(id: author, role: .officer)
+    /// That officer as the store sees them after checking their token.
+    static let caller = Caller(userId: author, deviceId: deviceId, role: .officer)
     /// A valid sighting made now, at a known venue.
     static func sighting(
         id: UUID = UUID(),
         behaviours: [Behaviour] = [.following],
-        reporter: String = author
+        reporter: String = author,
+        venueId: String = venueId
     )
         -> Sighting
     {
@@ -57,6 +147,40 @@ enum Fixture {
     /// A clock stamp for now, or `offset` seconds from now.
     static func stamp(offset: TimeInterval = 0, counter: UInt16 = 0) -> HLCTimestamp {
         HLCTimestamp(wallMilliseconds: Date().addingTimeInterval(offset).millisecondsSince1970, counter: counter)
+    }
+
+    /// A valid intervention made now at a known venue, with the given actions.
+    static func intervention(
+        id: UUID = UUID(),
+        actions: [InterventionAction] = [.engagement],
+        by: String = author,
+        venueId: String = venueId
+    ) -> Intervention {
+        let now = Date().truncatedToMilliseconds
+        return Intervention(
+            id: id,
+            occurredAt: now,
+            recordedAt: now,
+            by: by,
+            location: Location(venueId: venueId),
+            actions: actions,
+            outcome: .adviceGiven
+        )
+    }
+
+    /// The operation that creates `intervention`.
+    static func create(
+        _ intervention: Intervention,
+        deviceId: String = deviceId,
+        author: String = author
+    ) -> LogOperation {
+        LogOperation(
+            deviceId: deviceId,
+            author: author,
+            hlc: stamp(),
+            recordId: intervention.id,
+            payload: .createIntervention(intervention)
+        )
     }
 
     /// The operation that creates `sighting`.
@@ -207,6 +331,13 @@ func expectError(
     #expect(body.code == code, sourceLocation: sourceLocation)
     #expect(!body.message.isEmpty, sourceLocation: sourceLocation)
     return body
+}
+
+/// Checks that a response is the 401 of a missing or refused token: JSON `unauthorized`, with
+/// `WWW-Authenticate: Bearer`.
+func expectUnauthorized(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    try expectError(response, status: .unauthorized, code: "unauthorized", sourceLocation: sourceLocation)
+    #expect(response.headers[.wwwAuthenticate] == "Bearer", sourceLocation: sourceLocation)
 }
 
 /// Encodes a value to a JSON object that a test can break before sending.

@@ -36,7 +36,7 @@ public enum OperationPermission {
             try requireScope(caller, venueId: intervention.location.venueId)
             try refusePoliceActions(caller, in: intervention)
         case .createNote:
-            if let referenced { try requireScope(caller, venueId: referenced.current.location?.venueId) }
+            if let referenced { try requireScope(caller, venueId: referenced.original.location?.venueId) }
         case .amend(let amendment):
             guard let target, target.redaction == nil else { return }
             guard target.original.author == operation.author || caller.role == .supervisor else {
@@ -45,7 +45,7 @@ public enum OperationPermission {
                     message: "Only the record's author or a supervisor may amend it."
                 )
             }
-            try requireScope(caller, venueId: target.current.location?.venueId)
+            try requireScope(caller, venueId: targetScope)
             if amendment.field == .venue { try requireScope(caller, venueId: amendment.value) }
             if case .intervention(let amended)? = try? amendment.field.apply(amendment.value, to: target.current) {
                 try refusePoliceActions(caller, in: amended)

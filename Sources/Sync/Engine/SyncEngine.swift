@@ -89,8 +89,10 @@ public struct SyncEngine: Sendable {
                     guard page.cursor >= cursor else {
                         throw SyncError.badResponse("the server's cursor went backwards")
                     }
-                    if page.hasMore && page.operations.isEmpty {
-                        throw SyncError.badResponse("the server said more waits but sent none")
+                    // A page may hold nothing the device may see (venue staff) yet move the cursor on; one
+                    // that neither moves it nor ends would repeat forever.
+                    if page.hasMore && page.cursor == cursor {
+                        throw SyncError.badResponse("the server said more waits but did not move the cursor")
                     }
                 } catch let error as SyncError {
                     lastError = error

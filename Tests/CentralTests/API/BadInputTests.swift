@@ -80,6 +80,57 @@ struct BadInputTests {
         }
     }
 
+    @Test("a body nested 40 deep is 400 too-deep, and nothing is stored")
+    func tooDeep() async throws {
+        try await withRouter { store, client in
+            var push = try jsonObject(PushRequest(deviceId: Fixture.deviceId, operations: [Fixture.createSighting()]))
+            var nested: Any = "deep"
+            for _ in 0..<39 { nested = [nested] }
+            push["extra"] = nested  // 39 arrays inside the push's object: 40 deep
+            let body = try jsonData(push)
+            #expect(Self.depth(of: try JSONSerialization.jsonObject(with: body)) == 40)
+            let response = try await client.post("/v1/sync/push", body: body)
+            let error = try expectError(response, status: .badRequest, code: "too-deep")
+            #expect(error.message.contains("\(ProtocolLimits.maxJSONDepth)"))
+            #expect(try await store.operationCount() == 0)
+        }
+    }
+
+    @Test("brackets inside strings do not count towards the nesting depth")
+    func bracketsInStrings() async throws {
+        try await withRouter { store, client in
+            var push = try jsonObject(PushRequest(deviceId: Fixture.deviceId, operations: [Fixture.createSighting()]))
+            push["extra"] = String(repeating: "[{\\\"", count: 100)
+            let response = try await client.post("/v1/sync/push", body: try jsonData(push))
+            #expect(response.status == .ok, "body: \(response.text)")
+            #expect(try await store.operationCount() == 1)
+        }
+    }
+
+    @Test("a body nested exactly 32 deep is not too-deep")
+    func deepestAllowed() async throws {
+        try await withRouter { store, client in
+            var push = try jsonObject(PushRequest(deviceId: Fixture.deviceId, operations: [Fixture.createSighting()]))
+            var nested: Any = "deep"
+            for _ in 0..<(ProtocolLimits.maxJSONDepth - 1) { nested = [nested] }
+            push["extra"] = nested
+            let body = try jsonData(push)
+            #expect(Self.depth(of: try JSONSerialization.jsonObject(with: body)) == ProtocolLimits.maxJSONDepth)
+            let response = try await client.post("/v1/sync/push", body: body)
+            #expect(response.status == .ok, "body: \(response.text)")
+            #expect(try await store.operationCount() == 1)
+        }
+    }
+
+    /// The nesting depth of arrays and objects in a decoded JSON value.
+    private static func depth(of value: Any) -> Int {
+        switch value {
+        case let array as [Any]: 1 + (array.map(depth).max() ?? 0)
+        case let object as [String: Any]: 1 + (object.values.map(depth).max() ?? 0)
+        default: 0
+        }
+    }
+
     @Test(
         "a bad pull parameter is bad-parameter",
         arguments: [

@@ -15,7 +15,7 @@ struct PushRouteTests {
             #expect(answer.accepted == operations.map(\.opId))
             #expect(answer.rejected.isEmpty)
             #expect(try await store.operationCount() == 2)
-            let page = try await store.pull(after: 0, limit: 10)
+            let page = try await store.pull(after: 0, limit: 10, for: Fixture.caller, now: Date())
             #expect(try page.decodedOperations().map(\.operation) == operations)
         }
     }
@@ -47,12 +47,12 @@ struct PushRouteTests {
 
     // MARK: Per-operation rejections
 
-    /// Pushes one operation after `setup`, and checks that it alone is refused with `code` and leaves the
-    /// store as `setup` left it.
+    /// Pushes one operation after `setup` (pushed by the default officer), as `pusher` (the default officer
+    /// when nil), and checks that it alone is refused with `code` and leaves the store as `setup` left it.
     private func expectRejected(
         code: String,
         setup: [LogOperation] = [],
-        deviceId: String = Fixture.deviceId,
+        pusher: (device: String, user: UserAccount)? = nil,
         refused: LogOperation,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
@@ -61,9 +61,13 @@ struct PushRouteTests {
                 let answer = try await client.pushAccepted(setup)
                 try #require(answer.rejected.isEmpty, sourceLocation: sourceLocation)
             }
+            var sender = client
+            if let pusher {
+                sender = client.signed(with: try await Accounts.token(store, device: pusher.device, for: pusher.user))
+            }
             let countBefore = try await store.operationCount()
             let recordsBefore = try await store.records(matching: RecordFilter())
-            let answer = try await client.pushAccepted([refused], deviceId: deviceId)
+            let answer = try await sender.pushAccepted([refused], deviceId: pusher?.device ?? Fixture.deviceId)
             #expect(answer.accepted.isEmpty, sourceLocation: sourceLocation)
             #expect(answer.rejected.map(\.opId) == [refused.opId], sourceLocation: sourceLocation)
             #expect(answer.rejected.first?.code == code, sourceLocation: sourceLocation)
@@ -93,15 +97,40 @@ struct PushRouteTests {
         )
     }
 
-    @Test("refuses an amendment by someone other than the record's author (not-author)")
+    @Test("refuses an amendment by another officer than the record's author (not-author)")
     func amendmentByNonAuthor() async throws {
         let sighting = Fixture.sighting()
+        let other = (device: Accounts.secondOfficerDevice, user: Accounts.secondOfficer)
         try await expectRejected(
             code: "not-author",
             setup: [Fixture.create(sighting)],
-            deviceId: "dev-test-2",
-            refused: Fixture.amend(sighting.id, deviceId: "dev-test-2", author: "SIA-1012-3344-5566-7788")
+            pusher: other,
+            refused: Fixture.amend(sighting.id, deviceId: other.device, author: other.user.id)
         )
+    }
+
+    @Test("stores a supervisor's amendment of another officer's record")
+    func amendmentBySupervisor() async throws {
+        try await withRouter { store, client in
+            let sighting = Fixture.sighting()
+            _ = try await client.pushAccepted([Fixture.create(sighting)])
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let amend = Fixture.amend(
+                sighting.id,
+                deviceId: Accounts.supervisorDevice,
+                author: Accounts.supervisor.id
+            )
+            let answer = try await supervisor.pushAccepted([amend], deviceId: Accounts.supervisorDevice)
+            #expect(answer.accepted == [amend.opId])
+            #expect(answer.rejected.isEmpty)
+            let merged = try #require(try await store.record(id: sighting.id))
+            #expect(merged.amendments.map(\.stamp.opId) == [amend.opId])
+            guard case .sighting(let current) = merged.current else {
+                Issue.record("not a sighting")
+                return
+            }
+            #expect(current.riskLevel == .high)
+        }
     }
 
     @Test("refuses an operation stamped far in the future (clock-ahead)")
@@ -136,15 +165,16 @@ struct PushRouteTests {
 
     // MARK: Batch-level refusals
 
-    /// Sends a body and checks that the whole push is refused with 400 and `code`, and nothing is stored.
+    /// Sends a body and checks that the whole push is refused with `status` and `code`, and nothing is stored.
     private func expectBatchRefused(
+        status: HTTPResponse.Status = .badRequest,
         code: String,
         _ send: @escaping @Sendable (any TestClientProtocol) async throws -> TestResponse,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
         try await withRouter { store, client in
             let response = try await send(client)
-            try expectError(response, status: .badRequest, code: code, sourceLocation: sourceLocation)
+            try expectError(response, status: status, code: code, sourceLocation: sourceLocation)
             #expect(try await store.operationCount() == 0, sourceLocation: sourceLocation)
             #expect(try await store.records(matching: RecordFilter()).isEmpty, sourceLocation: sourceLocation)
         }
@@ -157,12 +187,28 @@ struct PushRouteTests {
         }
     }
 
-    @Test("refuses an operation from another device than the pusher (device-mismatch)")
+    @Test("refuses a batch with an operation from another device than the token's (403 identity-mismatch)")
     func deviceMismatch() async throws {
-        try await expectBatchRefused(code: "device-mismatch") { client in
+        try await expectBatchRefused(status: .forbidden, code: "identity-mismatch") { client in
             let own = Fixture.createSighting()
             let foreign = Fixture.create(Fixture.sighting(), deviceId: "dev-test-2")
             return try await client.push([own, foreign])
+        }
+    }
+
+    @Test("refuses a batch with an operation by another author than the token's user (403 identity-mismatch)")
+    func authorMismatch() async throws {
+        try await expectBatchRefused(status: .forbidden, code: "identity-mismatch") { client in
+            let own = Fixture.createSighting()
+            let foreign = Fixture.create(Fixture.sighting(reporter: "PC-5310"), author: "PC-5310")
+            return try await client.push([own, foreign])
+        }
+    }
+
+    @Test("refuses a push whose body names another device than the token's (403 identity-mismatch)")
+    func bodyDeviceMismatch() async throws {
+        try await expectBatchRefused(status: .forbidden, code: "identity-mismatch") { client in
+            try await client.push([Fixture.createSighting()], deviceId: "dev-test-2")
         }
     }
 

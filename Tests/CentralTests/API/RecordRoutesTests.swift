@@ -7,10 +7,13 @@ import Testing
 
 @Suite("GET /v1/venues and /v1/records")
 struct RecordRoutesTests {
+    /// The purpose every read states, URL-encoded.
+    private let reason = "Checking%20a%20pattern%20at%20the%20venue"
+
     @Test("GET /v1/venues returns the venues saved in the store")
     func venues() async throws {
         try await withRouter { store, client in
-            for venue in Fixture.venues.reversed() { try await store.saveVenue(venue) }
+            for venue in Fixture.venues.reversed() { try await store.saveVenue(venue, by: .console(), now: Date()) }
             let list = try await client.get("/v1/venues", as: VenueList.self)
             #expect(list.venues == Fixture.venues)
         }
@@ -32,7 +35,8 @@ struct RecordRoutesTests {
             let amend = Fixture.amend(sighting.id)
             _ = try await client.pushAccepted([create, amend, Fixture.createSighting()])
 
-            let list = try await client.get("/v1/records", as: RecordList.self)
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let list = try await supervisor.get("/v1/records?reason=\(reason)", as: RecordList.self)
             #expect(list.records.count == 2)
             #expect(list.records == (try await store.records(matching: RecordFilter())))
             let merged = try #require(list.records.first { $0.id == sighting.id })
@@ -48,24 +52,28 @@ struct RecordRoutesTests {
 
     @Test("GET /v1/records filters by venue and type")
     func filters() async throws {
-        try await withRouter { _, client in
+        try await withRouter { store, client in
             let here = Fixture.createSighting()
             var elsewhere = Fixture.sighting()
             elsewhere.location = Location(venueId: "venue-seel-st-03")
             _ = try await client.pushAccepted([here, Fixture.create(elsewhere)])
 
-            let atVenue = try await client.get("/v1/records?venue=\(Fixture.venueId)", as: RecordList.self)
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let atVenue = try await supervisor.get(
+                "/v1/records?reason=\(reason)&venue=\(Fixture.venueId)",
+                as: RecordList.self
+            )
             #expect(atVenue.records.map(\.id) == [here.recordId])
-            let notes = try await client.get("/v1/records?type=note", as: RecordList.self)
+            let notes = try await supervisor.get("/v1/records?reason=\(reason)&type=note", as: RecordList.self)
             #expect(notes.records.isEmpty)
-            let sightings = try await client.get("/v1/records?type=sighting", as: RecordList.self)
+            let sightings = try await supervisor.get("/v1/records?reason=\(reason)&type=sighting", as: RecordList.self)
             #expect(Set(sightings.records.map(\.id)) == [here.recordId, elsewhere.id])
         }
     }
 
     @Test("GET /v1/records?venue= lists a note with its record after the record's venue is amended")
     func noteFollowsAmendedVenue() async throws {
-        try await withRouter { _, client in
+        try await withRouter { store, client in
             let sighting = Fixture.sighting()
             let note = Note(
                 recordId: sighting.id,
@@ -89,8 +97,15 @@ struct RecordRoutesTests {
             let answer = try await client.pushAccepted([Fixture.create(sighting), createNote, moveVenue])
             #expect(answer.rejected.isEmpty)
 
-            let before = try await client.get("/v1/records?venue=\(Fixture.venueId)", as: RecordList.self)
-            let after = try await client.get("/v1/records?venue=venue-seel-st-03", as: RecordList.self)
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let before = try await supervisor.get(
+                "/v1/records?reason=\(reason)&venue=\(Fixture.venueId)",
+                as: RecordList.self
+            )
+            let after = try await supervisor.get(
+                "/v1/records?reason=\(reason)&venue=venue-seel-st-03",
+                as: RecordList.self
+            )
             #expect(after.records.map(\.id).contains(sighting.id))
             #expect(Set(after.records.map(\.id)) == [sighting.id, note.id])
             #expect(before.records.isEmpty)
@@ -102,8 +117,9 @@ struct RecordRoutesTests {
         arguments: ["venue=Not%20A%20Venue", "since=yesterday", "type=rumour"]
     )
     func badFilter(query: String) async throws {
-        try await withRouter { _, client in
-            let response = try await client.execute(uri: "/v1/records?\(query)", method: .get)
+        try await withRouter { store, client in
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let response = try await supervisor.execute(uri: "/v1/records?reason=\(reason)&\(query)", method: .get)
             try expectError(response, status: .badRequest, code: "bad-parameter")
         }
     }
@@ -115,7 +131,11 @@ struct RecordRoutesTests {
             let amend = Fixture.amend(sighting.id)
             _ = try await client.pushAccepted([Fixture.create(sighting), amend])
 
-            let merged = try await client.get("/v1/records/\(sighting.id.uuidString)", as: RecordState.self)
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let merged = try await supervisor.get(
+                "/v1/records/\(sighting.id.uuidString)?reason=\(reason)",
+                as: RecordState.self
+            )
             #expect(merged == (try await store.record(id: sighting.id)))
             #expect(merged.original == .sighting(sighting))
             #expect(merged.amendments.map(\.stamp.opId) == [amend.opId])
@@ -125,17 +145,54 @@ struct RecordRoutesTests {
 
     @Test("GET /v1/records/{id} of an unknown id is 404 not-found")
     func unknownRecord() async throws {
-        try await withRouter { _, client in
-            let response = try await client.execute(uri: "/v1/records/\(UUID().uuidString)", method: .get)
+        try await withRouter { store, client in
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let response = try await supervisor.execute(
+                uri: "/v1/records/\(UUID().uuidString)?reason=\(reason)",
+                method: .get
+            )
             try expectError(response, status: .notFound, code: "not-found")
         }
     }
 
     @Test("GET /v1/records/{id} of a malformed id is 400 bad-parameter")
     func malformedId() async throws {
-        try await withRouter { _, client in
-            let response = try await client.execute(uri: "/v1/records/not-a-uuid", method: .get)
+        try await withRouter { store, client in
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let response = try await supervisor.execute(uri: "/v1/records/not-a-uuid?reason=\(reason)", method: .get)
             try expectError(response, status: .badRequest, code: "bad-parameter")
+        }
+    }
+
+    @Test(
+        "a record read without a reason is 400 reason-required and is not audited",
+        arguments: ["/v1/records", "/v1/records?reason=", "/v1/records?reason=%20%20", "/v1/records/ID"]
+    )
+    func reasonRequired(uri: String) async throws {
+        try await withRouter { store, client in
+            let sighting = Fixture.sighting()
+            _ = try await client.pushAccepted([Fixture.create(sighting)])
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let response = try await supervisor.execute(
+                uri: uri.replacingOccurrences(of: "ID", with: sighting.id.uuidString),
+                method: .get
+            )
+            try expectError(response, status: .badRequest, code: "reason-required")
+            let reads = try await store.auditEntries(matching: AuditFilter(actor: Accounts.supervisor.id))
+                .filter { [AuditEntry.Action.search, .show, .export].contains($0.action) }
+            #expect(reads.isEmpty)
+        }
+    }
+
+    @Test("an officer may not read records through the API (403 forbidden)")
+    func officerCannotRead() async throws {
+        try await withRouter { _, client in
+            let sighting = Fixture.sighting()
+            _ = try await client.pushAccepted([Fixture.create(sighting)])
+            for uri in ["/v1/records?reason=\(reason)", "/v1/records/\(sighting.id.uuidString)?reason=\(reason)"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                try expectError(response, status: .forbidden, code: "forbidden")
+            }
         }
     }
 }

@@ -11,12 +11,14 @@ struct LiveServerTests {
     @Test("push then pull over a real socket")
     func pushThenPull() async throws {
         try await withStore { store in
+            let token = try await store.provisionDevice(Fixture.deviceId, for: Fixture.officer)
             let app = CentralServer.buildApplication(
                 configuration: CentralConfiguration(host: "127.0.0.1", port: 0),
                 store: store,
                 logger: quietLogger
             )
-            try await app.test(.live) { client in
+            try await app.test(.live) { live in
+                let client = SignedClient(base: live, token: token)
                 #expect(client.port != nil)
                 let health = try await client.get("/v1/health", as: HealthResponse.self)
                 #expect(health == HealthResponse(status: "ok", protocolVersion: 1))
@@ -33,6 +35,8 @@ struct LiveServerTests {
 
                 let missing = try await client.execute(uri: "/v1/nothing", method: .get)
                 try expectError(missing, status: .notFound, code: "not-found")
+
+                try expectUnauthorized(try await client.unsigned.execute(uri: "/v1/sync/pull", method: .get))
             }
             #expect(try await store.operationCount() == 2)
         }
