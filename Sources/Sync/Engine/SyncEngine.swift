@@ -49,6 +49,9 @@ public struct SyncEngine: Sendable {
         var report = SyncReport()
         var batch = OutboxBatch()
         var lastError: SyncError?
+        // The next page, asked for while the current one is stored: the server and this device work at once.
+        var prefetch: (cursor: Int64, task: Task<PullResponse, any Error>)?
+        defer { prefetch?.task.cancel() }
         while true {
             switch action {
             case .push:
@@ -85,7 +88,18 @@ public struct SyncEngine: Sendable {
                 let cursor = try replica.pullCursor()
                 let page: PullResponse
                 do {
-                    page = try await transport.pull(after: cursor, limit: pullPageSize)
+                    if let pending = prefetch, pending.cursor == cursor {
+                        prefetch = nil
+                        do {
+                            page = try await pending.task.value
+                        } catch {
+                            throw (error as? SyncError) ?? .badResponse("the pull was interrupted")
+                        }
+                    } else {
+                        prefetch?.task.cancel()
+                        prefetch = nil
+                        page = try await transport.pull(after: cursor, limit: pullPageSize)
+                    }
                     guard page.cursor >= cursor else {
                         throw SyncError.badResponse("the server's cursor went backwards")
                     }
@@ -98,6 +112,11 @@ public struct SyncEngine: Sendable {
                     lastError = error
                     action = machine.handle(.failed(error.failure), jitter: .random(in: 0..<1))
                     continue
+                }
+                if page.hasMore {
+                    let next = page.cursor
+                    let limit = pullPageSize
+                    prefetch = (next, Task { [transport] in try await transport.pull(after: next, limit: limit) })
                 }
                 report.pulled += try replica.applyPulledPage(page)
                 report.received += page.operations.count

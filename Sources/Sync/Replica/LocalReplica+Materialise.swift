@@ -8,7 +8,10 @@ extension LocalReplica {
     ///
     /// Merging from the whole set every time (rather than patching) is what makes the result independent of
     /// the order operations arrived in. Notes about a record follow its venue (which only an amendment can change).
-    static func rematerialise(_ newOperations: [LogOperation], db: Database) throws {
+    /// - Returns: the ids of the records among them that are redacted.
+    @discardableResult
+    static func rematerialise(_ newOperations: [LogOperation], db: Database) throws -> [UUID] {
+        var redacted: [UUID] = []
         let encoder = WireCoding.makeEncoder()
         let byRecord = Dictionary(grouping: newOperations, by: \.recordId)
         // Notes take their venue from their record's row, so records are merged before notes.
@@ -21,14 +24,17 @@ extension LocalReplica {
             let inHand = byRecord[recordId]!
             var operations = inHand
             let known = Set(inHand.map(\.opId.text))
-            let rows = try Row.fetchAll(
+            // A cursor reads each body only for the operations not in hand (usually none).
+            let rows = try Row.fetchCursor(
                 db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
                 arguments: [recordId.text]
             )
-            for row in rows where !known.contains(row["opId"]) {
+            while let row = try rows.next() {
+                guard !known.contains(row["opId"]) else { continue }
                 operations.append(try WireCoding.decodeOperation(Data((row["body"] as String).utf8)))
             }
             guard let state = RecordFold.fold(operations) else { continue }
+            if state.redaction != nil { redacted.append(recordId) }
             var venueId = state.current.location?.venueId
             if case .note = state.current, let parentId = state.parentId {
                 venueId = try String.fetchOne(
@@ -57,6 +63,7 @@ extension LocalReplica {
                     .execute(arguments: [venueId, recordId.text])
             }
         }
+        return redacted
     }
 
     /// Rewrites this device's copies of a redacted record's operations without their content.

@@ -81,29 +81,32 @@ extension LocalReplica {
             var returned: [LogOperation] = []
             for sequenced in page.operations {
                 let operation = sequenced.operation
+                let body = String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self)
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, 'pulled')
+                        ON CONFLICT(opId) DO NOTHING
+                        """
+                ).execute(arguments: [operation.opId.text, operation.recordId.text, operation.hlc.rawValue, body])
+                if db.changesCount > 0 {
+                    new.append(operation)
+                    continue
+                }
                 let outbox = try String.fetchOne(
                     db.cachedStatement(sql: "SELECT outbox FROM operation WHERE opId = ?"),
                     arguments: [operation.opId.text]
                 )
-                switch outbox {
-                case nil:
-                    try Self.insert(operation, outbox: "pulled", db: db)
-                    new.append(operation)
-                case "pending", "parked":
+                if outbox == "pending" || outbox == "parked" {
                     // The server's copy is the one every replica keeps (without content if the record was
                     // redacted since this device made it).
                     try db.cachedStatement(
                         sql: "UPDATE operation SET outbox = 'acknowledged', body = ? WHERE opId = ?"
-                    ).execute(arguments: [
-                        String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self), operation.opId.text,
-                    ])
+                    ).execute(arguments: [body, operation.opId.text])
                     returned.append(operation)
-                default:
-                    break
                 }
             }
-            try Self.rematerialise(new + returned, db: db)
-            try Self.removeRedactedContent(of: (new + returned).map(\.recordId), db: db)
+            let redacted = try Self.rematerialise(new + returned, db: db)
+            try Self.removeRedactedContent(of: redacted, db: db)
             let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
             try db.execute(
                 sql: "UPDATE syncState SET pullCursor = ?",
