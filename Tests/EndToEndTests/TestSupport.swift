@@ -45,3 +45,52 @@ func snapshot(ofDatabaseAt path: String) throws -> [String] {
         }
     }
 }
+
+extension FixtureDevice {
+    /// The device's user, as the server's accounts hold them.
+    var account: UserAccount {
+        UserAccount(id: userId, role: role, venueIds: venueId.map { [$0] } ?? [])
+    }
+
+    /// The venues whose records the device holds after a full sync: its own for venue staff, nil (every
+    /// record) for the police roles.
+    var scopeVenueIds: Set<String>? {
+        role == .venueStaff ? venueId.map { [$0] } : nil
+    }
+}
+
+/// Enrols every device of the log with the store, adding its user, and returns their access tokens in order.
+func provisionDevices(of log: PatrolLogFixture, on store: some CentralStore) async throws -> [String] {
+    var tokens: [String] = []
+    for device in log.devices {
+        tokens.append(try await store.provisionDevice(device.deviceId, for: device.account))
+    }
+    return tokens
+}
+
+/// A supervisor's view of the central store, for reading every operation back.
+let centralReader = Caller(userId: "PS-9000", deviceId: "dev-test-reader", role: .supervisor)
+
+/// Every operation in the central store, in position order.
+func allCentralOperations(_ store: any CentralStore) async throws -> [LogOperation] {
+    var operations: [LogOperation] = []
+    var cursor: Int64 = 0
+    while true {
+        let page = try await store.pull(after: cursor, limit: 1000, for: centralReader, now: Date())
+        operations += try page.decodedOperations().map(\.operation)
+        guard page.hasMore else { break }
+        cursor = page.cursor
+    }
+    return operations
+}
+
+/// What a device whose scope is `scope` must hold after a full sync: the central store's records made at those
+/// venues (every record when nil), and every operation of them.
+func centralContents(
+    scope: Set<String>?,
+    of store: some CentralStore
+) async throws -> (records: [RecordState], operations: Set<LogOperation>) {
+    let records = try await store.records(matching: RecordFilter(scopeVenueIds: scope))
+    let ids = Set(records.map(\.id))
+    return (records, Set(try await allCentralOperations(store).filter { ids.contains($0.recordId) }))
+}

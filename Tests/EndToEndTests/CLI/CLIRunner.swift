@@ -64,3 +64,120 @@ struct CLIRunner {
 enum CLIRunnerError: Error {
     case serverDidNotStart(String)
 }
+
+/// Accounts made the way an administrator makes them: the real `empower-cli admin` commands on a server's data
+/// directory (they work while `serve` runs on it), and the real `device init` with the enrolment token.
+enum CLIAccounts {
+    /// `admin user add` on the server's data directory; a user that exists already is left as it is.
+    static func addUser(_ id: String, role: String, venue: String? = nil, serverData: URL) throws {
+        let added = try CLIRunner.run(
+            ["admin", "user", "add", "--data", serverData.path, "--id", id, "--role", role]
+                + (venue.map { ["--venue", $0] } ?? [])
+        )
+        guard added.status == 0 || added.stderr.contains("exists") else {
+            throw CLIAccountsError("admin user add \(id) failed: \(added.stderr)")
+        }
+    }
+
+    /// `admin device enrol` on the server's data directory: the one-time enrolment token it prints.
+    static func enrolmentToken(user: String, device: String, serverData: URL) throws -> String {
+        let enrolled = try CLIRunner.run([
+            "admin", "device", "enrol", "--data", serverData.path, "--user", user, "--device", device,
+        ])
+        let token = enrolled.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard enrolled.status == 0, token.hasPrefix("emp_"), !token.contains("\n") else {
+            throw CLIAccountsError("admin device enrol \(device) failed: \(enrolled.stdout) \(enrolled.stderr)")
+        }
+        return token
+    }
+
+    /// `device init --server URL --token TOKEN --data DIR`.
+    static func initDevice(server: URL, token: String, directory: URL) throws -> CLIRunner.Result {
+        try CLIRunner.run([
+            "device", "init", "--server", server.absoluteString, "--token", token, "--data", directory.path,
+        ])
+    }
+
+    /// A device enrolled for a user (added if new) through a running server, set up in `directory`.
+    @discardableResult
+    static func enrolDevice(
+        _ deviceId: String,
+        user: String,
+        role: String = "officer",
+        venue: String? = nil,
+        server: URL,
+        serverData: URL,
+        directory: URL
+    ) throws -> URL {
+        try addUser(user, role: role, venue: venue, serverData: serverData)
+        let token = try enrolmentToken(user: user, device: deviceId, serverData: serverData)
+        let initialised = try initDevice(server: server, token: token, directory: directory)
+        guard initialised.status == 0 else {
+            throw CLIAccountsError("device init of \(deviceId) failed: \(initialised.stderr)")
+        }
+        return directory
+    }
+}
+
+struct CLIAccountsError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// A real `empower-cli serve` process on its own data directory, stopped with SIGTERM by `stop()` or when it is
+/// released, so that no test leaves a server behind.
+final class ServeProcess {
+    /// The server's data directory.
+    let data: URL
+    let url: URL
+    private let process: Process
+
+    /// Starts a server on `data` (a fresh directory under a new temporary one when nil).
+    init(data: URL? = nil) throws {
+        let directory = try data ?? makeTemporaryDirectory().appendingPathComponent("central")
+        self.data = directory
+        (process, url) = try CLIRunner.startServer(dataDirectory: directory)
+    }
+
+    /// The central store's SQLite file.
+    var databasePath: String { data.appendingPathComponent("central.sqlite").path }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// SIGTERM, then waits until the server has drained and stopped.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// The process's exit, once it has stopped.
+    var termination: (reason: Process.TerminationReason, status: Int32) {
+        (process.terminationReason, process.terminationStatus)
+    }
+
+    deinit { stop() }
+
+    /// A device enrolled for a user (added if new) in `directory` through this server.
+    @discardableResult
+    func enrolDevice(
+        _ deviceId: String,
+        user: String,
+        role: String = "officer",
+        venue: String? = nil,
+        in directory: URL
+    ) throws -> URL {
+        try CLIAccounts.enrolDevice(
+            deviceId,
+            user: user,
+            role: role,
+            venue: venue,
+            server: url,
+            serverData: data,
+            directory: directory
+        )
+    }
+}

@@ -5,15 +5,16 @@ import Testing
 /// The real executable, run as a person would run it.
 @Suite("Command line")
 struct CLITests {
-    /// A set-up officer's device in a fresh directory, syncing with a server that is not there.
-    private func makeDevice(server: String = "http://127.0.0.1:9") throws -> URL {
-        let directory = try makeTemporaryDirectory().appendingPathComponent("device")
-        let result = try CLIRunner.run([
-            "device", "init", "--server", server, "--user", "PC-4127", "--role", "officer", "--device-id",
-            "dev-cli-test", "--data", directory.path,
-        ])
-        #expect(result.status == 0, "device init failed: \(result.stderr)")
-        return directory
+    /// An officer's device in a fresh directory, enrolled through a real server that has stopped since:
+    /// everything after enrolment works offline.
+    private func makeDevice() throws -> URL {
+        let server = try ServeProcess()
+        defer { server.stop() }
+        return try server.enrolDevice(
+            "dev-cli-test",
+            user: "PC-4127",
+            in: try makeTemporaryDirectory().appendingPathComponent("device")
+        )
     }
 
     private func databasePath(_ directory: URL) -> String {
@@ -134,26 +135,40 @@ struct CLITests {
         #expect(try Data(contentsOf: broken.appendingPathComponent(LocalReplica.fileName)) == garbage)
     }
 
-    @Test("device init refuses a bad role, and a second init leaves the first device as it was")
+    @Test("device init refuses a malformed token or URL, and an occupied directory before spending the token")
     func deviceInit() throws {
-        let directory = try makeTemporaryDirectory().appendingPathComponent("device")
-        let badRole = try CLIRunner.run([
-            "device", "init", "--server", "http://127.0.0.1:8080", "--user", "PC-4127", "--role", "chief",
-            "--data", directory.path,
+        let server = try ServeProcess()
+        defer { server.stop() }
+        let workspace = try makeTemporaryDirectory()
+        let directory = workspace.appendingPathComponent("device")
+        let malformed = try CLIAccounts.initDevice(server: server.url, token: "not a token", directory: directory)
+        #expect(malformed.status != 0)
+        #expect(malformed.stderr.contains("not in the form the server gives"), "stderr was: \(malformed.stderr)")
+        let badURL = try CLIRunner.run([
+            "device", "init", "--server", "ftp://127.0.0.1:8080", "--token", "emp_x", "--data", directory.path,
         ])
-        #expect(badRole.status != 0)
-        #expect(badRole.stderr.contains("'chief' is invalid for '--role"))
+        #expect(badURL.status != 0)
+        #expect(badURL.stderr.contains("must be an http or https URL"), "stderr was: \(badURL.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.path))
 
-        let device = try makeDevice()
+        let device = try server.enrolDevice("dev-cli-first", user: "PC-4127", in: directory)
         let before = try snapshot(ofDatabaseAt: databasePath(device))
-        let again = try CLIRunner.run([
-            "device", "init", "--server", "http://127.0.0.1:8080", "--user", "PC-2290", "--role", "officer",
-            "--data", device.path,
-        ])
+        let tokenBefore = try Data(contentsOf: device.appendingPathComponent("access-token"))
+        try CLIAccounts.addUser("PC-2290", role: "officer", serverData: server.data)
+        let token = try CLIAccounts.enrolmentToken(user: "PC-2290", device: "dev-cli-second", serverData: server.data)
+        let again = try CLIAccounts.initDevice(server: server.url, token: token, directory: device)
         #expect(again.status != 0)
-        #expect(again.stderr.contains("already set up"))
+        #expect(again.stderr.contains("already set up"), "stderr was: \(again.stderr)")
         #expect(try snapshot(ofDatabaseAt: databasePath(device)) == before)
+        #expect(try Data(contentsOf: device.appendingPathComponent("access-token")) == tokenBefore)
+        // The token was not spent: it still sets up a device elsewhere.
+        let elsewhere = try CLIAccounts.initDevice(
+            server: server.url,
+            token: token,
+            directory: workspace.appendingPathComponent("second")
+        )
+        #expect(elsewhere.status == 0, "stderr was: \(elsewhere.stderr)")
+        #expect(elsewhere.stdout.contains("Device dev-cli-second is enrolled for PC-2290 (officer)"))
     }
 
     @Test("an amendment keeps the original value visible in 'show'")
@@ -181,9 +196,13 @@ struct CLITests {
     @Test("record, sync through a real 'serve' process, and list: the loop from the command line")
     func loopThroughServeProcess() throws {
         let workspace = try makeTemporaryDirectory()
-        let (server, url) = try CLIRunner.startServer(dataDirectory: workspace.appendingPathComponent("central"))
-        defer { if server.isRunning { server.terminate() } }
-        let device = try makeDevice(server: url.absoluteString)
+        let server = try ServeProcess(data: workspace.appendingPathComponent("central"))
+        defer { server.stop() }
+        let device = try server.enrolDevice(
+            "dev-cli-test",
+            user: "PC-4127",
+            in: workspace.appendingPathComponent("first")
+        )
         let sighting = try CLIRunner.run([
             "sighting", "add", "--venue", "venue-concert-sq-01", "--behaviour", "repeated-approaches", "--risk",
             "medium", "--data", device.path,
@@ -198,21 +217,21 @@ struct CLITests {
         #expect(synced.status == 0, "\(synced.stderr)")
         #expect(synced.stdout.contains("Pushed 2 operations"))
 
-        let second = try makeTemporaryDirectory().appendingPathComponent("second")
-        _ = try CLIRunner.run([
-            "device", "init", "--server", url.absoluteString, "--user", "PC-2290", "--role", "officer", "--data",
-            second.path,
-        ])
+        let second = try server.enrolDevice(
+            "dev-cli-second",
+            user: "PC-2290",
+            in: workspace.appendingPathComponent("second")
+        )
         let pulled = try CLIRunner.run(["sync", "--data", second.path])
         #expect(pulled.stdout.contains("pulled 2 new"))
         let listed = try CLIRunner.run(["list", "--format", "csv", "--data", second.path])
         #expect(listed.stdout.contains(id))
-        #expect(listed.stdout.split(separator: "\n").count == 3)
+        // A header and two rows (CSV lines end in CRLF).
+        #expect(listed.stdout.split(whereSeparator: \.isNewline).count == 3)
 
         // SIGTERM drains and stops the server cleanly.
-        server.terminate()
-        server.waitUntilExit()
-        #expect(server.terminationReason == .exit)
-        #expect(server.terminationStatus == 0)
+        server.stop()
+        #expect(server.termination.reason == .exit)
+        #expect(server.termination.status == 0)
     }
 }

@@ -97,7 +97,7 @@ final class ConvergenceCase {
                         spec: spec,
                         directory: directory.appendingPathComponent(spec.deviceId),
                         replica: replica,
-                        transport: ChaosTransport(server: server),
+                        transport: ChaosTransport(server: server, caller: spec.caller),
                         skewMilliseconds: spec.skewMilliseconds
                     )
                 )
@@ -109,7 +109,7 @@ final class ConvergenceCase {
             }
             stepPrefix = "final"
             if try await finalSync() {
-                try await check(store)
+                try await check(store, now: trueNow)
             }
             for anomaly in server.anomalies { fail("server", anomaly) }
         } catch {
@@ -281,16 +281,26 @@ final class ConvergenceCase {
         )
     }
 
+    /// The device's user amends one of their own records or, a supervisor, anyone's (often someone else's).
     private func amend(on device: Int, rng: inout SeededGenerator) throws {
         let spec = devices[device].spec
-        let own = try liveRecords(on: device).filter { $0.original.author == spec.userId }
-        guard !own.isEmpty else { return log("has no record of its own to amend") }
-        let target = rng.pick(own)
+        let live = try liveRecords(on: device)
+        let own = live.filter { $0.original.author == spec.userId }
+        let others = live.filter { $0.original.author != spec.userId }
+        let candidates = spec.role == .supervisor && !others.isEmpty && (own.isEmpty || rng.chance(0.5)) ? others : own
+        guard !candidates.isEmpty else { return log("has no record of its own to amend") }
+        let target = rng.pick(candidates)
         let amendment = RecordFactory.amendment(of: target.current, role: spec.role, venueId: spec.venueId, rng: &rng)
-        // The outcome the rules call for, judged against the record as it stands on the device.
+        // The outcome the rules call for, judged against the record as it stands on the device. The scope of
+        // venue staff is the venue a record was made at (a note: its record's), which never changes: every
+        // record on their device is in it, whatever amendments did to its venue since; they may move a record
+        // to no other venue, nor amend an intervention's actions to include a police action.
         var codes = Set<String>()
-        if amendment.field == .venue && spec.role == .venueStaff && amendment.value != spec.venueId {
-            codes.insert("not-allowed")
+        if spec.role == .venueStaff {
+            if amendment.field == .venue && amendment.value != spec.venueId { codes.insert("not-allowed") }
+            if amendment.field == .actions && RecordFactory.includesPoliceAction(amendment.value) {
+                codes.insert("not-allowed")
+            }
         }
         do {
             try amendment.validate(against: target.current)
@@ -303,7 +313,8 @@ final class ConvergenceCase {
             on: device,
             expecting: codes.isEmpty ? .accepted : .refused(codes),
             what:
-                "amends \(label(target.id)) \(amendment.field.rawValue) = \(amendment.value.prefix(40).debugDescription)"
+                "amends \(target.original.author == spec.userId ? "" : "\(target.original.author)'s ")"
+                + "\(label(target.id)) \(amendment.field.rawValue) = \(amendment.value.prefix(40).debugDescription)"
         )
     }
 
@@ -356,8 +367,9 @@ final class ConvergenceCase {
         let redacted = states.filter { $0.redaction != nil }
         let now = clock(of: device)
         var options: [(what: String, payload: OperationPayload, recordId: UUID, codes: Set<String>)] = []
+        // A supervisor may amend anyone's record; everyone else only their own.
         let othersRecords = live.filter { $0.original.author != spec.userId }
-        if !othersRecords.isEmpty {
+        if spec.role != .supervisor, !othersRecords.isEmpty {
             let target = rng.pick(othersRecords)
             let field = rng.pick(AmendableField.allCases.filter { $0.recordTypes.contains(target.type) })
             let amendment = Amendment(
@@ -411,6 +423,25 @@ final class ConvergenceCase {
             options.append(
                 ("records a police action", .createIntervention(intervention), interventionId, ["not-allowed"])
             )
+            let ownInterventions = live.filter { $0.type == .intervention && $0.original.author == spec.userId }
+            if !ownInterventions.isEmpty {
+                let target = rng.pick(ownInterventions)
+                let police = rng.pick(InterventionAction.allCases.filter(\.isPoliceAction))
+                let venueActions = RecordFactory.actions(for: .venueStaff)
+                let actions = rng.subset(of: venueActions, count: 0...2) + [police]
+                options.append(
+                    (
+                        "amends the actions of \(label(target.id)) to include \(police.rawValue)",
+                        .amend(
+                            Amendment(
+                                field: .actions,
+                                value: actions.map(\.rawValue).joined(separator: ","),
+                                reason: "Added what happened next"
+                            )
+                        ), target.id, ["not-allowed"]
+                    )
+                )
+            }
         }
         let ownRedacted = redacted.filter { $0.original.author == spec.userId && $0.type != .note }
         if !ownRedacted.isEmpty {
@@ -634,7 +665,7 @@ final class ConvergenceCase {
             encodedOperations: batch.encodedOperations
         )
         guard let server else { return }
-        _ = try await server.push(body: body)
+        _ = try await server.push(body: body, by: devices[device].spec.caller)
         count("lost-answer-then-pull")
         var pages = 0
         var new = 0
@@ -656,7 +687,10 @@ final class ConvergenceCase {
     private func replayPage(to device: Int, rng: inout SeededGenerator) throws {
         let replica = devices[device].replica
         let cursor = try replica.pullCursor()
-        let candidates = server?.deliveredPages.filter { $0.after <= cursor } ?? []
+        // Only a page handed to a caller who may see the same records: a server never hands one caller's page
+        // to another, and venue staff get pages of their scope only.
+        let scope = PullScope(devices[device].spec.caller)
+        let candidates = server?.deliveredPages.filter { $0.after <= cursor && $0.scope == scope } ?? []
         guard !candidates.isEmpty else { return log("has no earlier page to replay") }
         let page = rng.pick(candidates)
         let new = try replica.applyPulledPage(page.response)

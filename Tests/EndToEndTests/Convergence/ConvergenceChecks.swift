@@ -3,16 +3,18 @@ import Foundation
 import Models
 import Sync
 
-/// The checks at the end of a case, after the final sync: every replica equals the central store.
+/// The checks at the end of a case, after the final sync: every replica of a police role equals the central
+/// store; a replica of venue staff equals the part of it made at their venue (`RecordFilter.scopeVenueIds`).
 extension ConvergenceCase {
-    func check(_ store: SQLiteCentralStore) async throws {
+    func check(_ store: SQLiteCentralStore, now: Date) async throws {
         let centralRecords = try await store.records(matching: RecordFilter())
         var centralOperations: [LogOperation] = []
         var lastSeq: Int64 = 0
+        let reader = Caller(userId: "PS-9000", deviceId: "dev-convergence-check", role: .supervisor)
         while true {
-            let page = try await store.pull(after: lastSeq, limit: 1000)
+            let page = try await store.pull(after: lastSeq, limit: 1000, for: reader, now: now)
             centralOperations += try page.decodedOperations().map(\.operation)
-            lastSeq = page.operations.last?.seq ?? lastSeq
+            lastSeq = page.cursor
             if !page.hasMore { break }
         }
         let centralSet = Set(centralOperations)
@@ -23,13 +25,17 @@ extension ConvergenceCase {
         count("final.amendments", by: centralRecords.map(\.amendments.count).reduce(0, +))
         checkFold(of: centralOperations, against: centralRecords, holder: "the central store")
         checkContentRemoved(from: centralOperations, redacted: redacted, holder: "the central store")
-        var centralByVenue: [String: [UUID]] = [:]
-        for venue in ConvergencePlan.venues {
-            centralByVenue[venue] = try await store.records(matching: RecordFilter(venueId: venue)).map(\.id)
-        }
 
         for (index, device) in devices.enumerated() {
             let holder = "d\(index) (\(device.spec.userId))"
+            // What the device may hold: everything, or the records made at its venue and all their operations.
+            let scope = device.spec.role == .venueStaff ? device.spec.venueId.map { Set([$0]) } : nil
+            let expectedRecords =
+                scope == nil ? centralRecords : try await store.records(matching: RecordFilter(scopeVenueIds: scope))
+            let expectedIds = Set(expectedRecords.map(\.id))
+            let expectedOperations =
+                scope == nil ? centralSet : centralSet.filter { expectedIds.contains($0.recordId) }
+            if scope != nil { count("final.venue-staff-records", by: expectedRecords.count) }
             let status = try device.replica.status()
             if status.pending != 0 {
                 fail("outbox", "\(holder) still has \(status.pending) pending operations after the final sync")
@@ -42,17 +48,16 @@ extension ConvergenceCase {
                 fail("cursor", "\(holder)'s pull cursor is \(status.pullCursor), the store's last position \(lastSeq)")
             }
             let records = try device.replica.records()
-            compare(records, with: centralRecords, holder: holder)
+            compare(records, with: expectedRecords, holder: holder)
             let operations = try device.replica.allOperations()
-            // Records of which this device made an operation: where an operation of its own can come back in a
-            // pull while still pending.
-            compare(operations, with: centralSet, holder: holder)
+            compare(operations, with: expectedOperations, holder: holder)
             checkFold(of: operations, against: records, holder: holder)
             checkContentRemoved(from: operations, redacted: redacted, holder: holder)
             for venue in ConvergencePlan.venues {
                 let ids = try device.replica.records(matching: RecordFilter(venueId: venue)).map(\.id)
-                if ids != centralByVenue[venue] {
-                    let central = centralByVenue[venue] ?? []
+                let central = try await store.records(matching: RecordFilter(venueId: venue, scopeVenueIds: scope))
+                    .map(\.id)
+                if ids != central {
                     fail(
                         "venue-filter",
                         "\(holder) lists other records at \(venue) than the central store: "
@@ -89,7 +94,7 @@ extension ConvergenceCase {
                 firstDifference = "\n    device:  \(json(local))\n    central: \(json(record))"
             }
         }
-        var message = "\(holder) holds other records than the central store:"
+        var message = "\(holder) holds other records than the central store (its scope of it):"
         if !missing.isEmpty { message += " missing \(missing.joined(separator: ", "));" }
         if !extra.isEmpty { message += " extra \(extra.joined(separator: ", "));" }
         if !differing.isEmpty { message += " differing \(differing.joined(separator: "; "))" }
@@ -125,7 +130,8 @@ extension ConvergenceCase {
         }
         fail(
             "operations",
-            "\(holder) holds other operations than the central store: " + lines.sorted().joined(separator: "; ")
+            "\(holder) holds other operations than the central store (its scope of it): "
+                + lines.sorted().joined(separator: "; ")
         )
     }
 

@@ -4,11 +4,13 @@ import Testing
 
 /// DESIGN's central guarantee as a property: whatever the devices record, however their clocks are wrong and
 /// however sync is scheduled, repeated, lost, split or reordered, once every device has synced in full every
-/// replica holds exactly the central store's records and operations.
+/// replica holds exactly the central store's records and operations — a police role's all of them, venue staff's
+/// those of the records made at their venue.
 ///
-/// Each case is generated from a seed: 2 to 5 devices (often one supervisor, sometimes two), each a real
-/// `LocalReplica` on a real SQLite file, one real `SQLiteCentralStore`, and random steps — creates, amendments
-/// by the author, register writes and redactions by supervisors, forbidden attempts, clock jumps, whole syncs
+/// Each case is generated from a seed: 2 to 5 devices (often one supervisor, sometimes two, sometimes venue
+/// staff), each a real `LocalReplica` on a real SQLite file, one real `SQLiteCentralStore` reached as each
+/// device's caller, and random steps — creates, amendments by the author or a supervisor, register writes and
+/// redactions by supervisors, forbidden attempts (police actions by venue staff among them), clock jumps, whole syncs
 /// through `SyncEngine` over a transport that injects faults, and partial syncs by hand (one batch, one page,
 /// old pages and push answers again, consecutive pages in reverse order).
 ///
@@ -37,7 +39,8 @@ struct ConvergencePropertyTests {
         }
         if unknown.count > PropertyRunner.reportedFailures {
             let more = unknown.dropFirst(PropertyRunner.reportedFailures).map {
-                "#\($0.plan.caseNumber ?? 0) \(SeedText.format($0.plan.seed))"
+                "#\($0.plan.caseNumber ?? 0) \(SeedText.format($0.plan.seed)) "
+                    + "(\(Set($0.failures.map(\.check)).sorted().joined(separator: ", ")))"
             }
             Issue.record(Comment(rawValue: "\(more.count) more failing cases: \(more.joined(separator: ", "))"))
         }

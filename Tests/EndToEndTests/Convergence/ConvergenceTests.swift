@@ -4,7 +4,9 @@ import Models
 import Sync
 import Testing
 
-/// Three devices record offline and sync over real HTTP with a real server on a real SQLite store.
+/// Three devices record offline and sync over real HTTP, each with its own access token, with a real server on a
+/// real SQLite store: the two officers' devices end holding exactly the central store, the venue staff's device
+/// (dev-copperline-door at venue-seel-st-03) exactly the records made at its venue.
 @Suite("Devices and the central store converge")
 struct ConvergenceTests {
     /// Orders in which the three devices sync; each is a permutation, then the same permutation again
@@ -12,15 +14,16 @@ struct ConvergenceTests {
     static let syncOrders: [[Int]] = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]]
 
     @Test(
-        "after syncing in any order, every device holds exactly the central store's records and operations",
+        "after syncing in any order, every device holds exactly the central store's records and operations in scope",
         arguments: syncOrders
     )
     func convergeInAnyOrder(order: [Int]) async throws {
         let workspace = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: workspace) }
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
-        for venue in try loadVenues() { try await store.saveVenue(venue) }
+        for venue in try loadVenues() { try await store.saveVenue(venue, by: .console(), now: Date()) }
         let log = try loadPatrolLog()
+        let tokens = try await provisionDevices(of: log, on: store)
 
         try await CentralServer.withRunningServer(store: store) { serverURL in
             let replicas = try log.devices.map { device in
@@ -34,19 +37,32 @@ struct ConvergenceTests {
                 for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
             }
             for index in order + order.dropLast() {
-                try await SyncEngine(replica: replicas[index], transport: URLSessionTransport(serverURL: serverURL))
-                    .sync()
+                try await SyncEngine(
+                    replica: replicas[index],
+                    transport: URLSessionTransport(serverURL: serverURL, token: tokens[index])
+                )
+                .sync()
             }
 
             let centralRecords = try await store.records(matching: RecordFilter())
             let centralOperations = try await allCentralOperations(store)
             #expect(centralRecords.count == 12)
             #expect(centralOperations.count == log.entries.count)
-            for replica in replicas {
+            for (device, replica) in zip(log.devices, replicas) {
+                let expected = try await centralContents(scope: device.scopeVenueIds, of: store)
+                if device.role == .venueStaff {
+                    // Only the records made at its venue: its own sighting, intervention and note.
+                    #expect(expected.records.count == 3)
+                    #expect(expected.records.allSatisfy { $0.original.author == device.userId })
+                } else {
+                    #expect(expected.records == centralRecords)
+                    #expect(expected.operations == Set(centralOperations))
+                }
                 // Whole merged states, field by field, including amendment histories.
-                #expect(try replica.records() == centralRecords)
-                #expect(Set(try replica.allOperations()) == Set(centralOperations))
+                #expect(try replica.records() == expected.records, "\(device.deviceId) records")
+                #expect(Set(try replica.allOperations()) == expected.operations, "\(device.deviceId) operations")
                 #expect(try replica.status().pending == 0)
+                #expect(try replica.status().parked == 0)
                 #expect(try replica.venues().count == (try loadVenues().count))
             }
         }
@@ -57,7 +73,9 @@ struct ConvergenceTests {
         let workspace = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: workspace) }
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
+        for venue in try loadVenues() { try await store.saveVenue(venue, by: .console(), now: Date()) }
         let log = try loadPatrolLog()
+        let tokens = try await provisionDevices(of: log, on: store)
 
         try await CentralServer.withRunningServer(store: store) { serverURL in
             let replicas = try log.devices.map { device in
@@ -69,17 +87,14 @@ struct ConvergenceTests {
             for (device, replica) in zip(log.devices, replicas) {
                 for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
             }
-            for replica in replicas + replicas {
-                try await SyncEngine(replica: replica, transport: URLSessionTransport(serverURL: serverURL)).sync()
+            let transports = tokens.map { URLSessionTransport(serverURL: serverURL, token: $0) }
+            for (replica, transport) in zip(replicas + replicas, transports + transports) {
+                try await SyncEngine(replica: replica, transport: transport).sync()
             }
             let centralBefore = try await allCentralOperations(store)
-            for replica in replicas {
+            for (replica, transport) in zip(replicas, transports) {
                 let before = try snapshot(ofDatabaseAt: replica.path).filter { !$0.hasPrefix("syncState") }
-                let report = try await SyncEngine(
-                    replica: replica,
-                    transport: URLSessionTransport(serverURL: serverURL)
-                )
-                .sync()
+                let report = try await SyncEngine(replica: replica, transport: transport).sync()
                 #expect(report.pushed == 0)
                 #expect(report.pulled == 0)
                 #expect(report.received == 0)
@@ -97,6 +112,7 @@ struct ConvergenceTests {
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
         let log = try loadPatrolLog()
         let device = log.devices[0]
+        let token = try await store.provisionDevice(device.deviceId, for: device.account)
 
         try await CentralServer.withRunningServer(store: store) { serverURL in
             let replica = try LocalReplica.create(
@@ -105,7 +121,7 @@ struct ConvergenceTests {
             )
             for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
             let batch = try replica.outboxBatch(maxOperations: 100)
-            let transport = URLSessionTransport(serverURL: serverURL)
+            let transport = URLSessionTransport(serverURL: serverURL, token: token)
             let first = try await transport.push(deviceId: device.deviceId, batch: batch)
             let second = try await transport.push(deviceId: device.deviceId, batch: batch)
             #expect(first.accepted == batch.operationIds)
@@ -119,17 +135,4 @@ struct ConvergenceTests {
             #expect(try replica.records() == (try await store.records(matching: RecordFilter())))
         }
     }
-}
-
-/// Every operation in the central store, in position order.
-func allCentralOperations(_ store: any CentralStore) async throws -> [LogOperation] {
-    var operations: [LogOperation] = []
-    var cursor: Int64 = 0
-    while true {
-        let page = try await store.pull(after: cursor, limit: 1000)
-        operations += try page.decodedOperations().map(\.operation)
-        guard let last = page.operations.last, page.hasMore else { break }
-        cursor = last.seq
-    }
-    return operations
 }

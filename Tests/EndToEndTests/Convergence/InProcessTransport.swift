@@ -4,14 +4,40 @@ import Models
 import Sync
 import Synchronization
 
-/// A pull page as it was handed out, with the cursor it was asked after, so it can be delivered again later.
+/// A pull page as it was handed out, with the cursor it was asked after and the scope of the caller it was
+/// handed to, so it can be delivered again later — only to a caller who may see the same records.
 struct DeliveredPage: Sendable {
     var after: Int64
     var response: PullResponse
+    var scope: PullScope
+}
+
+/// What a caller's pulls may hold: everything (the police roles) or the records made at some venues.
+enum PullScope: Sendable, Hashable, CustomStringConvertible {
+    case everything
+    case venues(Set<String>)
+
+    init(_ caller: Caller) {
+        self = caller.role == .venueStaff ? .venues(caller.venueIds) : .everything
+    }
+
+    var description: String {
+        switch self {
+        case .everything: "all venues"
+        case .venues(let venues): "venues " + venues.sorted().joined(separator: ", ")
+        }
+    }
+}
+
+extension DeviceSpec {
+    /// Who the device's requests come from, as the server derives it from the device's token.
+    var caller: Caller {
+        Caller(userId: userId, deviceId: deviceId, role: role, venueIds: Set(venueId.map { [$0] } ?? []))
+    }
 }
 
 /// The server's sync endpoints, in-process: the same JSON in and out as `SyncRoutes`, over a real
-/// `SQLiteCentralStore`, on the case's simulated clock.
+/// `SQLiteCentralStore`, on the case's simulated clock, for the caller a device's token names.
 final class InProcessSyncServer: Sendable {
     let store: SQLiteCentralStore
 
@@ -63,9 +89,9 @@ final class InProcessSyncServer: Sendable {
         }
     }
 
-    /// `POST /v1/sync/push`: the body decoded as `PushRequest`, checked as `SyncRoutes` checks it, stored,
-    /// and the answer's JSON.
-    func push(body: Data) async throws(SyncError) -> Data {
+    /// `POST /v1/sync/push` by `caller`: the body decoded as `PushRequest`, checked as `SyncRoutes` checks it,
+    /// stored, and the answer's JSON.
+    func push(body: Data, by caller: Caller) async throws(SyncError) -> Data {
         let request: PushRequest
         do {
             request = try WireCoding.decode(PushRequest.self, from: body)
@@ -79,9 +105,14 @@ final class InProcessSyncServer: Sendable {
         else {
             throw anomaly("a push the server refuses as malformed (version, size, device or repeats)")
         }
+        guard request.deviceId == caller.deviceId,
+            request.operations.allSatisfy({ $0.deviceId == caller.deviceId && $0.author == caller.userId })
+        else {
+            throw anomaly("a push by \(caller.deviceId) of operations made as another device or user")
+        }
         let outcome: PushOutcome
         do {
-            outcome = try await store.push(request.operations, now: now)
+            outcome = try await store.push(request.operations, by: caller, now: now)
         } catch {
             throw anomaly("store.push threw \(error)")
         }
@@ -97,20 +128,21 @@ final class InProcessSyncServer: Sendable {
         }
     }
 
-    /// `GET /v1/sync/pull?after=CURSOR&limit=N`: the body as `SyncRoutes` assembles it from the stored JSON.
-    func pull(after cursor: Int64, limit: Int) async throws(SyncError) -> Data {
+    /// `GET /v1/sync/pull?after=CURSOR&limit=N` by `caller`: the body as `SyncRoutes` assembles it from the
+    /// stored JSON.
+    func pull(after cursor: Int64, limit: Int, for caller: Caller) async throws(SyncError) -> Data {
         guard cursor >= 0, (1...ProtocolLimits.maxOperationsPerPull).contains(limit) else {
             throw anomaly("a pull with bad parameters: after=\(cursor) limit=\(limit)")
         }
         let page: PullPage
         do {
-            page = try await store.pull(after: cursor, limit: limit)
+            page = try await store.pull(after: cursor, limit: limit, for: caller, now: now)
         } catch {
             throw anomaly("store.pull threw \(error)")
         }
         return WireAssembly.pullResponse(
             operations: page.operations.map { ($0.seq, $0.encoded) },
-            cursor: page.operations.last?.seq ?? cursor,
+            cursor: page.cursor,
             hasMore: page.hasMore,
             serverClock: clock(observing: page.operations.map(\.hlc).max() ?? .zero)
         )
@@ -122,6 +154,8 @@ final class InProcessSyncServer: Sendable {
 /// requests that never arrive, short pages, and pages delivered twice.
 final class ChaosTransport: SyncTransport {
     let server: InProcessSyncServer
+    /// The device's user, device, role and venues, as its token would name them.
+    let caller: Caller
 
     private struct State {
         /// Draws the faults; nil while chaos is off.
@@ -137,8 +171,9 @@ final class ChaosTransport: SyncTransport {
 
     private let state = Mutex(State())
 
-    init(server: InProcessSyncServer) {
+    init(server: InProcessSyncServer, caller: Caller) {
         self.server = server
+        self.caller = caller
     }
 
     /// Turns fault injection on with a seed, or off with nil.
@@ -191,10 +226,10 @@ final class ChaosTransport: SyncTransport {
             note("push of \(count) never reached the server", count: "fault.push-unreachable")
             throw .unreachable(server: "in-process", reason: "injected: connection refused")
         }
-        var answer = try await server.push(body: body)
+        var answer = try await server.push(body: body, by: caller)
         if roll(0.12) {
             note("push of \(count) sent twice", count: "fault.push-duplicated")
-            answer = try await server.push(body: body)
+            answer = try await server.push(body: body, by: caller)
         }
         if roll(0.1) {
             note("push of \(count) stored, its answer lost", count: "fault.push-answer-lost")
@@ -232,14 +267,14 @@ final class ChaosTransport: SyncTransport {
         }
         // A server may send fewer than asked for (its pages are bounded in bytes too).
         let sent = min(limit, draw(1...max(1, limit)) ?? limit)
-        let body = try await server.pull(after: cursor, limit: sent)
+        let body = try await server.pull(after: cursor, limit: sent, for: caller)
         let response: PullResponse
         do {
             response = try WireCoding.decode(PullResponse.self, from: body)
         } catch {
             throw .badResponse("the pull answer does not decode: \(error)")
         }
-        let page = DeliveredPage(after: cursor, response: response)
+        let page = DeliveredPage(after: cursor, response: response, scope: PullScope(caller))
         server.remember(page)
         if roll(0.12) { state.withLock { $0.redelivery = page } }
         return response

@@ -74,6 +74,11 @@ enum RecordFactory {
         )
     }
 
+    /// Whether an amended list of actions (as an amendment's value) names a police action.
+    static func includesPoliceAction(_ value: String) -> Bool {
+        value.split(separator: ",").contains { InterventionAction(rawValue: String($0))?.isPoliceAction == true }
+    }
+
     /// Actions a user in this role may record.
     static func actions(for role: Role) -> [InterventionAction] {
         role == .venueStaff ? InterventionAction.allCases.filter { !$0.isPoliceAction } : InterventionAction.allCases
@@ -176,7 +181,12 @@ enum RecordFactory {
             return rng.chance(0.25) ? "" : rng.pick(clothing)
         case .actions:
             if invalid { return rng.pick(["", "teleport", "arrest,arrest"]) }
-            return rng.subset(of: actions(for: role), count: 1...3).map(\.rawValue).joined(separator: ",")
+            var chosen = rng.subset(of: actions(for: role), count: 1...3)
+            // Venue staff sometimes try a police action, which the rules refuse.
+            if role == .venueStaff && rng.chance(0.1) {
+                chosen.append(rng.pick(InterventionAction.allCases.filter(\.isPoliceAction)))
+            }
+            return chosen.map(\.rawValue).joined(separator: ",")
         case .outcome:
             return names(Outcome.self, invalid: "vanished")
         case .notes:

@@ -196,7 +196,8 @@ struct CrashCLIRun {
     }
 }
 
-/// A device set up in-process (as `device init` would), whose backlog is recorded in-process, fast.
+/// A device enrolled with the real executable (`admin user add`, `admin device enrol` on the server's data
+/// directory, then `device init` with the enrolment token), whose backlog is recorded in-process, fast.
 struct CrashDevice {
     let directory: URL
     let identity: DeviceIdentity
@@ -204,16 +205,16 @@ struct CrashDevice {
     var databasePath: String { directory.appendingPathComponent(LocalReplica.fileName).path }
     var name: String { identity.deviceId }
 
-    static func create(in parent: URL, deviceId: String, userId: String, server: URL) throws -> CrashDevice {
-        let identity = DeviceIdentity(
-            deviceId: deviceId,
-            userId: userId,
-            role: .officer,
-            venueId: nil,
-            serverURL: server
+    /// An officer's device, the officer added to the server if new.
+    static func create(in parent: URL, deviceId: String, userId: String, server: CrashServer) throws -> CrashDevice {
+        let directory = try CLIAccounts.enrolDevice(
+            deviceId,
+            user: userId,
+            server: server.url,
+            serverData: server.dataDirectory,
+            directory: parent.appendingPathComponent(deviceId)
         )
-        let directory = parent.appendingPathComponent(deviceId)
-        _ = try LocalReplica.create(in: directory, identity: identity)
+        let identity = try LocalReplica.open(in: directory).identity()
         return CrashDevice(directory: directory, identity: identity)
     }
 

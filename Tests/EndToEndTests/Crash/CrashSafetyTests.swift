@@ -40,7 +40,7 @@ struct CrashSafetyTests {
                         in: deviceParent,
                         deviceId: "dev-crash-push-\(epoch.number)",
                         userId: "PC-4127",
-                        server: server.url
+                        server: server
                     )
                     var created = Set<String>()
                     if baseline == nil {
@@ -138,7 +138,7 @@ struct CrashSafetyTests {
                         in: deviceParent,
                         deviceId: "dev-crash-author-\(index)",
                         userId: "PC-410\(index)",
-                        server: server.url
+                        server: server
                     )
                     created.formUnion(try author.recordBacklog(Self.pullBacklogPerAuthor))
                     devices.append(author)
@@ -154,7 +154,7 @@ struct CrashSafetyTests {
                         in: deviceParent,
                         deviceId: "dev-crash-reader-\(devices.count)",
                         userId: "PC-4200",
-                        server: server.url
+                        server: server
                     )
                     devices.append(reader)
                     return reader
@@ -252,7 +252,7 @@ struct CrashSafetyTests {
                             in: deviceParent,
                             deviceId: "dev-crash-pusher-\(epoch.number)-\(index)",
                             userId: "PC-430\(index)",
-                            server: server.url
+                            server: server
                         )
                     }
                     var created = Set<String>()

@@ -8,7 +8,8 @@ import Testing
 /// Three devices sync with a real server through a proxy that loses, delays, truncates and refuses requests.
 ///
 /// Whatever the network does, every operation must take effect exactly once: stored once centrally, on every
-/// device, nothing left pending or parked, and the same merged records everywhere.
+/// device that may see it, nothing left pending or parked, and the same merged records everywhere — the whole
+/// store on the officers' devices, the records made at its venue on the venue staff's.
 @Suite("Sync through a faulty network")
 struct NetworkFaultTests {
     /// The seed of the fault schedule and of the generated sightings: `FAULT_PROXY_SEED` if set, else random.
@@ -37,8 +38,9 @@ struct NetworkFaultTests {
         defer { try? FileManager.default.removeItem(at: workspace) }
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
         let venues = try loadVenues()
-        for venue in venues { try await store.saveVenue(venue) }
+        for venue in venues { try await store.saveVenue(venue, by: .console(), now: Date()) }
         let log = try loadPatrolLog()
+        let tokens = try await provisionDevices(of: log, on: store)
 
         try await CentralServer.withRunningServer(store: store) { serverURL in
             try await FaultProxy.withRunningProxy(upstream: serverURL, seed: seed) { proxy, proxyURL in
@@ -65,8 +67,8 @@ struct NetworkFaultTests {
                 // All devices sync at once until each has succeeded (everything pushed), then again (everything
                 // that the others pushed pulled).
                 // A short timeout keeps the test fast when a delayed answer outlasts it.
-                let transports = replicas.map { _ in
-                    ObservingTransport(URLSessionTransport(serverURL: proxyURL, requestTimeout: 5))
+                let transports = tokens.map { token in
+                    ObservingTransport(URLSessionTransport(serverURL: proxyURL, token: token, requestTimeout: 5))
                 }
                 for _ in 0..<2 {
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -87,12 +89,25 @@ struct NetworkFaultTests {
                 let centralRecords = try await store.records(matching: RecordFilter())
                 #expect(centralRecords.count == 12 + 3 * Self.extraSightingsPerDevice)
                 for (device, replica) in zip(log.devices, replicas) {
+                    let expected = try await centralContents(scope: device.scopeVenueIds, of: store)
+                    if device.role == .venueStaff {
+                        // Its own 3 records of the log and its sightings, and what officers recorded at its venue.
+                        #expect(expected.records.count >= 3 + Self.extraSightingsPerDevice)
+                        #expect(expected.records.count < centralRecords.count)
+                        #expect(
+                            expected.records.allSatisfy {
+                                $0.current.location?.venueId ?? device.venueId == device.venueId
+                            }
+                        )
+                    } else {
+                        #expect(expected.records == centralRecords)
+                    }
                     let operations = try replica.allOperations()
                     #expect(operations.count == Set(operations.map(\.opId)).count, "\(device.deviceId) duplicates")
-                    let missing = Set(centralOperations).subtracting(operations).count
-                    let extra = Set(operations).subtracting(centralOperations).count
+                    let missing = expected.operations.subtracting(operations).count
+                    let extra = Set(operations).subtracting(expected.operations).count
                     #expect(missing == 0 && extra == 0, "\(device.deviceId): \(missing) missing, \(extra) extra")
-                    #expect(try replica.records() == centralRecords, "\(device.deviceId) records")
+                    #expect(try replica.records() == expected.records, "\(device.deviceId) records")
                     let status = try replica.status()
                     #expect(status.pending == 0, "\(device.deviceId) pending")
                     #expect(status.parked == 0, "\(device.deviceId) parked")
@@ -175,6 +190,7 @@ struct NetworkFaultTests {
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
         let log = try loadPatrolLog()
         let device = log.devices[0]
+        let token = try await store.provisionDevice(device.deviceId, for: device.account)
         try await CentralServer.withRunningServer(store: store) { serverURL in
             // The first request opens a connection the second reuses; the proxy loses the second.
             try await FaultProxy.withRunningProxy(upstream: serverURL, seed: 0, script: [.forward, fault]) {
@@ -186,7 +202,7 @@ struct NetworkFaultTests {
                 )
                 for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
                 let batch = try replica.outboxBatch(maxOperations: 100)
-                let transport = URLSessionTransport(serverURL: proxyURL, requestTimeout: 4)
+                let transport = URLSessionTransport(serverURL: proxyURL, token: token, requestTimeout: 4)
                 func request() async throws(SyncError) {
                     switch route {
                     case .push: _ = try await transport.push(deviceId: device.deviceId, batch: batch)

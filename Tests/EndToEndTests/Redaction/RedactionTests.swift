@@ -20,6 +20,14 @@ struct RedactionTests {
         let centralDirectory = workspace.appendingPathComponent("central")
         let store = try SQLiteCentralStore(directory: centralDirectory)
         let markers = [narrativeMarker, amendmentMarker, lateMarker]
+        let officerToken = try await store.provisionDevice(
+            "dev-officer",
+            for: UserAccount(id: "PC-4127", role: .officer)
+        )
+        let supervisorToken = try await store.provisionDevice(
+            "dev-supervisor",
+            for: UserAccount(id: "PS-0311", role: .supervisor)
+        )
 
         let files: [String] = try await CentralServer.withRunningServer(store: store) { serverURL in
             let officer = try LocalReplica.create(
@@ -43,7 +51,12 @@ struct RedactionTests {
                 )
             )
             func sync(_ replica: LocalReplica) async throws {
-                try await SyncEngine(replica: replica, transport: URLSessionTransport(serverURL: serverURL)).sync()
+                let token = replica === officer ? officerToken : supervisorToken
+                try await SyncEngine(
+                    replica: replica,
+                    transport: URLSessionTransport(serverURL: serverURL, token: token)
+                )
+                .sync()
             }
             let now = Date().truncatedToMilliseconds
             let sighting = Sighting(
@@ -109,6 +122,7 @@ struct RedactionTests {
                         payload: .createSighting(revived)
                     )
                 ],
+                by: Caller(userId: "PC-4127", deviceId: "dev-officer", role: .officer),
                 now: Date()
             )
             #expect(answer.rejected.map(\.code) == ["record-exists"])
