@@ -19,7 +19,7 @@ enum OperationIntake {
     ///
     /// - Parameters:
     ///   - existing: every stored operation of the operation's record, as stored.
-    ///   - targetScope: the stored scope venue of the operation's record.
+    ///   - scope: the stored scope venue of the record with an id (see `RecordFilter.scopeVenueIds`).
     ///   - state: the stored merged record with an id, or nil.
     /// - Throws: `ValidationError` with the reason for refusal.
     static func admit(
@@ -28,11 +28,12 @@ enum OperationIntake {
         now: Date,
         clockTolerance: TimeInterval,
         existing: [LogOperation],
-        targetScope: String?,
+        scope: (UUID) throws -> String?,
         state: (UUID) throws -> RecordState?
     ) throws -> Admitted {
         let target = RecordFold.fold(existing)
-        let referenced = try OperationAdmission.referencedRecordId(of: operation).flatMap(state)
+        let referencedId = OperationAdmission.referencedRecordId(of: operation)
+        let referenced = try referencedId.flatMap(state)
         try OperationAdmission.check(
             operation,
             target: target,
@@ -44,8 +45,9 @@ enum OperationIntake {
             operation,
             by: caller,
             target: target,
-            targetScope: targetScope,
-            referenced: referenced
+            targetScope: try scope(operation.recordId),
+            referenced: referenced,
+            referencedScope: try referencedId.flatMap(scope)
         )
         if case .setRegister(.link(let link, _)) = operation.payload, try state(link.target) == nil {
             throw ValidationError(code: "unknown-record", message: "The linked record is not held by the server.")

@@ -15,13 +15,16 @@ public enum OperationPermission {
     ///   - target: the merged record the operation touches, if the store has it.
     ///   - targetScope: the target's scope venue.
     ///   - referenced: the record a note or intervention refers to, if the store has it (never a note).
+    ///   - referencedScope: the referenced record's scope venue (kept by the store: a redacted record's content,
+    ///     its venue included, is gone).
     /// - Throws: `ValidationError` with the reason for refusal.
     public static func check(
         _ operation: LogOperation,
         by caller: Caller,
         target: RecordState?,
         targetScope: String?,
-        referenced: RecordState?
+        referenced: RecordState?,
+        referencedScope: String?
     ) throws(ValidationError) {
         guard caller.role != .admin else {
             throw ValidationError(
@@ -34,9 +37,10 @@ public enum OperationPermission {
             try requireScope(caller, venueId: sighting.location.venueId)
         case .createIntervention(let intervention):
             try requireScope(caller, venueId: intervention.location.venueId)
+            if referenced != nil { try requireScope(caller, venueId: referencedScope) }
             try refusePoliceActions(caller, in: intervention)
         case .createNote:
-            if let referenced { try requireScope(caller, venueId: referenced.original.location?.venueId) }
+            if referenced != nil { try requireScope(caller, venueId: referencedScope) }
         case .amend(let amendment):
             guard let target, target.redaction == nil else { return }
             guard target.original.author == operation.author || caller.role == .supervisor else {
@@ -47,7 +51,11 @@ public enum OperationPermission {
             }
             try requireScope(caller, venueId: targetScope)
             if amendment.field == .venue { try requireScope(caller, venueId: amendment.value) }
-            if case .intervention(let amended)? = try? amendment.field.apply(amendment.value, to: target.current) {
+            // Only a change of the actions themselves can add a police action (a supervisor may have added
+            // one; venue staff may still correct the other fields).
+            if amendment.field == .actions,
+                case .intervention(let amended)? = try? amendment.field.apply(amendment.value, to: target.current)
+            {
                 try refusePoliceActions(caller, in: amended)
             }
         case .setRegister, .redact:

@@ -47,8 +47,7 @@ extension LocalReplica {
                     INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET
-                        venueId = CASE WHEN excluded.redacted THEN record.venueId ELSE excluded.venueId END,
-                        parentId = CASE WHEN excluded.redacted THEN record.parentId ELSE excluded.parentId END,
+                        venueId = excluded.venueId, parentId = excluded.parentId,
                         occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
                         redacted = excluded.redacted, state = excluded.state
                     """
@@ -58,7 +57,7 @@ extension LocalReplica {
                 state.created.opId.text, state.redaction != nil,
                 state.isPlainCreate ? nil : String(decoding: try encoder.encode(state), as: UTF8.self),
             ])
-            if state.type != .note, state.redaction == nil {
+            if state.type != .note {
                 try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                     .execute(arguments: [venueId, recordId.text])
             }

@@ -90,17 +90,17 @@ extension LocalReplica {
         case .redacted:
             break  // Refused by validation before this point.
         }
-        var targetScope = target?.original.location?.venueId
-        if let target, case .note(let note) = target.original {
-            targetScope = try state(of: note.recordId, db: db)?.original.location?.venueId
-        }
+        // Every record on a device is in its user's scope: venue staff record only at their venue and the
+        // server sends them only the records made there.
+        let scope = identity.venueId
         do throws(ValidationError) {
             try OperationPermission.check(
                 operation,
                 by: identity.caller,
                 target: target,
-                targetScope: targetScope,
-                referenced: referenced
+                targetScope: scope,
+                referenced: referenced,
+                referencedScope: scope
             )
         } catch {
             throw ReplicaError.notAllowed(error.message)

@@ -10,6 +10,8 @@ struct PermissionCase: Sendable, CustomTestStringConvertible {
     var target: RecordState? = nil
     var targetScope: String? = nil
     var referenced: RecordState? = nil
+    /// The referenced record's scope as the store keeps it; by default where it was made.
+    var referencedScope: String? = nil
     let expected: String?
 
     var testDescription: String { "\(name) -> \(expected ?? "allowed")" }
@@ -68,6 +70,14 @@ private enum Make {
             device: caller.deviceId,
             author: caller.userId,
             hlc: Fixture.stamp(counter: 5)
+        )
+    }
+
+    static func redact(_ recordId: UUID, by caller: Caller) -> LogOperation {
+        operation(
+            .redact(Redaction(reason: .recordedInError, explanation: "Recorded against the wrong incident")),
+            on: recordId,
+            by: caller
         )
     }
 
@@ -181,6 +191,23 @@ private let noteCases: [PermissionCase] = {
             operation: Make.create(.note(Fixture.note(recordId: moved.id, author: staffAtB.userId)), by: staffAtB),
             referenced: movedState,
             expected: "out-of-scope"
+        )
+    )
+    // A record at venue A redacted meanwhile: its content (its venue too) is gone, its stored scope is not.
+    let redacted = Make.sighting(by: Who.staff, at: Who.venueA)
+    let redactedState = Make.state(
+        .sighting(redacted),
+        by: Who.staff,
+        then: [Make.redact(redacted.id, by: Who.supervisor)]
+    )
+    cases.append(
+        PermissionCase(
+            name: "venue staff add a note to their venue's record that was redacted meanwhile",
+            caller: Who.staff,
+            operation: Make.create(.note(Fixture.note(recordId: redacted.id, author: Who.staff.userId)), by: Who.staff),
+            referenced: redactedState,
+            referencedScope: Who.venueA,
+            expected: nil
         )
     )
     return cases
@@ -313,6 +340,25 @@ private let amendCases: [PermissionCase] = {
             expected: nil
         ),
         PermissionCase(
+            name: "venue staff correct the notes of their intervention after a supervisor added a police action",
+            caller: Who.staff,
+            operation: Make.amend(staffIntervention.id, .notes, to: "Friends took her home.", by: Who.staff),
+            target: Make.state(
+                .intervention(staffIntervention),
+                by: Who.staff,
+                then: [
+                    Make.amend(
+                        staffIntervention.id,
+                        .actions,
+                        to: "refusal-of-entry,stop-and-account",
+                        by: Who.supervisor
+                    )
+                ]
+            ),
+            targetScope: a,
+            expected: nil
+        ),
+        PermissionCase(
             name: "admin amends a record",
             caller: Who.admin,
             operation: Make.amend(officersSighting.id, .riskLevel, to: "high", by: Who.admin),
@@ -369,7 +415,8 @@ struct OperationPermissionTests {
                 by: row.caller,
                 target: row.target,
                 targetScope: row.targetScope,
-                referenced: row.referenced
+                referenced: row.referenced,
+                referencedScope: row.referencedScope ?? row.referenced?.original.location?.venueId
             )
         }
     }
@@ -403,7 +450,8 @@ struct OperationPermissionTests {
                     by: row.caller,
                     target: row.target,
                     targetScope: row.targetScope,
-                    referenced: row.referenced
+                    referenced: row.referenced,
+                    referencedScope: row.referencedScope ?? row.referenced?.original.location?.venueId
                 )
             } catch {
                 #expect(!error.message.isEmpty, "\(row.name)")

@@ -143,7 +143,7 @@ public final class PostgresCentralStore: CentralStore {
                             now: now,
                             clockTolerance: clockTolerance,
                             existing: try work.operations(of: operation.recordId),
-                            targetScope: work.scopeVenueId(of: operation.recordId),
+                            scope: { try work.scopeVenueId(of: $0) },
                             state: { try work.state(of: $0) }
                         )
                         work.insert(admitted.stored, receivedAt: receivedAt)

@@ -167,8 +167,8 @@ final class PushWorkingSet {
     }
 
     /// A record's scope venue, as stored.
-    func scopeVenueId(of recordId: UUID) -> String? {
-        rows[recordId.text]?.scopeVenueId
+    func scopeVenueId(of recordId: UUID) throws -> String? {
+        try parentRow(recordId.text)?.scopeVenueId
     }
 
     /// A merged record as stored, or nil.
@@ -243,10 +243,8 @@ final class PushWorkingSet {
         let redacted = state.redaction != nil
         let body = state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self)
         if var row = rows[id] {
-            if !redacted {
-                row.venueId = venueId
-                row.parentId = state.parentId?.text
-            }
+            row.venueId = venueId
+            row.parentId = state.parentId?.text
             row.occurredAt = state.current.occurredAt.millisecondsSince1970
             row.createdOpId = state.created.opId.text
             row.redacted = redacted
@@ -270,7 +268,7 @@ final class PushWorkingSet {
         }
         states[id] = state
         if !changedRecords.contains(id) { changedRecords.append(id) }
-        if state.type != .note, !redacted {
+        if state.type != .note {
             for (noteId, note) in rows where note.parentId == id && note.type == RecordType.note.rawValue {
                 rows[noteId]?.venueId = venueId
             }

@@ -96,10 +96,12 @@ public final class SQLiteCentralStore: CentralStore {
             now: now,
             clockTolerance: clockTolerance,
             existing: try storedOperations(of: operation.recordId, db: db),
-            targetScope: try String.fetchOne(
-                db.cachedStatement(sql: "SELECT scopeVenueId FROM record WHERE id = ?"),
-                arguments: [operation.recordId.text]
-            ),
+            scope: { recordId in
+                try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT scopeVenueId FROM record WHERE id = ?"),
+                    arguments: [recordId.text]
+                )
+            },
             state: { try state(of: $0, db: db) }
         )
         let stored = admitted.stored
@@ -316,8 +318,7 @@ public final class SQLiteCentralStore: CentralStore {
                 INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state, scopeVenueId)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET
-                    venueId = CASE WHEN excluded.redacted THEN record.venueId ELSE excluded.venueId END,
-                    parentId = CASE WHEN excluded.redacted THEN record.parentId ELSE excluded.parentId END,
+                    venueId = excluded.venueId, parentId = excluded.parentId,
                     occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
                         redacted = excluded.redacted, state = excluded.state
                 """
@@ -328,7 +329,7 @@ public final class SQLiteCentralStore: CentralStore {
             state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self),
             scopeVenueId,
         ])
-        if state.type != .note, state.redaction == nil {
+        if state.type != .note {
             try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                 .execute(arguments: [venueId, recordId.text])
         }
