@@ -8,6 +8,9 @@
 # script says what to install), a cluster is initialised in a temporary directory, started on a free loopback
 # port, given a database `empower_test`, and stopped and removed when the command ends, whatever its outcome.
 # Tests make a database of their own per test on that server (the URL's user may create databases).
+#
+# The throwaway server runs with fsync off (its data dies with the run). EMPOWER_POSTGRES_FSYNC=on keeps
+# PostgreSQL's default, durable commits, as `make bench` does so that its figures compare with SQLite's FULL.
 set -euo pipefail
 
 if [ $# -eq 0 ]; then
@@ -94,12 +97,18 @@ as_server "$pgbin/initdb" -D "$workdir/server/data" --auth=trust --username=post
     exit 1
 }
 
+# fsync off by default: a throwaway server whose data dies with the test run; nothing about visibility or
+# locking changes with it.
+fsync=${EMPOWER_POSTGRES_FSYNC:-off}
+case "$fsync" in
+on | off) ;;
+*) echo "EMPOWER_POSTGRES_FSYNC must be on or off." >&2; exit 2 ;;
+esac
+
 for attempt in 1 2 3; do
     port=$(free_port)
-    # fsync off: a throwaway server whose data dies with the test run; nothing about visibility or locking
-    # changes with it.
     if as_server "$pgbin/pg_ctl" -D "$workdir/server/data" -l "$workdir/server/server.log" -w -t 60 \
-        -o "-p $port -k $workdir/server -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" \
+        -o "-p $port -k $workdir/server -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=$fsync" \
         start >/dev/null; then
         started=yes
         break
