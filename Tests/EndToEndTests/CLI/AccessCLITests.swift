@@ -160,7 +160,7 @@ struct AccessCLITests {
                 "admin", "user", "add", "--data", "DATA", "--server", "URL", "--token-file", "FILE", "--id", "PC-5001",
                 "--role", "officer",
             ],
-            message: "Give either --data DIR (on the server) or --server URL with --token-file FILE"
+            message: "Give one of --data DIR or --database URL (on the server), or --server URL with --token-file FILE"
         ),
         BadAdminInput(
             name: "--server without --token-file",
