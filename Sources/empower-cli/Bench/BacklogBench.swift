@@ -4,152 +4,163 @@ import GRDB
 import Models
 import Sync
 
-/// The large-backlog figures: a backlog pushed to and pulled from a server in its own process, with the
-/// peak memory of each side, and a no-op sync against stores of growing size.
+/// One device pushing to and pulling from a server in its own process, end to end over HTTP, with the peak
+/// memory of each side; and a no-op sync against a large store.
 struct BacklogBench {
     let workspace: URL
     let executable: URL
 
-    /// A server in its own process (`empower-cli serve`), so its memory is its own.
-    final class ServerProcess {
-        let process: Process
-        let url: URL
+    /// What one push-then-pull of a backlog measured.
+    struct Transfer {
+        var count: Int
+        var pushSeconds: Double
+        var pullSeconds: Double
+        var clientPushPeak: Int
+        var clientPullPeak: Int
+        var serverPeak: Int
+        /// The operations pushed, as the device made them (the rows of the raw-insert comparison).
+        var operations: [LogOperation]
+    }
 
-        init(executable: URL, data: URL) throws {
-            process = Process()
-            process.executableURL = executable
-            process.arguments = ["serve", "--port", "0", "--data", data.path, "--rate-limit", "100000"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var text = ""
-            while !text.contains("\n") {
-                let chunk = output.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { throw CLIError("The benchmark server did not start.") }
-                text += String(decoding: chunk, as: UTF8.self)
+    /// One device records `count` sightings offline, then pushes them (`pushBatch` a request) to a new store;
+    /// a second device then pulls them all.
+    func transfer(on kind: BenchStore, count: Int, pushBatch: Int, name: String) async throws -> Transfer {
+        try await kind.withScratch(in: workspace, named: name) { store in
+            let (writerToken, readerToken) = try await store.withStore { central in
+                (
+                    try await BenchCommand.token("dev-\(name)-a", in: central),
+                    try await BenchCommand.token("dev-\(name)-b", in: central)
+                )
             }
-            guard let start = text.range(of: "http://"), let end = text[start.lowerBound...].firstIndex(of: " "),
-                let url = URL(string: String(text[start.lowerBound..<end]))
-            else { throw CLIError("The benchmark server did not say where it listens.") }
-            self.url = url
-        }
+            let server = try BenchServer(executable: executable, store: store)
+            defer { server.stop() }
+            let devices = workspace.appendingPathComponent("devices-\(name)")
+            defer { try? FileManager.default.removeItem(at: devices) }
+            let writer = try LocalReplica.create(
+                in: devices.appendingPathComponent("writer"),
+                identity: BenchCommand.identity("dev-\(name)-a", serverURL: server.url)
+            )
+            for start in stride(from: 0, to: count, by: 1000) {
+                let sightings = (start..<min(start + 1000, count)).map { BenchCommand.sighting(index: $0) }
+                try writer.append(contentsOf: sightings.map { (.createSighting($0), $0.id) })
+            }
+            Self.resetPeakMemory()
+            let start = ContinuousClock.now
+            var lastPush = start
+            try await SyncEngine(
+                replica: writer,
+                transport: URLSessionTransport(serverURL: server.url, token: writerToken),
+                pushBatchSize: pushBatch
+            ).sync {
+                if case .pushed = $0 { lastPush = ContinuousClock.now }
+            }
+            let pushSeconds = BenchCommand.seconds(lastPush - start)
+            let pushPeak = Self.peakMemory(of: "self")
 
-        /// The server's peak resident memory so far, in bytes.
-        var peakMemory: Int { BacklogBench.peakMemory(of: "\(process.processIdentifier)") }
-
-        func stop() {
-            process.terminate()
-            process.waitUntilExit()
+            let reader = try LocalReplica.create(
+                in: devices.appendingPathComponent("reader"),
+                identity: BenchCommand.identity("dev-\(name)-b", serverURL: server.url)
+            )
+            Self.resetPeakMemory()
+            let pullSeconds = try await BenchCommand.timeAsync {
+                try await SyncEngine(
+                    replica: reader,
+                    transport: URLSessionTransport(serverURL: server.url, token: readerToken)
+                ).sync()
+            }
+            guard try reader.status().records == count else { throw CLIError("The backlog did not arrive whole.") }
+            return Transfer(
+                count: count,
+                pushSeconds: pushSeconds,
+                pullSeconds: pullSeconds,
+                clientPushPeak: pushPeak,
+                clientPullPeak: Self.peakMemory(of: "self"),
+                serverPeak: server.peakMemory,
+                operations: try writer.allOperations()
+            )
         }
     }
 
-    /// Pushes a backlog of `count` sightings, then pulls it into a new device; returns table rows.
-    func backlog(count: Int) async throws -> [(String, String)] {
-        let data = workspace.appendingPathComponent("backlog-central")
-        let (writerToken, readerToken) = try await {
-            let store = try SQLiteCentralStore(directory: data)
-            return (
-                try await BenchCommand.token("dev-backlog-a", in: store),
-                try await BenchCommand.token("dev-backlog-b", in: store)
-            )
-        }()
-        let server = try ServerProcess(executable: executable, data: data)
-        defer { server.stop() }
-        let writer = try LocalReplica.create(
-            in: workspace.appendingPathComponent("backlog-writer"),
-            identity: BenchCommand.identity("dev-backlog-a", serverURL: server.url)
-        )
-        for start in stride(from: 0, to: count, by: 1000) {
-            let sightings = (start..<min(start + 1000, count)).map { BenchCommand.sighting(index: $0) }
-            try writer.append(contentsOf: sightings.map { (.createSighting($0), $0.id) })
-        }
-        Self.resetPeakMemory()
-        let start = ContinuousClock.now
-        var lastPush = start
-        try await SyncEngine(
-            replica: writer,
-            transport: URLSessionTransport(serverURL: server.url, token: writerToken)
-        ).sync {
-            if case .pushed = $0 { lastPush = ContinuousClock.now }
-        }
-        let pushSeconds = BenchCommand.seconds(lastPush - start)
-        let pushPeak = Self.peakMemory(of: "self")
-
-        let reader = try LocalReplica.create(
-            in: workspace.appendingPathComponent("backlog-reader"),
-            identity: BenchCommand.identity("dev-backlog-b", serverURL: server.url)
-        )
-        Self.resetPeakMemory()
-        let pullSeconds = try await BenchCommand.timeAsync {
-            try await SyncEngine(
-                replica: reader,
-                transport: URLSessionTransport(serverURL: server.url, token: readerToken)
-            ).sync()
-        }
-        let pullPeak = Self.peakMemory(of: "self")
-        guard try reader.status().records == count else { throw CLIError("The backlog did not arrive whole.") }
-        return [
-            (
-                "Push a backlog of \(count) operations (server in its own process)",
-                BenchCommand.rate(count, pushSeconds)
-            ),
-            ("Pull a backlog of \(count) operations into a new device", BenchCommand.rate(count, pullSeconds)),
-            ("Client peak memory while pushing / pulling", "\(Self.megabytes(pushPeak)) / \(Self.megabytes(pullPeak))"),
-            ("Server peak memory", Self.megabytes(server.peakMemory)),
-        ]
+    /// What a no-op sync against a large store measured.
+    struct NoOpSync {
+        var size: Int
+        var fillSeconds: Double
+        var medianSeconds: Double
+        var samples: Int
     }
 
     /// The median time of a sync that has nothing to move, against a store holding `size` operations.
-    func noOpSync(storeSize size: Int, samples: Int = 21) async throws -> (String, String) {
-        let data = workspace.appendingPathComponent("noop-\(size)")
-        let token: String
-        do {
-            // Fill the store directly (no HTTP): this is setup, not what is measured.
-            let store = try SQLiteCentralStore(directory: data)
-            let filler = "dev-filler"
-            let fillerCaller = Caller(userId: "PC-4127", deviceId: filler, role: .officer)
-            token = try await BenchCommand.token("dev-noop", in: store)
-            for start in stride(from: 0, to: size, by: 1000) {
-                let operations = (start..<min(start + 1000, size)).map { index in
-                    let sighting = BenchCommand.sighting(index: index)
-                    return LogOperation(
-                        deviceId: filler,
-                        author: "PC-4127",
-                        hlc: HLCTimestamp(
-                            wallMilliseconds: Date().millisecondsSince1970,
-                            counter: UInt16(index % 1000)
-                        ),
-                        recordId: sighting.id,
-                        payload: .createSighting(sighting)
-                    )
-                }
-                _ = try await store.push(operations, by: fillerCaller, now: Date())
+    /// The store is filled directly through its `push` (no HTTP), in batches of 1000 from `streams` tasks.
+    func noOpSync(on kind: BenchStore, storeSize size: Int, streams: Int, samples: Int = 21) async throws -> NoOpSync {
+        try await kind.withScratch(in: workspace, named: "noop-\(size)") { store in
+            let start = ContinuousClock.now
+            let token = try await store.withStore { central in
+                let token = try await BenchCommand.token("dev-noop", in: central)
+                try await Self.fill(central, size: size, streams: streams)
+                return token
             }
+            let fillSeconds = BenchCommand.seconds(ContinuousClock.now - start)
+            let server = try BenchServer(executable: executable, store: store)
+            defer { server.stop() }
+            let deviceDirectory = workspace.appendingPathComponent("noop-device-\(size)")
+            defer { try? FileManager.default.removeItem(at: deviceDirectory) }
+            let device = try LocalReplica.create(
+                in: deviceDirectory,
+                identity: BenchCommand.identity("dev-noop", serverURL: server.url)
+            )
+            // A device that has seen everything: its cursor is at the end of the store.
+            let last = try await store.lastPosition()
+            try await DatabaseQueue(path: device.path).write {
+                try $0.execute(sql: "UPDATE syncState SET pullCursor = ?", arguments: [last])
+            }
+            let engine = SyncEngine(
+                replica: device,
+                transport: URLSessionTransport(serverURL: server.url, token: token)
+            )
+            try await engine.sync()
+            var times: [Double] = []
+            for _ in 0..<samples {
+                times.append(try await BenchCommand.timeAsync { try await engine.sync() })
+            }
+            return NoOpSync(
+                size: size,
+                fillSeconds: fillSeconds,
+                medianSeconds: BenchCommand.median(times),
+                samples: samples
+            )
         }
-        let server = try ServerProcess(executable: executable, data: data)
-        defer { server.stop() }
-        let device = try LocalReplica.create(
-            in: workspace.appendingPathComponent("noop-device-\(size)"),
-            identity: BenchCommand.identity("dev-noop", serverURL: server.url)
-        )
-        // A device that has seen everything: its cursor is at the end of the store.
-        let last = try await DatabaseQueue(path: data.appendingPathComponent(SQLiteCentralStore.fileName).path).read {
-            try Int64.fetchOne($0, sql: "SELECT MAX(seq) FROM operation") ?? 0
+    }
+
+    /// Pushes `size` sightings of one filler device straight into the store, 1000 a transaction.
+    private static func fill(_ store: any CentralStore, size: Int, streams: Int) async throws {
+        let caller = Caller(userId: "PC-4127", deviceId: "dev-filler", role: .officer)
+        let batches = Array(stride(from: 0, to: size, by: 1000))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for stream in 0..<streams {
+                tasks.addTask {
+                    for start in stride(from: stream, to: batches.count, by: streams).map({ batches[$0] }) {
+                        let operations = (start..<min(start + 1000, size)).map { index in
+                            let sighting = BenchCommand.sighting(index: index)
+                            return LogOperation(
+                                deviceId: caller.deviceId,
+                                author: caller.userId,
+                                hlc: HLCTimestamp(
+                                    wallMilliseconds: Date().millisecondsSince1970,
+                                    counter: UInt16(index % 1000)
+                                ),
+                                recordId: sighting.id,
+                                payload: .createSighting(sighting)
+                            )
+                        }
+                        let outcome = try await store.push(operations, by: caller, now: Date())
+                        guard outcome.rejected.isEmpty else {
+                            throw CLIError("Filling the store: \(outcome.rejected[0].message)")
+                        }
+                    }
+                }
+            }
+            try await tasks.waitForAll()
         }
-        try await DatabaseQueue(path: device.path).write {
-            try $0.execute(sql: "UPDATE syncState SET pullCursor = ?", arguments: [last])
-        }
-        let engine = SyncEngine(replica: device, transport: URLSessionTransport(serverURL: server.url, token: token))
-        try await engine.sync()
-        var times: [Double] = []
-        for _ in 0..<samples {
-            times.append(try await BenchCommand.timeAsync { try await engine.sync() })
-        }
-        return (
-            "No-op sync, store of \(size) operations (median of \(samples))",
-            BenchCommand.milliseconds(BenchCommand.median(times))
-        )
     }
 
     /// Peak resident memory (VmHWM) of a process in `/proc`, in bytes.

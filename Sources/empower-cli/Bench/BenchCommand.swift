@@ -1,17 +1,22 @@
 import ArgumentParser
 import Central
 import Foundation
-import GRDB
 import Models
 import Sync
-import Synchronization
 
-/// `empower-cli bench`: the figures quoted in closing notes and docs, measured on this machine.
+/// `empower-cli bench`: the figures quoted in docs/benchmarks.md and docs/scaling.md, measured on this machine.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure recording, push, pull and durable writes (build with -c release first).",
-        discussion: "Prints a markdown table. Example: swift build -c release && .build/release/empower-cli bench"
+        abstract: "Measure recording, push, pull, many devices at once and large stores (build with -c release).",
+        discussion: """
+            Prints a markdown table (and writes it with --out). The central-store measures run on SQLite, and on \
+            PostgreSQL too with --database: each measure gets a database of its own on that server, dropped \
+            afterwards, so the URL's user must be allowed to create databases. `make bench` starts a throwaway \
+            PostgreSQL and writes docs/benchmarks.md.
+
+            Example: .build/release/empower-cli bench --database postgres://postgres@127.0.0.1:5432/postgres
+            """
     )
 
     @Option(help: "Sightings recorded, pushed and pulled.")
@@ -23,7 +28,40 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Operations in one push.")
     var pushBatch: Int = 500
 
-    @Option(help: "Also push and pull a backlog of this many operations, with a server in its own process.")
+    @Option(help: "Runs of each end-to-end throughput measure (the median is reported).")
+    var rounds: Int = 3
+
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL server to measure the PostgreSQL store on, too (its user may create databases).",
+            valueName: "url"
+        )
+    )
+    var database: String?
+
+    @Option(help: "Devices syncing at once in the fleet measure (0 leaves it out).")
+    var devices: Int = 200
+
+    @Option(
+        parsing: .upToNextOption,
+        help: """
+            How many of the fleet devices are officers' (they pull every operation; the rest are venue staff's, \
+            two a venue, who pull only their venue's records): one fleet run for each number given \
+            (default: all of them, then a tenth).
+            """
+    )
+    var officers: [Int] = []
+
+    @Option(help: "Most fleet devices syncing at any moment.")
+    var concurrency: Int = 50
+
+    @Option(help: "New sightings per fleet device per round.")
+    var deviceOperations: Int = 5
+
+    @Option(help: "Devices pushing at once in the one-versus-two-instances measure (PostgreSQL; 0 leaves it out).")
+    var instanceDevices: Int = 16
+
+    @Option(help: "Also push and pull a backlog of this many operations, with the memory of each side.")
     var backlog: Int?
 
     @Option(
@@ -31,6 +69,9 @@ struct BenchCommand: AsyncParsableCommand {
         help: "Also time a no-op sync against stores of these sizes (for example 10000 1000000)."
     )
     var noopStoreSizes: [Int] = []
+
+    @Option(help: ArgumentHelp("Also write the markdown to this file.", valueName: "file"))
+    var out: String?
 
     func validate() throws {
         guard (100...1_000_000).contains(operations) else {
@@ -42,11 +83,26 @@ struct BenchCommand: AsyncParsableCommand {
         guard (10...100_000).contains(samples) else {
             throw ArgumentParser.ValidationError("--samples must be 10 to 100000.")
         }
+        guard (1...21).contains(rounds) else { throw ArgumentParser.ValidationError("--rounds must be 1 to 21.") }
+        guard (0...2000).contains(devices), officers.allSatisfy({ (0...devices).contains($0) }),
+            (1...1000).contains(concurrency),
+            (1...1000).contains(deviceOperations), (0...256).contains(instanceDevices)
+        else {
+            throw ArgumentParser.ValidationError(
+                "--devices must be 0 to 2000, --officers 0 to --devices, --concurrency and --device-operations "
+                    + "1 to 1000, --instance-devices 0 to 256."
+            )
+        }
         if let backlog, !(1000...10_000_000).contains(backlog) {
             throw ArgumentParser.ValidationError("--backlog must be 1000 to 10000000.")
         }
         guard noopStoreSizes.allSatisfy({ (1000...10_000_000).contains($0) }) else {
             throw ArgumentParser.ValidationError("--noop-store-sizes must each be 1000 to 10000000.")
+        }
+        if let database {
+            do { _ = try PostgresDatabaseURL(database) } catch {
+                throw ArgumentParser.ValidationError("--database: \(error.message)")
+            }
         }
     }
 
@@ -55,180 +111,115 @@ struct BenchCommand: AsyncParsableCommand {
             "empower-bench-\(UUID().uuidString.prefix(8))"
         )
         defer { try? FileManager.default.removeItem(at: workspace) }
-        var rows: [(String, String)] = []
         #if DEBUG
         print("Warning: a debug build; figures are only meaningful from 'swift build -c release'.")
         #endif
-
-        let writer = try LocalReplica.create(
-            in: workspace.appendingPathComponent("writer"),
-            identity: Self.identity("dev-bench-a")
-        )
-        let sightings = (0..<operations).map { Self.sighting(index: $0) }
-        let recordSeconds = try Self.time {
-            for sighting in sightings { try writer.append(.createSighting(sighting), recordId: sighting.id) }
+        let start = ContinuousClock.now
+        var stores: [BenchStore] = [.sqlite]
+        var report = BenchReport()
+        if let database {
+            let url = try PostgresDatabaseURL(database)
+            stores.append(.postgres(url))
+            report.postgres = try await BenchStore.serverDescription(url)
         }
-        rows.append(
-            ("Record \(operations) sightings (one durable transaction each)", Self.rate(operations, recordSeconds))
-        )
+        report.machine = Self.machine()
+        report.loadAverage = Self.loadAverage()
+        report.commit = Self.commit()
+        report.stores = stores.map(\.name)
+        report.rounds = rounds
+        report.rawRounds = 5
+        report.pushBatch = pushBatch
+        report.settings =
+            "end-to-end push and pull: median of \(rounds) run(s), each on a new store; raw inserts: median of "
+            + "\(report.rawRounds); single writes: median of \(samples); no-op syncs: median of 21; fleet "
+            + "latencies: every request of the run."
 
-        let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
-        let writerToken = try await Self.token("dev-bench-a", in: store)
-        let readerToken = try await Self.token("dev-bench-b", in: store)
-        let timings = try await CentralServer.withRunningServer(store: store) { serverURL in
-            // The writer's sync pushes its backlog, then pulls its own operations back: time both halves.
-            let start = ContinuousClock.now
-            let lastPush = Mutex(start)
-            let syncSeconds = try await Self.timeAsync {
-                try await SyncEngine(
-                    replica: writer,
-                    transport: URLSessionTransport(serverURL: serverURL, token: writerToken),
-                    pushBatchSize: pushBatch
-                ).sync {
-                    if case .pushed = $0 { lastPush.withLock { $0 = ContinuousClock.now } }
-                }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let transfers = BacklogBench(workspace: workspace, executable: executable)
+        let raw = RawInsertBench(workspace: workspace)
+        let fleet = FleetBench(workspace: workspace, executable: executable)
+
+        Self.progress("device: recording and single durable writes")
+        report.device = try DeviceBench(workspace: workspace).run(operations: operations, samples: samples)
+        for store in stores {
+            for round in 1...rounds {
+                Self.progress("\(store.name): push and pull \(operations) operations, run \(round) of \(rounds)")
+                let transfer = try await transfers.transfer(
+                    on: store,
+                    count: operations,
+                    pushBatch: pushBatch,
+                    name: "transfer\(round)"
+                )
+                report.transfers[store.name, default: []].append(transfer)
             }
-            let reader = try LocalReplica.create(
-                in: workspace.appendingPathComponent("reader"),
-                identity: Self.identity("dev-bench-b", serverURL: serverURL)
-            )
-            let pullSeconds = try await Self.timeAsync {
-                try await SyncEngine(
-                    replica: reader,
-                    transport: URLSessionTransport(serverURL: serverURL, token: readerToken)
-                ).sync()
-            }
-            guard try reader.status().records == sightings.count else {
-                throw CLIError("The pulling device did not receive every sighting.")
-            }
-            return (Self.seconds(lastPush.withLock { $0 } - start), syncSeconds, pullSeconds)
         }
-        rows.append(("Push \(operations) operations end to end (HTTP, SQLite store)", Self.rate(operations, timings.0)))
-        rows.append(("Pull \(operations) operations into a new device", Self.rate(operations, timings.2)))
-        rows.append(
-            ("Whole first sync of the writer (push, then its own operations back)", Self.rate(operations, timings.1))
-        )
-
-        let single = try LocalReplica.create(
-            in: workspace.appendingPathComponent("single"),
-            identity: Self.identity("dev-bench-c")
-        )
-        var ours: [Double] = []
-        for index in 0..<samples {
-            let sighting = Self.sighting(index: index)
-            ours.append(try Self.time { try single.append(.createSighting(sighting), recordId: sighting.id) })
+        let rows = report.transfers["SQLite"]![0].operations.map {
+            RawInsertBench.Row($0, receivedAt: WireCoding.formatDate(Date()))
         }
-        let bare = try Self.bareCommitLatencies(
-            directory: workspace.appendingPathComponent("bare"),
-            rows: try single.allOperations().prefix(samples).map {
-                String(decoding: WireCoding.encodeOperation($0), as: UTF8.self)
+        for store in stores {
+            Self.progress("\(store.name): raw insert of the same \(rows.count) rows, \(report.rawRounds) runs")
+            for round in 1...report.rawRounds {
+                let rate =
+                    switch store {
+                    case .sqlite: try raw.sqlite(rows, name: "\(round)")
+                    case .postgres: try await raw.postgres(rows, on: store, name: "\(round)")
+                    }
+                report.raw[store.name, default: []].append(rate)
             }
-        )
-        let ourMedian = Self.median(ours)
-        let bareMedian = Self.median(bare)
-        rows.append(("Median durable local write (`LocalReplica.append`)", Self.milliseconds(ourMedian)))
-        rows.append(
-            ("Median bare SQLite commit of the same row (WAL, synchronous=FULL)", Self.milliseconds(bareMedian))
-        )
-        rows.append(("Durable write ÷ bare commit", String(format: "%.2f×", ourMedian / bareMedian)))
-
-        let large = BacklogBench(
-            workspace: workspace,
-            executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        )
-        if let backlog { rows += try await large.backlog(count: backlog) }
-        for size in noopStoreSizes { rows.append(try await large.noOpSync(storeSize: size)) }
-
-        print("| measure | result |\n| --- | --- |")
-        for (name, value) in rows { print("| \(name) | \(value) |") }
-        print("\nMachine: \(Self.machine()). Build: \(Self.buildMode).")
-    }
-
-    /// Commits each row in its own transaction into a table shaped like the device's, the way a plain
-    /// SQLite program would: the floor under any durable write.
-    static func bareCommitLatencies(directory: URL, rows: [String]) throws -> [Double] {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let database = try DatabasePool(path: directory.appendingPathComponent("bare.sqlite").path)
-        try database.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "CREATE TABLE operation (localSeq INTEGER PRIMARY KEY, opId TEXT UNIQUE, body TEXT)")
         }
-        return try rows.map { body in
-            try time {
-                try database.write { db in
-                    try db.execute(
-                        sql: "INSERT INTO operation (opId, body) VALUES (?, ?)",
-                        arguments: [UUID().uuidString, body]
+        if devices > 0 {
+            for store in stores {
+                let real = (officers.isEmpty ? [devices, devices / 10] : officers).map { ($0, false) }
+                for (officers, light) in real + [(devices, true)] {
+                    Self.progress(
+                        "\(store.name): \(devices) \(light ? "light clients" : "devices") syncing at once, "
+                            + "\(officers) of them officers'"
+                    )
+                    report.fleet[store.name, default: []].append(
+                        try await fleet.run(
+                            on: store,
+                            devices: devices,
+                            officers: officers,
+                            light: light,
+                            operationsPerRound: deviceOperations,
+                            rounds: 3,
+                            concurrency: concurrency
+                        )
                     )
                 }
             }
         }
+        if let postgres = stores.first(where: { $0 != .sqlite }), instanceDevices > 0 {
+            report.instances = try await compareInstances(on: postgres, workspace: workspace, executable: executable)
+        }
+        for size in noopStoreSizes {
+            for store in stores {
+                Self.progress("\(store.name): filling a store of \(size) operations for the no-op sync")
+                report.noOp[store.name, default: []].append(
+                    try await transfers.noOpSync(on: store, storeSize: size, streams: store == .sqlite ? 1 : 4)
+                )
+            }
+        }
+        if let backlog {
+            for store in stores {
+                Self.progress("\(store.name): push and pull a backlog of \(backlog) operations")
+                report.backlog[store.name] = try await transfers.transfer(
+                    on: store,
+                    count: backlog,
+                    pushBatch: pushBatch,
+                    name: "backlog"
+                )
+            }
+        }
+        report.seconds = Self.seconds(ContinuousClock.now - start)
+        let markdown = report.markdown
+        print(markdown, terminator: "")
+        if let out {
+            do {
+                try Data(markdown.utf8).write(to: URL(fileURLWithPath: out))
+            } catch {
+                throw CLIError("The table could not be written to \(out): \(error.localizedDescription)")
+            }
+        }
     }
-
-    static func identity(_ deviceId: String, serverURL: URL = URL(string: "http://127.0.0.1:9")!) -> DeviceIdentity {
-        DeviceIdentity(deviceId: deviceId, userId: "PC-4127", role: .officer, venueId: nil, serverURL: serverURL)
-    }
-
-    /// Enrols a benchmark device (an officer, PC-4127) in the store: its access token.
-    static func token(_ deviceId: String, in store: some AccountDirectory) async throws -> String {
-        try await store.provisionDevice(deviceId, for: UserAccount(id: "PC-4127", role: .officer))
-    }
-
-    static func sighting(index: Int) -> Sighting {
-        let now = Date().truncatedToMilliseconds
-        return Sighting(
-            occurredAt: now,
-            recordedAt: now,
-            reporter: "PC-4127",
-            location: Location(venueId: "venue-concert-sq-01", place: "Concert Square"),
-            behaviours: [.repeatedApproaches, .targetingIntoxicated],
-            subject: SubjectDescription(sex: .male, ageBand: .from25to34, clothing: "Navy jacket"),
-            riskLevel: .medium,
-            narrative: "Benchmark sighting \(index): approached several women after being turned away."
-        )
-    }
-
-    static func time(_ body: () throws -> Void) throws -> Double {
-        let start = ContinuousClock.now
-        try body()
-        return seconds(ContinuousClock.now - start)
-    }
-
-    static func timeAsync(_ body: () async throws -> Void) async throws -> Double {
-        let start = ContinuousClock.now
-        try await body()
-        return seconds(ContinuousClock.now - start)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1
-            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    static func rate(_ count: Int, _ seconds: Double) -> String {
-        String(format: "%.0f operations/s (%.2f s)", Double(count) / seconds, seconds)
-    }
-
-    static func milliseconds(_ seconds: Double) -> String { String(format: "%.3f ms", seconds * 1000) }
-
-    static func machine() -> String {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model =
-            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
-            ?? "unknown CPU"
-        return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(model ?? "unknown CPU"), "
-            + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB"
-    }
-
-    #if DEBUG
-    static let buildMode = "debug"
-    #else
-    static let buildMode = "release"
-    #endif
 }

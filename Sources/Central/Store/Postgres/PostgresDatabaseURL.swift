@@ -115,8 +115,9 @@ public struct PostgresDatabaseURL: Sendable, Hashable, CustomStringConvertible {
         return configuration
     }
 
-    /// One connection's configuration, for the check made before the pool starts.
-    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+    /// One connection's configuration, for the check made before the pool starts (and for tools that need a
+    /// single connection beside the store, such as the benchmarks).
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS =
             switch self.tls {
             case .disable: .disable

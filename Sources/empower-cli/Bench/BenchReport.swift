@@ -1,0 +1,259 @@
+import Foundation
+
+/// Everything one `empower-cli bench` run measured, and its markdown.
+struct BenchReport {
+    var started = Date()
+    var machine = ""
+    var loadAverage = ""
+    var commit: String?
+    var postgres: String?
+    var settings = ""
+    var stores: [String] = []
+    var rounds = 0
+    var rawRounds = 0
+    var pushBatch = 0
+    var device: DeviceBench.Figures?
+    var transfers: [String: [BacklogBench.Transfer]] = [:]
+    var raw: [String: [Double]] = [:]
+    /// Per store, one run per fleet composition.
+    var fleet: [String: [FleetBench.Figures]] = [:]
+    var noOp: [String: [BacklogBench.NoOpSync]] = [:]
+    var backlog: [String: BacklogBench.Transfer] = [:]
+    var instances: (devices: Int, operations: Int, one: [Double], two: [Double])?
+    var seconds = 0.0
+
+    /// The median push rate of a store, end to end.
+    func pushRate(_ store: String) -> Double? {
+        transfers[store].map { BenchCommand.median($0.map { Double($0.count) / $0.pushSeconds }) }
+    }
+
+    /// A row of the central-store table: the measure, and its value on a store (by name), if measured there.
+    typealias Row = (String, (String) -> String?)
+
+    var markdown: String {
+        var lines = [
+            "# Benchmarks",
+            "",
+            "Written by `empower-cli bench` (`make bench` runs it with a throwaway PostgreSQL and writes this "
+                + "file) on " + ISO8601DateFormatter().string(from: started)
+                + (commit.map { " at commit \($0)" } ?? "") + String(format: ", in %.0f s. ", seconds)
+                + (BenchCommand.buildMode == "release" ? "Release build." : "**Debug build: figures meaningless.**")
+                + " Every server is an `empower-cli serve` process of its own on loopback, with "
+                + "`--rate-limit 1000000`; devices are real `LocalReplica` files syncing over HTTP in the bench "
+                + "process, except where a row says otherwise.",
+            "",
+            "- Machine: \(machine); load average \(loadAverage) when the run started (other work shares it).",
+            "- SQLite: WAL, `synchronous = FULL` (device and central store)."
+                + (postgres.map { " \($0): a throwaway local cluster started by `scripts/with-postgres.sh`." } ?? ""),
+            "- Samples: \(settings)",
+            "- Server, database, devices and the bench itself share the same cores, so every figure here is a floor "
+                + "for a deployment where they do not.",
+            "",
+        ]
+        if let device { lines += deviceTable(device) }
+        lines += centralTable()
+        lines += targetTable()
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func deviceTable(_ device: DeviceBench.Figures) -> [String] {
+        [
+            "## Device (the same whichever central store)",
+            "",
+            "| measure | result |",
+            "| --- | --- |",
+            "| Record \(Self.count(device.operations)) sightings, one durable transaction each | "
+                + Self.rate(device.operations, device.oneByOneSeconds) + " |",
+            "| Bulk record \(Self.count(device.operations)) sightings, \(DeviceBench.bulkBatch) per transaction | "
+                + Self.rate(device.operations, device.bulkSeconds) + " |",
+            "| One durable local write, `LocalReplica.append` (median of \(device.samples)) | "
+                + Self.milliseconds(device.writeMedian) + " |",
+            "| Bare SQLite commit of the same row, WAL, synchronous=FULL (median of \(device.samples)) | "
+                + Self.milliseconds(device.bareCommitMedian) + " |",
+            "| Durable local write ÷ bare commit | "
+                + String(format: "%.2f×", device.writeMedian / device.bareCommitMedian) + " |",
+            "",
+        ]
+    }
+
+    private func centralTable() -> [String] {
+        var rows: [Row] = []
+        if let count = transfers.values.first?.first?.count {
+            let runs = rounds == 1 ? "one run" : "median of \(rounds) runs"
+            rows.append(
+                (
+                    "Push \(Self.count(count)) operations end to end over HTTP, one device, "
+                        + "\(pushBatch) a request (\(runs))",
+                    { store in self.transfers[store].map { Self.medianRate($0.map { ($0.count, $0.pushSeconds) }) } }
+                )
+            )
+            rows.append(
+                (
+                    "Pull them into a new device, 1000 a page (\(runs))",
+                    { store in self.transfers[store].map { Self.medianRate($0.map { ($0.count, $0.pullSeconds) }) } }
+                )
+            )
+            rows.append(
+                (
+                    "Raw limit: the same rows inserted straight into the database, no HTTP, "
+                        + "\(RawInsertBench.rowsPerTransaction) a transaction (median of \(rawRounds))",
+                    { store in self.raw[store].map(Self.medianRate) }
+                )
+            )
+            rows.append(
+                (
+                    "Push ÷ raw insert into the same database",
+                    { store in
+                        guard let push = self.pushRate(store), let raw = self.raw[store] else { return nil }
+                        return Self.percent(push / BenchCommand.median(raw))
+                    }
+                )
+            )
+            rows.append(
+                (
+                    "Push ÷ raw SQLite insert",
+                    { store in
+                        guard let push = self.pushRate(store), let raw = self.raw["SQLite"] else { return nil }
+                        return Self.percent(push / BenchCommand.median(raw))
+                    }
+                )
+            )
+        }
+        rows += fleetRows()
+        for size in (noOp.values.first ?? []).map(\.size) {
+            rows.append(
+                (
+                    "No-op sync against \(Self.count(size)) stored operations (median of 21)",
+                    { store in
+                        self.noOp[store]?.first { $0.size == size }.map {
+                            Self.milliseconds($0.medianSeconds)
+                                + String(format: " (filling the store directly took %.0f s)", $0.fillSeconds)
+                        }
+                    }
+                )
+            )
+        }
+        if let count = backlog.values.first?.count {
+            rows.append(
+                (
+                    "Backlog: push \(Self.count(count)) operations / pull them into a new device",
+                    { store in
+                        self.backlog[store].map {
+                            Self.rate($0.count, $0.pushSeconds) + " / " + Self.rate($0.count, $0.pullSeconds)
+                        }
+                    }
+                )
+            )
+            rows.append(
+                (
+                    "Backlog: peak memory, device pushing / pulling / server",
+                    { store in
+                        self.backlog[store].map {
+                            [$0.clientPushPeak, $0.clientPullPeak, $0.serverPeak].map(BacklogBench.megabytes)
+                                .joined(separator: " / ")
+                        }
+                    }
+                )
+            )
+        }
+        if let instances {
+            let perDevice = Self.count(instances.operations / instances.devices)
+            let title =
+                "Push throughput, \(instances.devices) devices × \(perDevice) operations, 250 a request"
+                + " (light clients): one instance / two `serve --database` instances on one database "
+                + "(median of \(instances.one.count))"
+            rows.append(
+                (
+                    title,
+                    { store in
+                        store == "PostgreSQL"
+                            ? Self.medianRate(instances.one) + " / " + Self.medianRate(instances.two) + " = "
+                                + String(
+                                    format: "%.2f×",
+                                    BenchCommand.median(instances.two) / BenchCommand.median(instances.one)
+                                ) : "—"
+                    }
+                )
+            )
+        }
+        var lines = [
+            "## Central store", "",
+            "| measure | " + stores.joined(separator: " | ") + " |",
+            "| --- |" + String(repeating: " --- |", count: stores.count),
+        ]
+        for (name, value) in rows {
+            lines.append("| \(name) | " + stores.map { value($0) ?? "—" }.joined(separator: " | ") + " |")
+        }
+        return lines + [""]
+    }
+
+    private func targetTable() -> [String] {
+        var lines = ["## Targets (issue 5)", "", "| target | measured | met |", "| --- | --- | --- |"]
+        if let rawSQLite = raw["SQLite"].map(BenchCommand.median) {
+            for store in stores {
+                guard let push = pushRate(store) else { continue }
+                let fraction = push / rawSQLite
+                lines.append(
+                    "| Push end to end (\(store) store) ≥ 30% of the raw SQLite insert rate | "
+                        + "\(Self.perSecond(push)) ÷ \(Self.perSecond(rawSQLite)) = \(Self.percent(fraction)) | "
+                        + (fraction >= 0.3 ? "yes" : "**no**") + " |"
+                )
+            }
+        }
+        for store in stores {
+            for figures in fleet[store] ?? [] {
+                let p99 = Self.percentile(figures.all, 0.99)
+                lines.append(
+                    "| \(figures.devices) concurrent devices, \(figures.composition) (\(store)): p99 per request "
+                        + "< 250 ms | \(Self.milliseconds(p99)) | " + (p99 < 0.25 ? "yes" : "**no**") + " |"
+                )
+            }
+        }
+        if let instances {
+            let ratio = BenchCommand.median(instances.two) / BenchCommand.median(instances.one)
+            lines.append(
+                "| Two instances on one PostgreSQL ≥ 1.5× one instance | "
+                    + String(format: "%.2f×", ratio) + " | " + (ratio >= 1.5 ? "yes" : "**no**") + " |"
+            )
+        }
+        return lines + [""]
+    }
+
+    static func percentile(_ values: [Double], _ fraction: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
+    }
+
+    static func medianRate(_ runs: [(Int, Double)]) -> String {
+        medianRate(runs.map { Double($0.0) / $0.1 })
+    }
+
+    /// The median rate, with the range of the runs when there were several.
+    static func medianRate(_ rates: [Double]) -> String {
+        let median = perSecond(BenchCommand.median(rates))
+        guard rates.count > 1, let low = rates.min(), let high = rates.max() else { return median }
+        return median + " (runs: \(count(Int(low.rounded())))–\(count(Int(high.rounded()))))"
+    }
+
+    static func rate(_ count: Int, _ seconds: Double) -> String {
+        perSecond(Double(count) / seconds) + String(format: " (%.2f s)", seconds)
+    }
+
+    static func perSecond(_ rate: Double) -> String { count(Int(rate.rounded())) + " operations/s" }
+
+    static func percent(_ fraction: Double) -> String { String(format: "%.0f%%", fraction * 100) }
+
+    static func milliseconds(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
+
+    /// An integer with thousands separated by commas.
+    static func count(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
+            grouped.append(digit)
+        }
+        return (value < 0 ? "-" : "") + grouped
+    }
+}

@@ -1,0 +1,90 @@
+import Central
+import Foundation
+import Models
+
+/// Push throughput through one or several `serve --database` instances sharing one PostgreSQL database, with
+/// many devices spread over them. The devices are light clients that only send prepared push requests, so
+/// that what is measured is the servers and the database, not the simulated devices.
+struct InstanceBench {
+    let workspace: URL
+    let executable: URL
+
+    /// Operations stored per second, all devices together, from the first request to the last answer.
+    func pushRate(
+        on kind: BenchStore,
+        instances: Int,
+        devices: Int,
+        operationsPerDevice: Int,
+        batch: Int,
+        name: String
+    ) async throws -> Double {
+        try await kind.withScratch(in: workspace, named: name) { store in
+            let ids = (0..<devices).map { index in (device: "dev-inst-\(index)", user: "PC-\(7000 + index)") }
+            let tokens = try await store.withStore { central in
+                var tokens: [String] = []
+                for id in ids {
+                    tokens.append(
+                        try await central.provisionDevice(id.device, for: UserAccount(id: id.user, role: .officer))
+                    )
+                }
+                return tokens
+            }
+            var servers: [BenchServer] = []
+            defer { for server in servers { server.stop() } }
+            for _ in 0..<instances { servers.append(try BenchServer(executable: executable, store: store)) }
+            let clients = zip(ids, tokens).enumerated().map { index, pair in
+                LightClient(
+                    server: servers[index % instances].url,
+                    token: pair.1,
+                    deviceId: pair.0.device,
+                    userId: pair.0.user
+                )
+            }
+            let requests = try clients.map { try $0.pushBodies(count: operationsPerDevice, batch: batch) }
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for (client, bodies) in zip(clients, requests) {
+                    tasks.addTask { for body in bodies { try await client.push(body) } }
+                }
+                try await tasks.waitForAll()
+            }
+            let seconds = BenchCommand.seconds(ContinuousClock.now - start)
+            guard try await store.withStore({ try await $0.operationCount() }) == devices * operationsPerDevice else {
+                throw CLIError("Not every pushed operation was stored.")
+            }
+            return Double(devices * operationsPerDevice) / seconds
+        }
+    }
+}
+
+extension BenchCommand {
+    /// Push throughput through one instance and through two, alternating runs so drift on a shared machine
+    /// falls on both alike.
+    func compareInstances(
+        on store: BenchStore,
+        workspace: URL,
+        executable: URL
+    ) async throws -> (devices: Int, operations: Int, one: [Double], two: [Double]) {
+        let bench = InstanceBench(workspace: workspace, executable: executable)
+        let perDevice = 2000
+        var one: [Double] = []
+        var two: [Double] = []
+        for round in 1...rounds {
+            for instances in [1, 2] {
+                Self.progress(
+                    "PostgreSQL: \(instanceDevices) devices pushing through \(instances) instance(s), run \(round)"
+                )
+                let rate = try await bench.pushRate(
+                    on: store,
+                    instances: instances,
+                    devices: instanceDevices,
+                    operationsPerDevice: perDevice,
+                    batch: 250,
+                    name: "instances\(instances)run\(round)"
+                )
+                if instances == 1 { one.append(rate) } else { two.append(rate) }
+            }
+        }
+        return (instanceDevices, instanceDevices * perDevice, one, two)
+    }
+}
