@@ -46,6 +46,16 @@ extension BenchCommand {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// The machine's CPU time so far, busy and in all, in clock ticks (the first line of /proc/stat).
+    static func machineTicks() -> (busy: Double, total: Double) {
+        let text = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)) ?? ""
+        let fields = text.prefix { $0 != "\n" }.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard fields.count >= 5 else { return (0, 0) }
+        // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+        let total = fields.prefix(8).reduce(0, +)
+        return (total - fields[3] - fields[4], total)
+    }
+
     #if DEBUG
     static let buildMode = "debug"
     #else

@@ -11,9 +11,9 @@ extension BenchReport {
             }
             rows.append(
                 (
-                    "\(sample.devices) devices syncing at once, \(sample.composition) (at most \(sample.concurrency) "
-                        + "syncing at any moment; \(sample.rounds) rounds of "
-                        + "\(sample.operations / sample.devices / sample.rounds) new sightings each): "
+                    "\(sample.devices) devices syncing at once — \(sample.composition); at most "
+                        + "\(sample.concurrency) syncing at any moment, \(sample.rounds) rounds of "
+                        + "\(sample.operations / sample.devices / sample.rounds) new sightings each — "
                         + "p50 / p99 per HTTP request",
                     { store in
                         figures(store).map {
@@ -39,11 +39,16 @@ extension BenchReport {
             rows.append(
                 (
                     "… operations pushed per second, all devices (wall time of the syncs); CPU cores used meanwhile "
-                        + "by the simulated devices (bench process) / the server process",
+                        + "by the simulated devices (bench process) / the server process; the machine's CPU busy",
                     { store in
                         figures(store).map {
                             Self.perSecond(Double($0.operations) / $0.seconds)
-                                + String(format: "; %.2f / %.2f", $0.deviceCPU / $0.seconds, $0.serverCPU / $0.seconds)
+                                + String(
+                                    format: "; %.2f / %.2f cores; %.0f%% busy",
+                                    $0.deviceCPU / $0.seconds,
+                                    $0.serverCPU / $0.seconds,
+                                    $0.machineBusy * 100
+                                )
                         }
                     }
                 )

@@ -19,7 +19,7 @@ struct BenchReport {
     var fleet: [String: [FleetBench.Figures]] = [:]
     var noOp: [String: [BacklogBench.NoOpSync]] = [:]
     var backlog: [String: BacklogBench.Transfer] = [:]
-    var instances: (devices: Int, operations: Int, one: [Double], two: [Double])?
+    var instances: InstanceBench.Comparison?
     var seconds = 0.0
 
     /// The median push rate of a store, end to end.
@@ -53,6 +53,11 @@ struct BenchReport {
         if let device { lines += deviceTable(device) }
         lines += centralTable()
         lines += targetTable()
+        lines += [
+            "What these figures mean for a deployment, and why the targets missed here are missed: "
+                + "[scaling.md](scaling.md).",
+            "",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -157,21 +162,23 @@ struct BenchReport {
             )
         }
         if let instances {
-            let perDevice = Self.count(instances.operations / instances.devices)
             let title =
-                "Push throughput, \(instances.devices) devices × \(perDevice) operations, 250 a request"
-                + " (light clients): one instance / two `serve --database` instances on one database "
-                + "(median of \(instances.one.count))"
+                "Push throughput, \(instances.devices) devices × \(Self.count(instances.operationsPerDevice)) "
+                + "operations, 250 a request (light clients), through one instance / two `serve --database` "
+                + "instances on one database (median of \(instances.one.count); the machine's CPU busy meanwhile)"
             rows.append(
                 (
                     title,
                     { store in
-                        store == "PostgreSQL"
-                            ? Self.medianRate(instances.one) + " / " + Self.medianRate(instances.two) + " = "
-                                + String(
-                                    format: "%.2f×",
-                                    BenchCommand.median(instances.two) / BenchCommand.median(instances.one)
-                                ) : "—"
+                        guard store == "PostgreSQL" else { return nil }
+                        let ratio = BenchCommand.median(instances.two) / BenchCommand.median(instances.one)
+                        return Self.medianRate(instances.one) + " / " + Self.medianRate(instances.two)
+                            + String(
+                                format: " = %.2f×; %.0f%% / %.0f%% busy",
+                                ratio,
+                                BenchCommand.median(instances.busyOne) * 100,
+                                BenchCommand.median(instances.busyTwo) * 100
+                            )
                     }
                 )
             )
@@ -204,7 +211,7 @@ struct BenchReport {
             for figures in fleet[store] ?? [] {
                 let p99 = Self.percentile(figures.all, 0.99)
                 lines.append(
-                    "| \(figures.devices) concurrent devices, \(figures.composition) (\(store)): p99 per request "
+                    "| \(figures.devices) concurrent devices on \(store), \(figures.composition): p99 per request "
                         + "< 250 ms | \(Self.milliseconds(p99)) | " + (p99 < 0.25 ? "yes" : "**no**") + " |"
                 )
             }

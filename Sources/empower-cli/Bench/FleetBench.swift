@@ -26,6 +26,8 @@ struct FleetBench {
         /// server process.
         var deviceCPU: Double
         var serverCPU: Double
+        /// The share of the whole machine's CPU that was busy meanwhile (the database and other work included).
+        var machineBusy: Double
 
         var all: [Double] { requests.values.flatMap { $0 } }
     }
@@ -95,14 +97,19 @@ struct FleetBench {
             var pushed = 0
             var deviceCPU = 0.0
             var serverCPU = 0.0
+            var (busy, total) = (0.0, 0.0)
             for round in 0..<rounds {
                 let syncs = try fleet.prepareRound(round, operations: operationsPerRound)
                 let (startDevices, startServer) = (BenchCommand.cpuSeconds(of: "self"), server.cpuSeconds)
+                let startMachine = BenchCommand.machineTicks()
                 let start = ContinuousClock.now
                 pushed += try await Self.run(syncs, concurrency: concurrency)
                 seconds += BenchCommand.seconds(ContinuousClock.now - start)
                 deviceCPU += BenchCommand.cpuSeconds(of: "self") - startDevices
                 serverCPU += server.cpuSeconds - startServer
+                let endMachine = BenchCommand.machineTicks()
+                busy += endMachine.busy - startMachine.busy
+                total += endMachine.total - startMachine.total
             }
             guard pushed == devices * operationsPerRound * rounds else {
                 throw CLIError("The fleet pushed \(pushed) operations, not \(devices * operationsPerRound * rounds).")
@@ -118,7 +125,8 @@ struct FleetBench {
                 seconds: seconds,
                 requests: log.durations,
                 deviceCPU: deviceCPU,
-                serverCPU: serverCPU
+                serverCPU: serverCPU,
+                machineBusy: total > 0 ? busy / total : 0
             )
         }
     }

@@ -9,7 +9,19 @@ struct InstanceBench {
     let workspace: URL
     let executable: URL
 
-    /// Operations stored per second, all devices together, from the first request to the last answer.
+    /// What one and two instances reached: operations stored per second by all devices together (first
+    /// request to last answer), and the share of the machine's CPU that was busy meanwhile, run by run.
+    struct Comparison {
+        var devices: Int
+        var operationsPerDevice: Int
+        var one: [Double] = []
+        var two: [Double] = []
+        var busyOne: [Double] = []
+        var busyTwo: [Double] = []
+    }
+
+    /// Operations stored per second, all devices together, from the first request to the last answer; and the
+    /// share of the machine's CPU busy meanwhile.
     func pushRate(
         on kind: BenchStore,
         instances: Int,
@@ -17,7 +29,7 @@ struct InstanceBench {
         operationsPerDevice: Int,
         batch: Int,
         name: String
-    ) async throws -> Double {
+    ) async throws -> (rate: Double, busy: Double) {
         try await kind.withScratch(in: workspace, named: name) { store in
             let ids = (0..<devices).map { index in (device: "dev-inst-\(index)", user: "PC-\(7000 + index)") }
             let tokens = try await store.withStore { central in
@@ -41,6 +53,7 @@ struct InstanceBench {
                 )
             }
             let requests = try clients.map { try $0.pushBodies(count: operationsPerDevice, batch: batch) }
+            let startMachine = BenchCommand.machineTicks()
             let start = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 for (client, bodies) in zip(clients, requests) {
@@ -49,10 +62,12 @@ struct InstanceBench {
                 try await tasks.waitForAll()
             }
             let seconds = BenchCommand.seconds(ContinuousClock.now - start)
+            let endMachine = BenchCommand.machineTicks()
             guard try await store.withStore({ try await $0.operationCount() }) == devices * operationsPerDevice else {
                 throw CLIError("Not every pushed operation was stored.")
             }
-            return Double(devices * operationsPerDevice) / seconds
+            let busy = (endMachine.busy - startMachine.busy) / max(1, endMachine.total - startMachine.total)
+            return (Double(devices * operationsPerDevice) / seconds, busy)
         }
     }
 }
@@ -64,27 +79,31 @@ extension BenchCommand {
         on store: BenchStore,
         workspace: URL,
         executable: URL
-    ) async throws -> (devices: Int, operations: Int, one: [Double], two: [Double]) {
+    ) async throws -> InstanceBench.Comparison {
         let bench = InstanceBench(workspace: workspace, executable: executable)
-        let perDevice = 2000
-        var one: [Double] = []
-        var two: [Double] = []
+        var comparison = InstanceBench.Comparison(devices: instanceDevices, operationsPerDevice: 2000)
         for round in 1...rounds {
             for instances in [1, 2] {
                 Self.progress(
                     "PostgreSQL: \(instanceDevices) devices pushing through \(instances) instance(s), run \(round)"
                 )
-                let rate = try await bench.pushRate(
+                let run = try await bench.pushRate(
                     on: store,
                     instances: instances,
                     devices: instanceDevices,
-                    operationsPerDevice: perDevice,
+                    operationsPerDevice: comparison.operationsPerDevice,
                     batch: 250,
                     name: "instances\(instances)run\(round)"
                 )
-                if instances == 1 { one.append(rate) } else { two.append(rate) }
+                if instances == 1 {
+                    comparison.one.append(run.rate)
+                    comparison.busyOne.append(run.busy)
+                } else {
+                    comparison.two.append(run.rate)
+                    comparison.busyTwo.append(run.busy)
+                }
             }
         }
-        return (instanceDevices, instanceDevices * perDevice, one, two)
+        return comparison
     }
 }
