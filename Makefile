@@ -15,11 +15,14 @@ test:
 	scripts/with-postgres.sh swift test --skip-build
 	scripts/schemathesis.sh
 
-# Benchmarks in release mode; figures in docs/benchmarks.md.
+# Benchmarks in release mode, on SQLite and on a throwaway PostgreSQL with durable commits (fsync on), or on
+# $EMPOWER_TEST_DATABASE_URL; prints the table and writes it to docs/benchmarks.md. More: BENCH_FLAGS="--backlog 100000".
+BENCH_FLAGS ?=
 bench:
-	@scripts/require-packages.sh
-	swift build -c release --product empower-cli
-	.build/release/empower-cli bench
+	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev postgresql
+	swift build -c release --product empower-cli --scratch-path .build-release
+	EMPOWER_POSTGRES_FSYNC=on scripts/with-postgres.sh sh -c '.build-release/release/empower-cli bench \
+		--database "$$EMPOWER_TEST_DATABASE_URL" --noop-store-sizes 1000000 --out docs/benchmarks.md $(BENCH_FLAGS)'
 
 format:
 	swift format -i -r Package.swift Sources Tests
