@@ -110,7 +110,10 @@ extension LocalReplica {
     /// The record, if it is on this device and not redacted.
     private static func existingRecord(_ id: UUID, db: Database) throws -> RecordState {
         guard let record = try state(of: id, db: db) else { throw ReplicaError.unknownRecord(id) }
+        // A record can arrive without its content before its redaction does (the server strips a redacted
+        // record's operations): it is redacted all the same.
         guard record.redaction == nil else { throw ReplicaError.invalid(.recordRedacted) }
+        if case .redacted = record.current { throw ReplicaError.invalid(.recordRedacted) }
         return record
     }
 

@@ -208,9 +208,15 @@ final class ConvergenceCase {
         log("restarts: \(after.pending) pending, cursor \(after.pullCursor)")
     }
 
-    /// The records on a device that are not redacted, in the device's order.
+    /// The records on a device that are not redacted, in the device's order. A record whose content arrived
+    /// already removed (its redaction not yet pulled) counts as redacted, as the device treats it.
     private func liveRecords(on device: Int) throws -> [RecordState] {
-        try devices[device].replica.records().filter { $0.redaction == nil }
+        try devices[device].replica.records().filter { !Self.isRedacted($0) }
+    }
+
+    private static func isRedacted(_ state: RecordState) -> Bool {
+        if case .redacted = state.current { return true }
+        return state.redaction != nil
     }
 
     private func createSighting(on device: Int, rng: inout SeededGenerator) throws {
@@ -363,8 +369,8 @@ final class ConvergenceCase {
     private func attemptForbidden(on device: Int, rng: inout SeededGenerator) throws {
         let spec = devices[device].spec
         let states = try devices[device].replica.records()
-        let live = states.filter { $0.redaction == nil }
-        let redacted = states.filter { $0.redaction != nil }
+        let live = states.filter { !Self.isRedacted($0) }
+        let redacted = states.filter(Self.isRedacted)
         let now = clock(of: device)
         var options: [(what: String, payload: OperationPayload, recordId: UUID, codes: Set<String>)] = []
         // A supervisor may amend anyone's record; everyone else only their own.
