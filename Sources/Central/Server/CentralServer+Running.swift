@@ -7,15 +7,18 @@ extension CentralServer {
     /// Runs a server on a free loopback port for the duration of `body`, then shuts it down gracefully.
     ///
     /// For the demo, tests and benchmarks: the server is the real one, over real HTTP.
-    /// - Parameter body: receives the server's base URL, such as `http://127.0.0.1:53122`.
+    /// - Parameters:
+    ///   - rateLimiter: each token's request rate limit.
+    ///   - body: receives the server's base URL, such as `http://127.0.0.1:53122`.
     public static func withRunningServer<Result: Sendable>(
         store: any CentralStore,
+        rateLimiter: RateLimiter = RateLimiter(),
         logger: Logger = Logger(label: "empower.central", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: @Sendable (URL) async throws -> Result
     ) async throws -> Result {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = buildApplication(
-            configuration: CentralConfiguration(host: "127.0.0.1", port: 0),
+            configuration: CentralConfiguration(host: "127.0.0.1", port: 0, rateLimiter: rateLimiter),
             store: store,
             logger: logger
         ) { port in

@@ -31,46 +31,20 @@ func withAccessStore<Result>(_ body: (SQLiteCentralStore, URL) async throws -> R
 
 /// Runs the real server over `store` on a free loopback port while `body` runs, and hands it a client.
 ///
-/// With no `rateLimiter` the server is started by `CentralServer.withRunningServer` (the default limiter, 50
-/// requests a second with a burst of 100 per token, is far above what any one token of these tests sends);
-/// with one, the same application is built with it and run in a service group the same way, since
-/// `withRunningServer` takes no configuration.
+/// With no `rateLimiter` the default one (50 requests a second with a burst of 100 per token) is far above what
+/// any one token of these tests sends.
 func withAccessServer<Result: Sendable>(
     store: SQLiteCentralStore,
     rateLimiter: RateLimiter? = nil,
     logger: Logger = accessQuietLogger,
     _ body: @Sendable (AccessHTTP) async throws -> Result
 ) async throws -> Result {
-    guard let rateLimiter else {
-        return try await CentralServer.withRunningServer(store: store, logger: logger) { url in
-            try await body(AccessHTTP(baseURL: url))
-        }
-    }
-    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = CentralServer.buildApplication(
-        configuration: CentralConfiguration(host: "127.0.0.1", port: 0, rateLimiter: rateLimiter),
+    try await CentralServer.withRunningServer(
         store: store,
+        rateLimiter: rateLimiter ?? RateLimiter(),
         logger: logger
-    ) { port in
-        portContinuation.yield(port)
-        portContinuation.finish()
-    }
-    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        defer { tasks.cancelAll() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        do {
-            let result = try await body(AccessHTTP(baseURL: URL(string: "http://127.0.0.1:\(port)")!))
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
+    ) { url in
+        try await body(AccessHTTP(baseURL: url))
     }
 }
 
