@@ -26,10 +26,15 @@ public final class SQLiteCentralStore: CentralStore {
         )
         // WAL with FULL: a push is answered only after its operations would survive a power cut.
         // secure_delete overwrites freed content, so redacted content does not linger in free pages. A larger
-        // checkpoint interval (32 MB of WAL) makes the fsync-heavy checkpoints rarer on the push path.
+        // checkpoint interval (32 MB of WAL) makes the fsync-heavy checkpoints rarer on the push path. The writer
+        // keeps 64 MB of pages (SQLite's default is 2 MB): the indexes on random ids that every push looks up and
+        // extends stay in memory instead of being read back from the file.
         try database.writeWithoutTransaction {
             try $0.execute(
-                sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 8192"
+                sql: """
+                    PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 8192;
+                    PRAGMA cache_size = -65536
+                    """
             )
         }
         try CentralSchema.migrator.migrate(database)
@@ -40,21 +45,27 @@ public final class SQLiteCentralStore: CentralStore {
             var outcome = PushOutcome()
             var stored: [LogOperation] = []
             let receivedAt = WireCoding.formatDate(now)
+            // Looked up once for the whole push rather than once per operation: the operations already stored
+            // (a push repeated after a lost answer), and the records that have any operation stored.
+            var storedBodies = try Self.storedBodies(of: operations.map(\.opId), db: db)
+            var recordsWithOperations = try Self.recordsWithOperations(among: operations.map(\.recordId), db: db)
             for operation in operations {
                 do {
-                    if let stored = try Self.storedBody(of: operation.opId, db: db) {
+                    if let stored = storedBodies[operation.opId] {
                         guard OperationIntake.isSame(operation, asStored: stored) else {
                             throw ValidationError.opIdReused
                         }
                     } else {
-                        try Self.admit(
+                        storedBodies[operation.opId] = try Self.admit(
                             operation,
                             by: caller,
                             now: now,
                             receivedAt: receivedAt,
                             clockTolerance: clockTolerance,
+                            recordIsStored: recordsWithOperations.contains(operation.recordId),
                             db: db
                         )
+                        recordsWithOperations.insert(operation.recordId)
                         outcome.latestClock = max(outcome.latestClock, operation.hlc)
                         stored.append(operation)
                     }
@@ -70,6 +81,40 @@ public final class SQLiteCentralStore: CentralStore {
         }
     }
 
+    /// The stored JSON of those of these operations that are stored.
+    private static func storedBodies(of opIds: [UUID], db: Database) throws -> [UUID: Data] {
+        var bodies: [UUID: Data] = [:]
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE opId IN (SELECT value FROM json_each(?))"),
+            arguments: [jsonArray(of: opIds)]
+        )
+        while let row = try rows.next() {
+            guard let opId = UUID(text: row["opId"] as String) else { continue }
+            bodies[opId] = Data((row["body"] as String).utf8)
+        }
+        return bodies
+    }
+
+    /// Those of these records that have an operation stored (a record is stored only with one).
+    private static func recordsWithOperations(among recordIds: [UUID], db: Database) throws -> Set<UUID> {
+        Set(
+            try String.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT DISTINCT recordId FROM operation
+                        WHERE recordId IN (SELECT value FROM json_each(?))
+                        """
+                ),
+                arguments: [jsonArray(of: recordIds)]
+            ).compactMap(UUID.init(text:))
+        )
+    }
+
+    /// Ids as a JSON array of strings, for `json_each` (their text needs no escaping).
+    private static func jsonArray(of ids: [UUID]) -> String {
+        "[" + ids.map { "\"\($0.text)\"" }.joined(separator: ",") + "]"
+    }
+
     /// The audit entries of a push (see `OperationIntake.auditEntries`).
     private static func audit(pushed operations: [LogOperation], by caller: Caller, now: Date, db: Database) throws {
         for entry in OperationIntake.auditEntries(pushed: operations, by: caller, now: now) {
@@ -80,22 +125,28 @@ public final class SQLiteCentralStore: CentralStore {
     /// Checks one new operation against the stored records (`OperationIntake.admit`: everything is decided
     /// before anything is written), stores it and re-merges its record. A redaction removes the content of
     /// every operation before it.
+    /// - Parameter recordIsStored: whether the record has an operation stored (if not, nothing of it is read).
+    /// - Returns: the operation's JSON as stored.
     private static func admit(
         _ operation: LogOperation,
         by caller: Caller,
         now: Date,
         receivedAt: String,
         clockTolerance: TimeInterval,
+        recordIsStored: Bool,
         db: Database
-    ) throws {
+    ) throws -> Data {
+        let existing = recordIsStored ? try storedOperations(of: operation.recordId, db: db) : []
         let admitted = try OperationIntake.admit(
             operation,
             by: caller,
             now: now,
             clockTolerance: clockTolerance,
-            existing: try storedOperations(of: operation.recordId, db: db),
+            existing: existing,
             scope: { recordId in
-                try String.fetchOne(
+                // A record is stored only with an operation of its own: none stored, no scope to look up.
+                if recordId == operation.recordId && existing.isEmpty { return nil }
+                return try String.fetchOne(
                     db.cachedStatement(sql: "SELECT scopeVenueId FROM record WHERE id = ?"),
                     arguments: [recordId.text]
                 )
@@ -103,6 +154,7 @@ public final class SQLiteCentralStore: CentralStore {
             state: { try state(of: $0, db: db) }
         )
         let stored = admitted.stored
+        let body = WireCoding.encodeOperation(stored)
         try db.cachedStatement(
             sql: """
                 INSERT INTO operation (opId, recordId, deviceId, author, hlc, kind, body, receivedAt)
@@ -111,11 +163,12 @@ public final class SQLiteCentralStore: CentralStore {
         ).execute(arguments: [
             stored.opId.text, stored.recordId.text, stored.deviceId, stored.author,
             stored.hlc.rawValue, stored.kind.rawValue,
-            String(decoding: WireCoding.encodeOperation(stored), as: UTF8.self),
+            String(decoding: body, as: UTF8.self),
             receivedAt,
         ])
-        if let merged = admitted.merged { try write(merged, db: db) }
+        if let merged = admitted.merged { try write(merged, isNew: existing.isEmpty, db: db) }
         if case .redact = operation.payload { try removeContent(of: operation.recordId, db: db) }
+        return body
     }
 
     /// Rewrites every stored operation of a redacted record without its content.
@@ -260,13 +313,6 @@ public final class SQLiteCentralStore: CentralStore {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operation") ?? 0 }
     }
 
-    private static func storedBody(of opId: UUID, db: Database) throws -> Data? {
-        try String.fetchOne(
-            db.cachedStatement(sql: "SELECT body FROM operation WHERE opId = ?"),
-            arguments: [opId.text]
-        ).map { Data($0.utf8) }
-    }
-
     private static func state(of recordId: UUID, db: Database) throws -> RecordState? {
         try states(db, where: "WHERE id = ?", arguments: [recordId.text]).first
     }
@@ -294,8 +340,8 @@ public final class SQLiteCentralStore: CentralStore {
     }
 
     /// Stores a record's merged row; notes about the record follow its venue (which only an amendment
-    /// can change).
-    private static func write(_ state: RecordState, db: Database) throws {
+    /// can change). A new record has no notes yet (a note is admitted only about a stored record).
+    private static func write(_ state: RecordState, isNew: Bool, db: Database) throws {
         let recordId = state.id
         var venueId = state.current.location?.venueId
         if case .note = state.current, let parentId = state.parentId {
@@ -327,7 +373,7 @@ public final class SQLiteCentralStore: CentralStore {
             state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self),
             scopeVenueId,
         ])
-        if state.type != .note {
+        if state.type != .note && !isNew {
             try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                 .execute(arguments: [venueId, recordId.text])
         }
