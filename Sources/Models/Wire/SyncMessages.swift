@@ -47,10 +47,27 @@ public struct SequencedOperation: Codable, Sendable, Hashable {
     /// The position: strictly increasing in commit order, never reused.
     public var seq: Int64
     public var operation: LogOperation
+    /// The operation's JSON as the server sent it, when read from a pull page: the server's stored copy,
+    /// which a device keeps as it is instead of encoding the operation again. Not part of equality.
+    public var encoded: Data?
 
-    public init(seq: Int64, operation: LogOperation) {
+    public init(seq: Int64, operation: LogOperation, encoded: Data? = nil) {
         self.seq = seq
         self.operation = operation
+        self.encoded = encoded
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case seq, operation
+    }
+
+    public static func == (lhs: SequencedOperation, rhs: SequencedOperation) -> Bool {
+        lhs.seq == rhs.seq && lhs.operation == rhs.operation
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(seq)
+        hasher.combine(operation)
     }
 }
 
@@ -105,9 +122,9 @@ public struct ErrorBody: Codable, Sendable, Hashable, Error {
 /// Limits that both sides of the protocol keep.
 public enum ProtocolLimits {
     /// The most operations one push may carry.
-    public static let maxOperationsPerPush = 1000
+    public static let maxOperationsPerPush = 5000
     /// The most operations one pull page may hold.
-    public static let maxOperationsPerPull = 1000
+    public static let maxOperationsPerPull = 5000
     /// The most bytes of operation JSON in one pull page (a single larger operation still comes alone).
     public static let maxPullPageBytes = 2 * 1024 * 1024
     /// How deeply a request body may nest arrays and objects (an operation needs 5).

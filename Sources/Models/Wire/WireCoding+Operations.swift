@@ -69,17 +69,23 @@ extension WireCoding {
                         try r.readArray { r in
                             var seq: Int64?
                             var operation: LogOperation?
+                            var encoded: Data?
                             try r.readObject { r, key in
                                 switch key {
                                 case "seq": seq = try r.readInt64()
-                                case "operation": operation = try OperationCodec.readOperation(&r)
+                                case "operation":
+                                    r.skipWhitespace()
+                                    let start = r.index
+                                    operation = try OperationCodec.readOperation(&r)
+                                    encoded = r.slice(start..<r.index)
                                 default: try r.skipValue()
                                 }
                             }
                             list.append(
                                 SequencedOperation(
                                     seq: try required(seq, "seq"),
-                                    operation: try required(operation, "operation")
+                                    operation: try required(operation, "operation"),
+                                    encoded: encoded
                                 )
                             )
                         }

@@ -19,12 +19,18 @@ public struct SyncEngine: Sendable {
     public var pullPageSize: Int
     public var retryPolicy: RetryPolicy
 
+    /// Operations in one push unless told otherwise: few enough that a push lost to a bad network costs
+    /// little to send again, many enough that a large backlog moves in few transactions.
+    public static let defaultPushBatchSize = 2000
+    /// Operations asked for in one pull unless told otherwise (a page is stored in one transaction).
+    public static let defaultPullPageSize = 2000
+
     public init(
         replica: LocalReplica,
         transport: any SyncTransport,
-        pushBatchSize: Int = 500,
-        pushBatchBytes: Int = 1 << 20,
-        pullPageSize: Int = 1000,
+        pushBatchSize: Int = SyncEngine.defaultPushBatchSize,
+        pushBatchBytes: Int = 2 << 20,
+        pullPageSize: Int = SyncEngine.defaultPullPageSize,
         retryPolicy: RetryPolicy = RetryPolicy()
     ) {
         self.replica = replica
@@ -52,20 +58,33 @@ public struct SyncEngine: Sendable {
         // The next page, asked for while the current one is stored: the server and this device work at once.
         var prefetch: (cursor: Int64, task: Task<PullResponse, any Error>)?
         defer { prefetch?.task.cancel() }
+        // The next push, sent while the answer to the last one is stored. Cancelled on the way out: its
+        // operations stay queued (the server may have them; pushing them again is harmless).
+        var pushAhead: (batch: OutboxBatch, task: Task<PushResponse, any Error>)?
+        defer { pushAhead?.task.cancel() }
         while true {
             switch action {
             case .push:
-                batch = try replica.outboxBatch(maxOperations: pushBatchSize, maxBytes: pushBatchBytes)
-                if batch.isEmpty {
-                    action = machine.handle(.pushed(outboxEmpty: true))
-                    continue
+                let sending: (batch: OutboxBatch, task: Task<PushResponse, any Error>)
+                if let next = pushAhead {
+                    sending = next
+                    pushAhead = nil
+                } else {
+                    let first = try replica.outboxBatch(maxOperations: pushBatchSize, maxBytes: pushBatchBytes)
+                    if first.isEmpty {
+                        action = machine.handle(.pushed(outboxEmpty: true))
+                        continue
+                    }
+                    sending = (first, push(first, deviceId: deviceId))
                 }
+                batch = sending.batch
                 let response: PushResponse
                 do {
-                    response = try await transport.push(deviceId: deviceId, batch: batch)
+                    response = try await sending.task.value
                 } catch {
-                    lastError = error
-                    action = machine.handle(.failed(error.failure), jitter: .random(in: 0..<1))
+                    let failure = (error as? SyncError) ?? .badResponse("the push was interrupted")
+                    lastError = failure
+                    action = machine.handle(.failed(failure.failure), jitter: .random(in: 0..<1))
                     continue
                 }
                 let settled = Set(response.accepted).union(response.rejected.map(\.opId))
@@ -74,6 +93,14 @@ public struct SyncEngine: Sendable {
                     action = machine.handle(.failed(.badResponse), jitter: .random(in: 0..<1))
                     continue
                 }
+                // The next batch goes out before this answer is stored: the server works on it meanwhile. It is
+                // sent only now, after the server finished this one, so the server still takes them in order.
+                let next = try replica.outboxBatch(
+                    maxOperations: pushBatchSize,
+                    maxBytes: pushBatchBytes,
+                    after: batch.lastLocalSeq
+                )
+                if !next.isEmpty { pushAhead = (next, push(next, deviceId: deviceId)) }
                 try replica.applyPushResponse(response)
                 report.pushed += response.accepted.count
                 report.rejected += response.rejected
@@ -138,6 +165,13 @@ public struct SyncEngine: Sendable {
                 throw lastError ?? SyncError.badResponse("the sync stopped in an unexpected state")
             }
         }
+    }
+}
+
+extension SyncEngine {
+    /// Sends one batch in a task of its own.
+    private func push(_ batch: OutboxBatch, deviceId: String) -> Task<PushResponse, any Error> {
+        Task { [transport] in try await transport.push(deviceId: deviceId, batch: batch) }
     }
 }
 

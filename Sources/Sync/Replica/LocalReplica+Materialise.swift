@@ -24,14 +24,21 @@ extension LocalReplica {
             let inHand = byRecord[recordId]!
             var operations = inHand
             let known = Set(inHand.map(\.opId.text))
-            // A cursor reads each body only for the operations not in hand (usually none).
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
+            // The operations in hand are stored already; the others' bodies are read only if there are any (the
+            // count comes from the index alone).
+            let storedCount = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE recordId = ?"),
                 arguments: [recordId.text]
             )
-            while let row = try rows.next() {
-                guard !known.contains(row["opId"]) else { continue }
-                operations.append(try WireCoding.decodeOperation(Data((row["body"] as String).utf8)))
+            if storedCount != known.count {
+                let rows = try Row.fetchCursor(
+                    db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
+                    arguments: [recordId.text]
+                )
+                while let row = try rows.next() {
+                    guard !known.contains(row["opId"]) else { continue }
+                    operations.append(try WireCoding.decodeOperation(Data((row["body"] as String).utf8)))
+                }
             }
             guard let state = RecordFold.fold(operations) else { continue }
             if state.redaction != nil { redacted.append(recordId) }

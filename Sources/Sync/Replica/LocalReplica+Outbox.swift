@@ -8,6 +8,8 @@ public struct OutboxBatch: Sendable, Hashable {
     public var encodedOperations: [Data] = []
     /// The JSON size of the operations.
     public var byteCount = 0
+    /// The outbox position of the last operation (the next batch starts after it).
+    public var lastLocalSeq: Int64 = 0
 
     public var isEmpty: Bool { operationIds.isEmpty }
 }
@@ -15,14 +17,26 @@ public struct OutboxBatch: Sendable, Hashable {
 extension LocalReplica {
     /// The oldest operations waiting for the server, in the order they were made, as stored: at most
     /// `maxOperations` of them and, past the first, at most `maxBytes` of JSON.
-    public func outboxBatch(maxOperations: Int, maxBytes: Int = 1 << 20) throws -> OutboxBatch {
+    ///
+    /// - Parameter position: only operations after this outbox position (`OutboxBatch.lastLocalSeq` of a batch
+    ///   already sent), so the next batch can be read while the answer to one is stored.
+    public func outboxBatch(
+        maxOperations: Int,
+        maxBytes: Int = 1 << 20,
+        after position: Int64 = 0
+    ) throws
+        -> OutboxBatch
+    {
         try database.read { db in
             var batch = OutboxBatch()
             let rows = try Row.fetchCursor(
                 db.cachedStatement(
-                    sql: "SELECT opId, body FROM operation WHERE outbox = 'pending' ORDER BY localSeq LIMIT ?"
+                    sql: """
+                        SELECT localSeq, opId, body FROM operation
+                        WHERE outbox = 'pending' AND localSeq > ? ORDER BY localSeq LIMIT ?
+                        """
                 ),
-                arguments: [maxOperations]
+                arguments: [position, maxOperations]
             )
             while let row = try rows.next() {
                 let body = Data((row["body"] as String).utf8)
@@ -30,6 +44,7 @@ extension LocalReplica {
                 batch.operationIds.append(UUID(text: row["opId"] as String)!)
                 batch.encodedOperations.append(body)
                 batch.byteCount += body.count
+                batch.lastLocalSeq = row["localSeq"]
             }
             return batch
         }
@@ -81,7 +96,8 @@ extension LocalReplica {
             var returned: [LogOperation] = []
             for sequenced in page.operations {
                 let operation = sequenced.operation
-                let body = String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self)
+                // The server's copy as it sent it (encoded again only when it came some other way).
+                let body = String(decoding: sequenced.encoded ?? WireCoding.encodeOperation(operation), as: UTF8.self)
                 try db.cachedStatement(
                     sql: """
                         INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, 'pulled')

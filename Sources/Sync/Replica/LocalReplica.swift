@@ -99,11 +99,13 @@ public final class LocalReplica: Sendable {
             // secure_delete overwrites freed content, so redacted content does not linger in free pages.
             // Pulled pages touch index pages all over the file (ids are random): a checkpoint every 32 MB of WAL
             // rather than 4 MB writes each such page back once per checkpoint rather than once per commit.
+            // The writer keeps 8 MB of pages (SQLite's default is 2 MB) so that those index pages stay in memory
+            // while a large backlog is pulled, within the device's memory budget.
             try database.writeWithoutTransaction {
                 try $0.execute(
                     sql: """
                         PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;
-                        PRAGMA wal_autocheckpoint = 8192
+                        PRAGMA wal_autocheckpoint = 8192; PRAGMA cache_size = -8192
                         """
                 )
             }

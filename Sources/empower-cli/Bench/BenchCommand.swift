@@ -25,8 +25,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Single durable writes timed for the latency medians.")
     var samples: Int = 500
 
-    @Option(help: "Operations in one push.")
-    var pushBatch: Int = 500
+    @Option(help: "Operations in one push (default: the sync engine's).")
+    var pushBatch: Int = SyncEngine.defaultPushBatchSize
 
     @Option(help: "Runs of each end-to-end throughput measure (the median is reported).")
     var rounds: Int = 3

@@ -1,4 +1,5 @@
 import Foundation
+import Sync
 
 /// Everything one `empower-cli bench` run measured, and its markdown.
 struct BenchReport {
@@ -94,7 +95,7 @@ struct BenchReport {
             )
             rows.append(
                 (
-                    "Pull them into a new device, 1000 a page (\(runs))",
+                    "Pull them into a new device, \(SyncEngine.defaultPullPageSize) a page (\(runs))",
                     { store in self.transfers[store].map { Self.medianRate($0.map { ($0.count, $0.pullSeconds) }) } }
                 )
             )

@@ -17,11 +17,22 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait for the server before giving up.", valueName: "seconds"))
     var timeout: Double = 30
 
+    @Option(
+        help: ArgumentHelp(
+            "Most operations sent in one request; smaller batches resend less when a bad network cuts one off.",
+            valueName: "count"
+        )
+    )
+    var batchSize: Int = SyncEngine.defaultPushBatchSize
+
     @OptionGroup var storage: DeviceDataOptions
 
     func validate() throws {
         guard timeout > 0, timeout <= 600 else {
             throw ArgumentParser.ValidationError("--timeout must be between 0 and 600 seconds.")
+        }
+        guard (1...ProtocolLimits.maxOperationsPerPush).contains(batchSize) else {
+            throw ArgumentParser.ValidationError("--batch-size must be 1 to \(ProtocolLimits.maxOperationsPerPush).")
         }
     }
 
@@ -30,11 +41,12 @@ struct SyncCommand: AsyncParsableCommand {
         let identity = try replica.identity()
         let engine = SyncEngine(
             replica: replica,
-            transport: URLSessionTransport(
+            transport: HTTPTransport(
                 serverURL: identity.serverURL,
                 token: AccessTokenFile.load(from: storage.directory),
                 requestTimeout: timeout
-            )
+            ),
+            pushBatchSize: batchSize
         )
         let display = SyncProgressDisplay(pending: try replica.status().pending)
         let report: SyncReport

@@ -134,7 +134,7 @@ struct BadInputTests {
     @Test(
         "a bad pull parameter is bad-parameter",
         arguments: [
-            "after=-1", "limit=0", "limit=abc", "after=abc", "limit=1001", "after=1.5",
+            "after=-1", "limit=0", "limit=abc", "after=abc", "limit=5001", "after=1.5",
             "after=99999999999999999999",
         ]
     )

@@ -220,23 +220,23 @@ struct PushRouteTests {
         }
     }
 
-    @Test("refuses more than 1000 operations (too-many-operations)")
+    @Test("refuses more than 5000 operations (too-many-operations)")
     func tooManyOperations() async throws {
         try await expectBatchRefused(code: "too-many-operations") { client in
             let operations = (0...ProtocolLimits.maxOperationsPerPush).map { _ in Fixture.createSighting() }
-            #expect(operations.count == 1001)
+            #expect(operations.count == 5001)
             return try await client.push(operations)
         }
     }
 
-    @Test("accepts exactly 1000 operations")
-    func thousandOperations() async throws {
+    @Test("accepts exactly 5000 operations")
+    func fiveThousandOperations() async throws {
         try await withRouter { store, client in
             let operations = (0..<ProtocolLimits.maxOperationsPerPush).map { _ in Fixture.createSighting() }
             let answer = try await client.pushAccepted(operations)
-            #expect(answer.accepted.count == 1000)
+            #expect(answer.accepted.count == 5000)
             #expect(answer.rejected.isEmpty)
-            #expect(try await store.operationCount() == 1000)
+            #expect(try await store.operationCount() == 5000)
         }
     }
 }

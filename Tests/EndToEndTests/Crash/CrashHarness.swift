@@ -250,7 +250,8 @@ struct CrashDevice {
     }
 
     /// `empower-cli sync` of this device.
-    var syncArguments: [String] { ["sync", "--timeout", "30", "--data", directory.path] }
+    /// Small batches, so that a push has several and a kill can fall between them.
+    var syncArguments: [String] { ["sync", "--timeout", "30", "--batch-size", "500", "--data", directory.path] }
 
     /// What its SQLite file holds now.
     func contents() throws -> CrashDeviceContents {

@@ -183,6 +183,23 @@ struct WireCodingTests {
         #expect(Set(first.keys) == ["seq", "operation"])
     }
 
+    @Test("a pull page read by a device keeps each operation's JSON exactly as the server sent it")
+    func pullPageKeepsEncodedOperations() throws {
+        let operations = OperationKind.allCases.map { operation(of: $0) }
+        let encoded = operations.map(WireCoding.encodeOperation)
+        let body = WireAssembly.pullResponse(
+            operations: encoded.enumerated().map { (seq: Int64($0.offset) + 7, encodedOperation: $0.element) },
+            cursor: 7 + Int64(encoded.count) - 1,
+            hasMore: false,
+            serverClock: Fixture.stamp(counter: 3)
+        )
+        let page = try WireCoding.decodePullResponse(body)
+        #expect(page.operations.map(\.encoded) == encoded)
+        #expect(page.operations.map(\.operation) == operations)
+        // Not part of equality or of the JSON: a page read back equals the one written.
+        #expect(page.operations.map { SequencedOperation(seq: $0.seq, operation: $0.operation) } == page.operations)
+    }
+
     @Test("a folded record state with amendments survives a JSON round trip")
     func recordState() throws {
         let sighting = Fixture.sighting()
