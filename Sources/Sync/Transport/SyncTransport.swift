@@ -1,7 +1,7 @@
 import Foundation
 import Models
 
-/// How a device talks to the central server. `URLSessionTransport` is the real one.
+/// How a device talks to the central server. `HTTPTransport` is the real one.
 public protocol SyncTransport: Sendable {
     /// Sends a batch of this device's operations; returns only after the server has durably stored the
     /// accepted ones.

@@ -49,7 +49,7 @@ struct BacklogBench {
             var lastPush = start
             try await SyncEngine(
                 replica: writer,
-                transport: URLSessionTransport(serverURL: server.url, token: writerToken),
+                transport: HTTPTransport(serverURL: server.url, token: writerToken),
                 pushBatchSize: pushBatch
             ).sync {
                 if case .pushed = $0 { lastPush = ContinuousClock.now }
@@ -65,7 +65,7 @@ struct BacklogBench {
             let pullSeconds = try await BenchCommand.timeAsync {
                 try await SyncEngine(
                     replica: reader,
-                    transport: URLSessionTransport(serverURL: server.url, token: readerToken)
+                    transport: HTTPTransport(serverURL: server.url, token: readerToken)
                 ).sync()
             }
             guard try reader.status().records == count else { throw CLIError("The backlog did not arrive whole.") }
@@ -115,7 +115,7 @@ struct BacklogBench {
             }
             let engine = SyncEngine(
                 replica: device,
-                transport: URLSessionTransport(serverURL: server.url, token: token)
+                transport: HTTPTransport(serverURL: server.url, token: token)
             )
             try await engine.sync()
             var times: [Double] = []

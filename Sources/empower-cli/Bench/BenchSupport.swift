@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Central
 import Foundation
 import Models
@@ -5,6 +6,10 @@ import Sync
 
 /// What every measure shares: identities, sightings, timing and medians.
 extension BenchCommand {
+    /// The connection pool of every simulated device, with room for a whole fleet syncing at once (it lives
+    /// as long as the process).
+    static let httpClient = HTTPTransport.makeClient(connectionsPerHost: 512)
+
     static func progress(_ message: String) {
         FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
     }

@@ -31,7 +31,7 @@ struct DeviceFleet: Fleet {
                     serverURL: server
                 )
             )
-            let transport = URLSessionTransport(serverURL: server, token: token)
+            let transport = HTTPTransport(serverURL: server, token: token, client: BenchCommand.httpClient)
             return SyncEngine(replica: replica, transport: TimingTransport(inner: transport, log: log))
         }
     }
@@ -132,7 +132,7 @@ final class RequestLog: Sendable {
 
 /// A transport that times each request it sends, whatever its outcome.
 struct TimingTransport: SyncTransport {
-    let inner: URLSessionTransport
+    let inner: HTTPTransport
     let log: RequestLog
 
     func push(deviceId: String, batch: OutboxBatch) async throws(SyncError) -> PushResponse {

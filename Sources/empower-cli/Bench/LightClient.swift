@@ -1,19 +1,18 @@
+import AsyncHTTPClient
 import Foundation
 import Models
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 
 /// A device without a local database: it sends prepared push requests and reads pull pages only as far as
 /// their cursor, so that a benchmark of many of them measures the server rather than the simulated devices.
-/// The requests are the ones `URLSessionTransport` sends, on a URLSession of its own.
+/// The requests are the ones `HTTPTransport` sends, on the benchmark's connection pool.
 struct LightClient: Sendable {
     let server: URL
     let token: String
     let deviceId: String
     let userId: String
-    let session = URLSession(configuration: .ephemeral)
 
     /// This device's sightings as push request bodies of `batch` operations each.
     func pushBodies(count: Int, batch: Int, venue: String = "venue-concert-sq-01") throws -> [Data] {
@@ -77,16 +76,16 @@ struct LightClient: Sendable {
         guard let url = URL(string: path, relativeTo: server.appendingPathComponent("/")) else {
             throw CLIError("No URL for \(path).")
         }
-        var request = URLRequest(url: url)
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let body {
-            request.httpMethod = "POST"
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue("", forHTTPHeaderField: "Expect")
+            request.method = .POST
+            request.body = .bytes(ByteBuffer(data: body))
+            request.headers.add(name: "Content-Type", value: "application/json")
         }
-        let (data, response) = try await session.data(for: request)
-        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+        let response = try await BenchCommand.httpClient.execute(request, timeout: .seconds(60))
+        let data = Data(buffer: try await response.body.collect(upTo: 64 << 20))
+        guard response.status == .ok else {
             throw CLIError("A benchmark request failed: \(String(decoding: data.prefix(200), as: UTF8.self))")
         }
         return data

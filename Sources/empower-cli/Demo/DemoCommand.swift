@@ -81,8 +81,8 @@ struct DemoRun: Sendable {
                 "Enrolled \(device.deviceId) for \(device.userId) (\(device.role.rawValue)\(device.venueId.map { " at \($0)" } ?? ""))"
             )
         }
-        func transport(_ deviceId: String) -> URLSessionTransport {
-            URLSessionTransport(serverURL: serverURL, token: tokens[deviceId])
+        func transport(_ deviceId: String) -> HTTPTransport {
+            HTTPTransport(serverURL: serverURL, token: tokens[deviceId])
         }
 
         print("\nNo signal: every device records offline.")
@@ -97,7 +97,7 @@ struct DemoRun: Sendable {
         let first = log.devices[0].deviceId
         let offline = SyncEngine(
             replica: replicas[first]!,
-            transport: URLSessionTransport(serverURL: URL(string: "http://127.0.0.1:9")!, token: nil, requestTimeout: 2)
+            transport: HTTPTransport(serverURL: URL(string: "http://127.0.0.1:9")!, token: nil, requestTimeout: 2)
         )
         do {
             try await offline.sync()

@@ -52,7 +52,7 @@ struct DeviceInitCommand: AsyncParsableCommand {
         try LocalReplica.checkCanCreate(in: storage.directory)
         let enrolment: Enrolment
         do {
-            enrolment = try await URLSessionTransport(serverURL: serverURL, token: token, requestTimeout: 30).enrol()
+            enrolment = try await HTTPTransport(serverURL: serverURL, token: token, requestTimeout: 30).enrol()
         } catch let error where error.isUnauthorised {
             throw CLIError(
                 "The server did not accept the enrolment token: it may be mistyped, used already or expired. "

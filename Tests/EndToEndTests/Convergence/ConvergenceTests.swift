@@ -39,7 +39,7 @@ struct ConvergenceTests {
             for index in order + order.dropLast() {
                 try await SyncEngine(
                     replica: replicas[index],
-                    transport: URLSessionTransport(serverURL: serverURL, token: tokens[index])
+                    transport: HTTPTransport(serverURL: serverURL, token: tokens[index])
                 )
                 .sync()
             }
@@ -87,7 +87,7 @@ struct ConvergenceTests {
             for (device, replica) in zip(log.devices, replicas) {
                 for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
             }
-            let transports = tokens.map { URLSessionTransport(serverURL: serverURL, token: $0) }
+            let transports = tokens.map { HTTPTransport(serverURL: serverURL, token: $0) }
             for (replica, transport) in zip(replicas + replicas, transports + transports) {
                 try await SyncEngine(replica: replica, transport: transport).sync()
             }
@@ -121,7 +121,7 @@ struct ConvergenceTests {
             )
             for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
             let batch = try replica.outboxBatch(maxOperations: 100)
-            let transport = URLSessionTransport(serverURL: serverURL, token: token)
+            let transport = HTTPTransport(serverURL: serverURL, token: token)
             let first = try await transport.push(deviceId: device.deviceId, batch: batch)
             let second = try await transport.push(deviceId: device.deviceId, batch: batch)
             #expect(first.accepted == batch.operationIds)

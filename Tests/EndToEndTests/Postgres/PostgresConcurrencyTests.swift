@@ -79,7 +79,7 @@ struct PostgresConcurrencyTests {
                 // Small batches and pages: many short transactions, many cursor moves.
                 let engine = SyncEngine(
                     replica: replica,
-                    transport: URLSessionTransport(serverURL: server, token: tokens[index]),
+                    transport: HTTPTransport(serverURL: server, token: tokens[index]),
                     pushBatchSize: 3,
                     pullPageSize: 5,
                     retryPolicy: RetryPolicy(maxAttempts: 10, baseDelay: 0.05, maxDelay: 0.5)

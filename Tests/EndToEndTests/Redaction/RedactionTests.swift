@@ -54,7 +54,7 @@ struct RedactionTests {
                 let token = replica === officer ? officerToken : supervisorToken
                 try await SyncEngine(
                     replica: replica,
-                    transport: URLSessionTransport(serverURL: serverURL, token: token)
+                    transport: HTTPTransport(serverURL: serverURL, token: token)
                 )
                 .sync()
             }

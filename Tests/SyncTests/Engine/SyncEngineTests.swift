@@ -13,7 +13,7 @@ struct SyncEngineTests {
         // Port 9 (discard) on loopback has no listener here: the connection is refused.
         let engine = SyncEngine(
             replica: replica,
-            transport: URLSessionTransport(serverURL: URL(string: "http://127.0.0.1:9")!, token: nil, requestTimeout: 5)
+            transport: HTTPTransport(serverURL: URL(string: "http://127.0.0.1:9")!, token: nil, requestTimeout: 5)
         )
         await #expect {
             try await engine.sync()

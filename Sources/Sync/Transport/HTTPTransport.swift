@@ -1,0 +1,159 @@
+import AsyncHTTPClient
+import Foundation
+import Models
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOPosix
+
+/// The HTTP transport to the central server, on AsyncHTTPClient (SwiftNIO).
+///
+/// Not Foundation's URLSession: on Linux it keeps a processor core busy while it waits for an answer
+/// (measured: 1 s of processor time per second of waiting, whatever the body), which on a device is battery
+/// and on the 2-core machines we measure on halves the server's share. SwiftNIO waits in `epoll` instead.
+public struct HTTPTransport: SyncTransport {
+    public let serverURL: URL
+    private let token: String?
+    private let requestTimeout: TimeInterval
+    private let client: HTTPClient
+
+    /// - Parameters:
+    ///   - serverURL: the server's base URL, such as `http://127.0.0.1:8080`.
+    ///   - token: the device's access token, sent as `Authorization: Bearer …` (never logged).
+    ///   - requestTimeout: seconds to wait for a whole answer before giving up on a request.
+    ///   - client: the connection pool to use; by default one shared by the whole process.
+    public init(
+        serverURL: URL,
+        token: String?,
+        requestTimeout: TimeInterval = 30,
+        client: HTTPClient = HTTPTransport.sharedClient
+    ) {
+        self.serverURL = serverURL
+        self.token = token
+        self.requestTimeout = requestTimeout
+        self.client = client
+    }
+
+    /// The process's connection pool: no redirects followed (a token is never sent elsewhere), no proxy, no
+    /// decompression; connections are kept for 60 s. It lives as long as the process and is never shut down.
+    public static let sharedClient = makeClient(connectionsPerHost: 8)
+
+    /// A connection pool with this transport's settings, for a process that runs many devices at once
+    /// (a benchmark). The caller shuts it down (`shutdown()`) when done.
+    public static func makeClient(connectionsPerHost: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10)),
+            connectionPool: .init(
+                idleTimeout: .seconds(60),
+                concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost
+            ),
+            proxy: nil,
+            decompression: .disabled
+        )
+        configuration.httpVersion = .http1Only
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }
+
+    /// The largest answer read: a full pull page is a few megabytes.
+    static let maxResponseBytes = 64 << 20
+
+    public func push(deviceId: String, batch: OutboxBatch) async throws(SyncError) -> PushResponse {
+        let body: Data
+        do {
+            body = try WireAssembly.pushRequest(deviceId: deviceId, encodedOperations: batch.encodedOperations)
+        } catch {
+            throw .badResponse("the push could not be encoded")
+        }
+        return try await send(path: "v1/sync/push", method: .POST, body: body)
+    }
+
+    public func pull(after cursor: Int64, limit: Int) async throws(SyncError) -> PullResponse {
+        try await send(
+            path: "v1/sync/pull?after=\(cursor)&limit=\(limit)",
+            method: .GET,
+            body: nil,
+            decode: WireCoding.decodePullResponse
+        )
+    }
+
+    public func venues() async throws(SyncError) -> [Venue] {
+        let list: VenueList = try await send(path: "v1/venues", method: .GET, body: nil)
+        return list.venues
+    }
+
+    /// Exchanges a one-time enrolment token (this transport's token) for the device's access token and
+    /// who the device belongs to.
+    public func enrol() async throws(SyncError) -> Enrolment {
+        try await send(path: "v1/enrol", method: .POST, body: Data("{}".utf8))
+    }
+
+    private func send<Response: Decodable>(
+        path: String,
+        method: HTTPMethod,
+        body: Data?,
+        decode: (Data) throws -> Response = { try WireCoding.decode(Response.self, from: $0) }
+    ) async throws(SyncError) -> Response {
+        guard let url = URL(string: path, relativeTo: serverURL.appendingPathComponent("/")) else {
+            throw .badResponse("the URL for \(path) could not be made")
+        }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        let status: Int
+        let retryAfter: String?
+        let data: Data
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(requestTimeout * 1000)))
+            status = Int(response.status.code)
+            retryAfter = response.headers.first(name: "Retry-After")
+            data = Data(buffer: try await response.body.collect(upTo: Self.maxResponseBytes))
+        } catch {
+            throw .unreachable(server: serverURL.absoluteString, reason: Self.reason(for: error))
+        }
+        guard (200..<300).contains(status) else {
+            let error = try? WireCoding.decode(ErrorBody.self, from: data)
+            throw .server(
+                status: status,
+                code: error?.code ?? "http-\(status)",
+                message: error?.message ?? "no explanation was given",
+                // Only whole seconds: "nan", "inf" or a date would not be a usable delay.
+                retryAfter: retryAfter.flatMap { UInt32($0) }.map(Double.init)
+            )
+        }
+        do {
+            return try decode(data)
+        } catch {
+            throw .badResponse("the body of \(path) is not the expected JSON")
+        }
+    }
+
+    private static func reason(for error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout: return "timed out"
+            case .remoteConnectionClosed, .bodyLengthMismatch: return "the connection was cut"
+            default: return "network error"
+            }
+        }
+        if let error = error as? NIOConnectionError {
+            return error.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+                ? "connection refused" : "network error"
+        }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection refused"
+            case ECONNRESET, EPIPE: return "the connection was cut"
+            default: return "network error"
+            }
+        }
+        if error is ChannelError { return "the connection was cut" }
+        if error is NIOTooManyBytesError { return "the answer is too large" }
+        return "network error"
+    }
+}
