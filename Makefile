@@ -22,7 +22,8 @@ bench:
 	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev postgresql
 	swift build -c release --product empower-cli --scratch-path .build-release
 	EMPOWER_POSTGRES_FSYNC=on scripts/with-postgres.sh sh -c '.build-release/release/empower-cli bench \
-		--database "$$EMPOWER_TEST_DATABASE_URL" --noop-store-sizes 1000000 --out docs/benchmarks.md $(BENCH_FLAGS)'
+		--database "$$EMPOWER_TEST_DATABASE_URL" --backlog 100000 --noop-store-sizes 10000 1000000 \
+		--out docs/benchmarks.md $(BENCH_FLAGS)'
 
 format:
 	swift format -i -r Package.swift Sources Tests

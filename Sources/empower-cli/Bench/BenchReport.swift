@@ -19,7 +19,8 @@ struct BenchReport {
     /// Per store, one run per fleet composition.
     var fleet: [String: [FleetBench.Figures]] = [:]
     var noOp: [String: [BacklogBench.NoOpSync]] = [:]
-    var backlog: [String: BacklogBench.Transfer] = [:]
+    /// Per store, one transfer per run.
+    var backlog: [String: [BacklogBench.Transfer]] = [:]
     var instances: InstanceBench.Comparison?
     var seconds = 0.0
 
@@ -139,24 +140,29 @@ struct BenchReport {
                 )
             )
         }
-        if let count = backlog.values.first?.count {
+        if let count = backlog.values.first?.first?.count {
+            let runs = rounds == 1 ? "one run" : "median of \(rounds) runs"
             rows.append(
                 (
-                    "Backlog: push \(Self.count(count)) operations / pull them into a new device",
+                    "Backlog: push \(Self.count(count)) operations, \(pushBatch) a request / pull them into a new "
+                        + "device, \(SyncEngine.defaultPullPageSize) a page (\(runs))",
                     { store in
                         self.backlog[store].map {
-                            Self.rate($0.count, $0.pushSeconds) + " / " + Self.rate($0.count, $0.pullSeconds)
+                            Self.medianRate($0.map { ($0.count, $0.pushSeconds) }) + " / "
+                                + Self.medianRate($0.map { ($0.count, $0.pullSeconds) })
                         }
                     }
                 )
             )
             rows.append(
                 (
-                    "Backlog: peak memory, device pushing / pulling / server",
+                    "Backlog: peak memory, device pushing / pulling / server (highest of the runs)",
                     { store in
-                        self.backlog[store].map {
-                            [$0.clientPushPeak, $0.clientPullPeak, $0.serverPeak].map(BacklogBench.megabytes)
-                                .joined(separator: " / ")
+                        self.backlog[store].map { runs in
+                            [\.clientPushPeak, \.clientPullPeak, \.serverPeak].map {
+                                (peak: KeyPath<BacklogBench.Transfer, Int>) in
+                                BacklogBench.megabytes(runs.map { $0[keyPath: peak] }.max() ?? 0)
+                            }.joined(separator: " / ")
                         }
                     }
                 )
@@ -196,13 +202,35 @@ struct BenchReport {
     }
 
     private func targetTable() -> [String] {
-        var lines = ["## Targets (issue 5)", "", "| target | measured | met |", "| --- | --- | --- |"]
+        var lines = ["## Targets", "", "| target (issue) | measured | met |", "| --- | --- | --- |"]
+        for store in stores {
+            guard let runs = backlog[store], let count = runs.first?.count else { continue }
+            let push = BenchCommand.median(runs.map { Double($0.count) / $0.pushSeconds })
+            let pull = BenchCommand.median(runs.map { Double($0.count) / $0.pullSeconds })
+            let peak = runs.map { max($0.clientPushPeak, $0.clientPullPeak) }.max() ?? 0
+            lines += [
+                "| Backlog of \(Self.count(count)) pushed, \(store) store: ≥ 20,000 operations/s (3) | "
+                    + "\(Self.perSecond(push)) | " + (push >= 20_000 ? "yes" : "**no**") + " |",
+                "| Backlog of \(Self.count(count)) pulled, \(store) store: ≥ 50,000 operations/s (3) | "
+                    + "\(Self.perSecond(pull)) | " + (pull >= 50_000 ? "yes" : "**no**") + " |",
+                "| Device peak memory during the backlog, \(store) store: < 100 MB (3) | "
+                    + "\(BacklogBench.megabytes(peak)) | " + (peak < 100_000_000 ? "yes" : "**no**") + " |",
+            ]
+        }
+        for store in stores {
+            guard let sync = noOp[store]?.first(where: { $0.size == 1_000_000 }) else { continue }
+            lines.append(
+                "| No-op sync against 1,000,000 operations, \(store) store: < 20 ms (3) | "
+                    + "\(Self.milliseconds(sync.medianSeconds)) | " + (sync.medianSeconds < 0.02 ? "yes" : "**no**")
+                    + " |"
+            )
+        }
         if let rawSQLite = raw["SQLite"].map(BenchCommand.median) {
             for store in stores {
                 guard let push = pushRate(store) else { continue }
                 let fraction = push / rawSQLite
                 lines.append(
-                    "| Push end to end (\(store) store) ≥ 30% of the raw SQLite insert rate | "
+                    "| Push end to end (\(store) store) ≥ 30% of the raw SQLite insert rate (5) | "
                         + "\(Self.perSecond(push)) ÷ \(Self.perSecond(rawSQLite)) = \(Self.percent(fraction)) | "
                         + (fraction >= 0.3 ? "yes" : "**no**") + " |"
                 )
@@ -213,14 +241,14 @@ struct BenchReport {
                 let p99 = Self.percentile(figures.all, 0.99)
                 lines.append(
                     "| \(figures.devices) concurrent devices on \(store), \(figures.composition): p99 per request "
-                        + "< 250 ms | \(Self.milliseconds(p99)) | " + (p99 < 0.25 ? "yes" : "**no**") + " |"
+                        + "< 250 ms (5) | \(Self.milliseconds(p99)) | " + (p99 < 0.25 ? "yes" : "**no**") + " |"
                 )
             }
         }
         if let instances {
             let ratio = BenchCommand.median(instances.two) / BenchCommand.median(instances.one)
             lines.append(
-                "| Two instances on one PostgreSQL ≥ 1.5× one instance | "
+                "| Two instances on one PostgreSQL ≥ 1.5× one instance (5) | "
                     + String(format: "%.2f×", ratio) + " | " + (ratio >= 1.5 ? "yes" : "**no**") + " |"
             )
         }
