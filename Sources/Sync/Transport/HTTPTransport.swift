@@ -109,10 +109,12 @@ public struct HTTPTransport: SyncTransport {
         let retryAfter: String?
         let data: Data
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(requestTimeout * 1000)))
-            status = Int(response.status.code)
-            retryAfter = response.headers.first(name: "Retry-After")
-            data = Data(buffer: try await response.body.collect(upTo: Self.maxResponseBytes))
+            (status, retryAfter, data) = try await Self.withDeadline(seconds: requestTimeout) { [client, request] in
+                let timeout = TimeAmount.milliseconds(Int64(requestTimeout * 1000))
+                let response = try await client.execute(request, timeout: timeout)
+                let body = try await response.body.collect(upTo: Self.maxResponseBytes)
+                return (Int(response.status.code), response.headers.first(name: "Retry-After"), Data(buffer: body))
+            }
         } catch {
             throw .unreachable(server: serverURL.absoluteString, reason: Self.reason(for: error))
         }
@@ -130,6 +132,23 @@ public struct HTTPTransport: SyncTransport {
             return try decode(data)
         } catch {
             throw .badResponse("the body of \(path) is not the expected JSON")
+        }
+    }
+
+    /// Runs `work`, giving up after `seconds`: AsyncHTTPClient's own deadline ends with the answer's head, and an
+    /// answer whose body stops coming would otherwise be waited for as long as its connection stays open.
+    private static func withDeadline<Result: Sendable>(
+        seconds: TimeInterval,
+        _ work: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result.self) { group in
+            group.addTask(operation: work)
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                throw HTTPClientError.deadlineExceeded
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
         }
     }
 

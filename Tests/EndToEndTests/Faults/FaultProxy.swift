@@ -27,6 +27,9 @@ final class FaultProxy: Sendable {
         case dropAfterForward
         /// Forwarded; the answer's head and half its body are passed back, then the connection is closed.
         case truncateResponse
+        /// Forwarded; the answer's head and half its body are passed back, then nothing more, the connection
+        /// left open: only the client's own timeout ends the request. Not dealt at random (each costs a timeout).
+        case stallResponse
         /// Not forwarded; answered 503 with a JSON body.
         case status503
         /// Not forwarded; answered 502 with a JSON body.
@@ -60,7 +63,9 @@ final class FaultProxy: Sendable {
     }
 
     /// The deck each route deals from: every fault once, the normal outcomes more often.
-    static let deck: [Fault] = [.forward, .forward, .forward, .delay, .delay] + Fault.allCases.filter(\.failsRequest)
+    static let deck: [Fault] =
+        [.forward, .forward, .forward, .delay, .delay]
+        + Fault.allCases.filter { $0.failsRequest && $0 != .stallResponse }
 
     let seed: UInt64
     private let upstreamHost: String
@@ -159,7 +164,7 @@ final class FaultProxy: Sendable {
                         // Answered without forwarding; the client closes after it (`Connection: close`), and the
                         // loop ends when it does.
                         try await outbound.write(ByteBuffer(bytes: Self.cannedResponse(for: fault)))
-                    case .forward, .delay, .dropAfterForward, .truncateResponse:
+                    case .forward, .delay, .dropAfterForward, .truncateResponse, .stallResponse:
                         if delay > .zero { try await Task.sleep(for: delay) }
                         guard let response = await forward(request) else { return }
                         record(upstreamStatus: response.status, at: index)
@@ -171,6 +176,11 @@ final class FaultProxy: Sendable {
                             try await outbound.write(ByteBuffer(bytes: response.bytes.prefix(cut)))
                             // Give the partial answer time to leave before the connection is closed.
                             try await Task.sleep(for: .milliseconds(20))
+                            return
+                        case .stallResponse:
+                            let cut = response.headLength + max(0, (response.bytes.count - response.headLength) / 2)
+                            try await outbound.write(ByteBuffer(bytes: response.bytes.prefix(cut)))
+                            try await Task.sleep(for: .seconds(60))
                             return
                         default:
                             // The client's connection stays open for its next request, unless it asked otherwise.

@@ -231,6 +231,46 @@ struct NetworkFaultTests {
         }
     }
 
+    @Test(
+        "an answer that stops half way, its connection left open, fails at the request timeout",
+        .timeLimit(.minutes(1))
+    )
+    func stalledAnswer() async throws {
+        let workspace = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
+        let log = try loadPatrolLog()
+        let device = log.devices[0]
+        let token = try await store.provisionDevice(device.deviceId, for: device.account)
+        let replica = try LocalReplica.create(
+            in: workspace.appendingPathComponent(device.deviceId),
+            identity: device.identity(serverURL: URL(string: "http://127.0.0.1:9")!)
+        )
+        for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
+        try await CentralServer.withRunningServer(store: store) { serverURL in
+            try await FaultProxy.withRunningProxy(upstream: serverURL, seed: 0, script: [.stallResponse]) {
+                proxy,
+                proxyURL in
+                // Enough operations that half the answer is some bytes of its body.
+                let batch = try replica.outboxBatch(maxOperations: 100)
+                let transport = HTTPTransport(serverURL: proxyURL, token: token, requestTimeout: 2)
+                let started = ContinuousClock.now
+                do throws(SyncError) {
+                    _ = try await transport.push(deviceId: device.deviceId, batch: batch)
+                    Issue.record("A push whose answer stopped half way succeeded.")
+                } catch {
+                    #expect(error == .unreachable(server: proxyURL.absoluteString, reason: "timed out"))
+                }
+                let elapsed = ContinuousClock.now - started
+                #expect(proxy.injections.map(\.fault) == [.stallResponse])
+                #expect(proxy.injections.first?.upstreamStatus == 200)
+                #expect(elapsed >= .milliseconds(1900) && elapsed < .seconds(10), "gave up after \(elapsed)")
+            }
+        }
+        // The server stored the push; the device does not know, and sends it again on its next sync: no harm.
+        #expect(try await store.operationCount() == (try replica.status().pending))
+    }
+
     /// Syncs until a sync succeeds, venue refresh included.
     static func syncUntilSuccess(_ replica: LocalReplica, through transport: ObservingTransport) async throws {
         let engine = SyncEngine(
