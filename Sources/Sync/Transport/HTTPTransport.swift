@@ -35,7 +35,7 @@ public struct HTTPTransport: SyncTransport {
     }
 
     /// The process's connection pool: no redirects followed (a token is never sent elsewhere), no proxy, no
-    /// decompression; connections are kept for 60 s. It lives as long as the process and is never shut down.
+    /// decompression, no retried connection attempts; connections are kept for 60 s. It lives as long as the process and is never shut down.
     public static let sharedClient = makeClient(connectionsPerHost: 8)
 
     /// A connection pool with this transport's settings, for a process that runs many devices at once
@@ -52,6 +52,8 @@ public struct HTTPTransport: SyncTransport {
             decompression: .disabled
         )
         configuration.httpVersion = .http1Only
+        // A refused or failed connection is reported at once; the sync engine decides whether and when to retry.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 
@@ -109,11 +111,12 @@ public struct HTTPTransport: SyncTransport {
         let retryAfter: String?
         let data: Data
         do {
-            (status, retryAfter, data) = try await Self.withDeadline(seconds: requestTimeout) { [client, request] in
-                let timeout = TimeAmount.milliseconds(Int64(requestTimeout * 1000))
-                let response = try await client.execute(request, timeout: timeout)
-                let body = try await response.body.collect(upTo: Self.maxResponseBytes)
-                return (Int(response.status.code), response.headers.first(name: "Retry-After"), Data(buffer: body))
+            let deadline = ContinuousClock.now + .milliseconds(Int64(requestTimeout * 1000))
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(requestTimeout * 1000)))
+            status = Int(response.status.code)
+            retryAfter = response.headers.first(name: "Retry-After")
+            data = try await Self.withDeadline(deadline) {
+                Data(buffer: try await response.body.collect(upTo: Self.maxResponseBytes))
             }
         } catch {
             throw .unreachable(server: serverURL.absoluteString, reason: Self.reason(for: error))
@@ -135,16 +138,16 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
-    /// Runs `work`, giving up after `seconds`: AsyncHTTPClient's own deadline ends with the answer's head, and an
+    /// Runs `work`, giving up at `deadline`: AsyncHTTPClient's own deadline ends with the answer's head, and an
     /// answer whose body stops coming would otherwise be waited for as long as its connection stays open.
     private static func withDeadline<Result: Sendable>(
-        seconds: TimeInterval,
+        _ deadline: ContinuousClock.Instant,
         _ work: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         try await withThrowingTaskGroup(of: Result.self) { group in
             group.addTask(operation: work)
             group.addTask {
-                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                try await Task.sleep(until: deadline, clock: .continuous)
                 throw HTTPClientError.deadlineExceeded
             }
             defer { group.cancelAll() }
