@@ -94,3 +94,26 @@ func centralContents(
     let ids = Set(records.map(\.id))
     return (records, Set(try await allCentralOperations(store).filter { ids.contains($0.recordId) }))
 }
+
+/// A new SQLite central store in a temporary workspace, with the sample log's first device enrolled in it.
+struct OneDeviceSetup {
+    let workspace: URL
+    let store: SQLiteCentralStore
+    let log: PatrolLogFixture
+    let device: FixtureDevice
+    /// The device's access token.
+    let token: String
+}
+
+/// Runs `body` on a new `OneDeviceSetup`, then removes its workspace.
+func withOneDevice<Result>(_ body: (OneDeviceSetup) async throws -> Result) async throws -> Result {
+    let workspace = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: workspace) }
+    let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
+    let log = try loadPatrolLog()
+    let device = log.devices[0]
+    let token = try await store.provisionDevice(device.deviceId, for: device.account)
+    return try await body(
+        OneDeviceSetup(workspace: workspace, store: store, log: log, device: device, token: token)
+    )
+}

@@ -107,32 +107,31 @@ struct ConvergenceTests {
 
     @Test("the same push sent twice (its answer lost) is acknowledged twice and stored once")
     func repeatedPushStoresOnce() async throws {
-        let workspace = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: workspace) }
-        let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
-        let log = try loadPatrolLog()
-        let device = log.devices[0]
-        let token = try await store.provisionDevice(device.deviceId, for: device.account)
-
-        try await CentralServer.withRunningServer(store: store) { serverURL in
-            let replica = try LocalReplica.create(
-                in: workspace.appendingPathComponent(device.deviceId),
-                identity: device.identity(serverURL: serverURL)
+        try await withOneDevice { setup in
+            let (workspace, store, log, device, token) = (
+                setup.workspace, setup.store, setup.log, setup.device, setup.token
             )
-            for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
-            let batch = try replica.outboxBatch(maxOperations: 100)
-            let transport = HTTPTransport(serverURL: serverURL, token: token)
-            let first = try await transport.push(deviceId: device.deviceId, batch: batch)
-            let second = try await transport.push(deviceId: device.deviceId, batch: batch)
-            #expect(first.accepted == batch.operationIds)
-            #expect(second.accepted == batch.operationIds)
-            #expect(second.rejected.isEmpty)
-            #expect(try await store.operationCount() == batch.operationIds.count)
-            // The device never saw either answer; its next sync repeats the push harmlessly.
-            let report = try await SyncEngine(replica: replica, transport: transport).sync()
-            #expect(report.pushed == batch.operationIds.count)
-            #expect(try await store.operationCount() == batch.operationIds.count)
-            #expect(try replica.records() == (try await store.records(matching: RecordFilter())))
+
+            try await CentralServer.withRunningServer(store: store) { serverURL in
+                let replica = try LocalReplica.create(
+                    in: workspace.appendingPathComponent(device.deviceId),
+                    identity: device.identity(serverURL: serverURL)
+                )
+                for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
+                let batch = try replica.outboxBatch(maxOperations: 100)
+                let transport = HTTPTransport(serverURL: serverURL, token: token)
+                let first = try await transport.push(deviceId: device.deviceId, batch: batch)
+                let second = try await transport.push(deviceId: device.deviceId, batch: batch)
+                #expect(first.accepted == batch.operationIds)
+                #expect(second.accepted == batch.operationIds)
+                #expect(second.rejected.isEmpty)
+                #expect(try await store.operationCount() == batch.operationIds.count)
+                // The device never saw either answer; its next sync repeats the push harmlessly.
+                let report = try await SyncEngine(replica: replica, transport: transport).sync()
+                #expect(report.pushed == batch.operationIds.count)
+                #expect(try await store.operationCount() == batch.operationIds.count)
+                #expect(try replica.records() == (try await store.records(matching: RecordFilter())))
+            }
         }
     }
 }

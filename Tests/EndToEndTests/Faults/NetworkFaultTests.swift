@@ -186,48 +186,47 @@ struct NetworkFaultTests {
         [FaultProxy.Route.push, .pull]
     )
     func lostKeptAliveConnection(fault: FaultProxy.Fault, route: FaultProxy.Route) async throws {
-        let workspace = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: workspace) }
-        let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
-        let log = try loadPatrolLog()
-        let device = log.devices[0]
-        let token = try await store.provisionDevice(device.deviceId, for: device.account)
-        try await CentralServer.withRunningServer(store: store) { serverURL in
-            // The first request opens a connection the second reuses; the proxy loses the second.
-            try await FaultProxy.withRunningProxy(upstream: serverURL, seed: 0, script: [.forward, fault]) {
-                proxy,
-                proxyURL in
-                let replica = try LocalReplica.create(
-                    in: workspace.appendingPathComponent(device.deviceId),
-                    identity: device.identity(serverURL: proxyURL)
-                )
-                for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
-                let batch = try replica.outboxBatch(maxOperations: 100)
-                let transport = HTTPTransport(serverURL: proxyURL, token: token, requestTimeout: 4)
-                func request() async throws(SyncError) {
-                    switch route {
-                    case .push: _ = try await transport.push(deviceId: device.deviceId, batch: batch)
-                    default: _ = try await transport.pull(after: 0, limit: 40)
+        try await withOneDevice { setup in
+            let (workspace, store, log, device, token) = (
+                setup.workspace, setup.store, setup.log, setup.device, setup.token
+            )
+            try await CentralServer.withRunningServer(store: store) { serverURL in
+                // The first request opens a connection the second reuses; the proxy loses the second.
+                try await FaultProxy.withRunningProxy(upstream: serverURL, seed: 0, script: [.forward, fault]) {
+                    proxy,
+                    proxyURL in
+                    let replica = try LocalReplica.create(
+                        in: workspace.appendingPathComponent(device.deviceId),
+                        identity: device.identity(serverURL: proxyURL)
+                    )
+                    for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
+                    let batch = try replica.outboxBatch(maxOperations: 100)
+                    let transport = HTTPTransport(serverURL: proxyURL, token: token, requestTimeout: 4)
+                    func request() async throws(SyncError) {
+                        switch route {
+                        case .push: _ = try await transport.push(deviceId: device.deviceId, batch: batch)
+                        default: _ = try await transport.pull(after: 0, limit: 40)
+                        }
                     }
-                }
-                try await request()
-                let started = ContinuousClock.now
-                let outcome: Result<Void, SyncError>
-                do throws(SyncError) {
                     try await request()
-                    outcome = .success(())
-                } catch {
-                    outcome = .failure(error)
+                    let started = ContinuousClock.now
+                    let outcome: Result<Void, SyncError>
+                    do throws(SyncError) {
+                        try await request()
+                        outcome = .success(())
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                    let elapsed = ContinuousClock.now - started
+                    #expect(proxy.injections.map(\.fault).prefix(2) == [.forward, fault])
+                    // Pushes and pulls alike keep their connection for the next request.
+                    #expect(proxy.injections[1].reusedConnection)
+                    print(
+                        "NetworkFaultTests: \(fault) of a \(route) on a reused connection: \(outcome) after \(elapsed); "
+                            + "incomplete requests at the proxy: \(proxy.incompleteRequests)"
+                    )
+                    #expect(elapsed < .seconds(3))  // well under the 4 s request timeout, even on a loaded machine
                 }
-                let elapsed = ContinuousClock.now - started
-                #expect(proxy.injections.map(\.fault).prefix(2) == [.forward, fault])
-                // Pushes and pulls alike keep their connection for the next request.
-                #expect(proxy.injections[1].reusedConnection)
-                print(
-                    "NetworkFaultTests: \(fault) of a \(route) on a reused connection: \(outcome) after \(elapsed); "
-                        + "incomplete requests at the proxy: \(proxy.incompleteRequests)"
-                )
-                #expect(elapsed < .seconds(3))  // well under the 4 s request timeout, even on a loaded machine
             }
         }
     }
@@ -237,39 +236,38 @@ struct NetworkFaultTests {
         .timeLimit(.minutes(1))
     )
     func stalledAnswer() async throws {
-        let workspace = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: workspace) }
-        let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
-        let log = try loadPatrolLog()
-        let device = log.devices[0]
-        let token = try await store.provisionDevice(device.deviceId, for: device.account)
-        let replica = try LocalReplica.create(
-            in: workspace.appendingPathComponent(device.deviceId),
-            identity: device.identity(serverURL: URL(string: "http://127.0.0.1:9")!)
-        )
-        for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
-        try await CentralServer.withRunningServer(store: store) { serverURL in
-            try await FaultProxy.withRunningProxy(upstream: serverURL, seed: 0, script: [.stallResponse]) {
-                proxy,
-                proxyURL in
-                // Enough operations that half the answer is some bytes of its body.
-                let batch = try replica.outboxBatch(maxOperations: 100)
-                let transport = HTTPTransport(serverURL: proxyURL, token: token, requestTimeout: 2)
-                let started = ContinuousClock.now
-                do throws(SyncError) {
-                    _ = try await transport.push(deviceId: device.deviceId, batch: batch)
-                    Issue.record("A push whose answer stopped half way succeeded.")
-                } catch {
-                    #expect(error == .unreachable(server: proxyURL.absoluteString, reason: "timed out"))
+        try await withOneDevice { setup in
+            let (workspace, store, log, device, token) = (
+                setup.workspace, setup.store, setup.log, setup.device, setup.token
+            )
+            let replica = try LocalReplica.create(
+                in: workspace.appendingPathComponent(device.deviceId),
+                identity: device.identity(serverURL: URL(string: "http://127.0.0.1:9")!)
+            )
+            for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
+            try await CentralServer.withRunningServer(store: store) { serverURL in
+                try await FaultProxy.withRunningProxy(upstream: serverURL, seed: 0, script: [.stallResponse]) {
+                    proxy,
+                    proxyURL in
+                    // Enough operations that half the answer is some bytes of its body.
+                    let batch = try replica.outboxBatch(maxOperations: 100)
+                    let transport = HTTPTransport(serverURL: proxyURL, token: token, requestTimeout: 2)
+                    let started = ContinuousClock.now
+                    do throws(SyncError) {
+                        _ = try await transport.push(deviceId: device.deviceId, batch: batch)
+                        Issue.record("A push whose answer stopped half way succeeded.")
+                    } catch {
+                        #expect(error == .unreachable(server: proxyURL.absoluteString, reason: "timed out"))
+                    }
+                    let elapsed = ContinuousClock.now - started
+                    #expect(proxy.injections.map(\.fault) == [.stallResponse])
+                    #expect(proxy.injections.first?.upstreamStatus == 200)
+                    #expect(elapsed >= .milliseconds(1900) && elapsed < .seconds(10), "gave up after \(elapsed)")
                 }
-                let elapsed = ContinuousClock.now - started
-                #expect(proxy.injections.map(\.fault) == [.stallResponse])
-                #expect(proxy.injections.first?.upstreamStatus == 200)
-                #expect(elapsed >= .milliseconds(1900) && elapsed < .seconds(10), "gave up after \(elapsed)")
             }
+            // The server stored the push; the device does not know, and sends it again on its next sync: no harm.
+            #expect(try await store.operationCount() == (try replica.status().pending))
         }
-        // The server stored the push; the device does not know, and sends it again on its next sync: no harm.
-        #expect(try await store.operationCount() == (try replica.status().pending))
     }
 
     /// Syncs until a sync succeeds, venue refresh included.
