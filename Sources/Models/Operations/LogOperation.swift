@@ -21,7 +21,7 @@ public struct LogOperation: Sendable, Hashable, Identifiable, Codable {
     public var kind: OperationKind { payload.kind }
 
     public init(
-        opId: UUID = UUID(),
+        opId: UUID = .timeOrdered(),
         deviceId: String,
         author: String,
         hlc: HLCTimestamp,

@@ -16,7 +16,7 @@ public struct Intervention: Codable, Sendable, Hashable, Identifiable {
     public var notes: String
 
     public init(
-        id: UUID = UUID(),
+        id: UUID = .timeOrdered(),
         sightingId: UUID? = nil,
         occurredAt: Date,
         recordedAt: Date,

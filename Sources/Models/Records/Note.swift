@@ -9,7 +9,7 @@ public struct Note: Codable, Sendable, Hashable, Identifiable {
     public var recordedAt: Date
     public var text: String
 
-    public init(id: UUID = UUID(), recordId: UUID, author: String, recordedAt: Date, text: String) {
+    public init(id: UUID = .timeOrdered(), recordId: UUID, author: String, recordedAt: Date, text: String) {
         self.id = id
         self.recordId = recordId
         self.author = author

@@ -20,7 +20,7 @@ public struct Sighting: Codable, Sendable, Hashable, Identifiable {
     public var narrative: String
 
     public init(
-        id: UUID = UUID(),
+        id: UUID = .timeOrdered(),
         occurredAt: Date,
         recordedAt: Date,
         reporter: String,

@@ -5,23 +5,37 @@ extension UUID {
     ///
     /// Ids are written and read for every stored and synced operation, so this is on every hot path.
     public var text: String {
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-        return withUnsafeBytes(of: uuid) { bytes in
-            String(unsafeUninitializedCapacity: 36) { buffer in
-                var out = 0
-                for (index, byte) in bytes.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        buffer[out] = UInt8(ascii: "-")
-                        out += 1
-                    }
-                    buffer[out] = hex[Int(byte >> 4)]
-                    buffer[out + 1] = hex[Int(byte & 0x0F)]
-                    out += 2
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            writeText(into: UnsafeMutableRawBufferPointer(buffer))
+            return 36
+        }
+    }
+
+    /// Calls `body` with the id's canonical text (36 bytes of ASCII) in a buffer on the stack, for callers that
+    /// copy it somewhere else anyway (such as a bound SQLite argument) and need no `String`.
+    public func withText<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try withUnsafeTemporaryAllocation(byteCount: 36, alignment: 1) { buffer in
+            writeText(into: buffer)
+            return try body(UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    private func writeText(into buffer: UnsafeMutableRawBufferPointer) {
+        withUnsafeBytes(of: uuid) { bytes in
+            var out = 0
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    buffer[out] = UInt8(ascii: "-")
+                    out += 1
                 }
-                return out
+                buffer[out] = Self.hexDigits[Int(byte >> 4)]
+                buffer[out + 1] = Self.hexDigits[Int(byte & 0x0F)]
+                out += 2
             }
         }
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     /// Parses the canonical text of an id (either case), as `init(uuidString:)` does, without `sscanf`.
     public init?(text: some StringProtocol) {
