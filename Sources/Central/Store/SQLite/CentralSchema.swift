@@ -90,6 +90,39 @@ enum CentralSchema {
                     """
             )
         }
+        // SQLite checks `type IN ('sighting', 'intervention', 'note')` by building a temporary B-tree of the list
+        // for every row written; the same rule as comparisons costs nothing. A CHECK cannot be altered in place,
+        // so the table is rebuilt with its rows, and its parent index keeps only the notes.
+        migrator.registerMigration("v3: record checks as comparisons, notes' parent index") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE record_v3 (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        type TEXT NOT NULL CHECK (type = 'sighting' OR type = 'intervention' OR type = 'note'),
+                        venueId TEXT,
+                        parentId TEXT,
+                        occurredAt INTEGER NOT NULL,
+                        createdOpId TEXT NOT NULL,
+                        redacted INTEGER NOT NULL DEFAULT 0 CHECK (redacted = 0 OR redacted = 1),
+                        -- The merged state, kept only when amendments made it differ from the create
+                        -- operation alone (NULL otherwise: the record is the fold of that operation).
+                        state TEXT,
+                        -- The venue a record was made at (a note: its record's), set once.
+                        scopeVenueId TEXT
+                    );
+                    INSERT INTO record_v3 (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state, scopeVenueId)
+                        SELECT id, type, venueId, parentId, occurredAt, createdOpId, redacted, state, scopeVenueId
+                        FROM record;
+                    DROP TABLE record;
+                    ALTER TABLE record_v3 RENAME TO record;
+                    CREATE INDEX record_venue ON record(venueId, occurredAt);
+                    CREATE INDEX record_occurred ON record(occurredAt);
+                    -- Only notes have a parent.
+                    CREATE INDEX record_parent ON record(parentId) WHERE parentId IS NOT NULL;
+                    CREATE INDEX record_scope ON record(scopeVenueId);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import Models
+import Testing
+
+@testable import Central
+
+@Suite("SQLite central schema")
+struct CentralSchemaTests {
+    @Test("v3 keeps a v2 store's records and their scope, refuses what v2 refused, and indexes only notes' parents")
+    func migrationKeepsRecords() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("empower-schema-\(UUID().text)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try DatabaseQueue(path: directory.appendingPathComponent("central.sqlite").path)
+        try CentralSchema.migrator.migrate(database, upTo: "v2: accounts, devices, tokens, audit log")
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state, scopeVenueId)
+                    VALUES
+                        ('REC-1', 'sighting', 'venue-b', NULL, 1000, 'OP-1', 0, '{"moved":true}', 'venue-a'),
+                        ('REC-2', 'note', 'venue-b', 'REC-1', 2000, 'OP-2', 0, NULL, 'venue-a'),
+                        ('REC-3', 'intervention', NULL, NULL, 3000, 'OP-3', 1, '{"redacted":true}', 'venue-c')
+                    """
+            )
+        }
+        let records = { (db: Database) in try Row.fetchAll(db, sql: "SELECT * FROM record ORDER BY id") }
+        let before = try database.read(records)
+
+        try CentralSchema.migrator.migrate(database)
+
+        #expect(try database.read(records) == before)
+        for refused in [
+            "INSERT INTO record (id, type, occurredAt, createdOpId) VALUES ('REC-4', 'memo', 0, 'OP-4')",
+            "INSERT INTO record (id, type, occurredAt, createdOpId, redacted) VALUES ('REC-4', 'note', 0, 'OP-4', 2)",
+        ] {
+            #expect(throws: DatabaseError.self) { try database.write { try $0.execute(sql: refused) } }
+        }
+        let plan = try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "EXPLAIN QUERY PLAN SELECT id FROM record WHERE parentId = 'REC-1' AND type = 'note'"
+            )
+            .map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("record_parent") }, "\(plan)")
+        let parentEntries = try database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM record INDEXED BY record_parent WHERE parentId IS NOT NULL")
+        }
+        #expect(parentEntries == 1)
+    }
+}
