@@ -47,11 +47,11 @@ public struct SequencedOperation: Codable, Sendable, Hashable {
     /// The position: strictly increasing in commit order, never reused.
     public var seq: Int64
     public var operation: LogOperation
-    /// The operation's JSON as the server sent it, when read from a pull page: the server's stored copy,
+    /// The operation's JSON text as the server sent it, when read from a pull page: the server's stored copy,
     /// which a device keeps as it is instead of encoding the operation again. Not part of equality.
-    public var encoded: Data?
+    public var encoded: String?
 
-    public init(seq: Int64, operation: LogOperation, encoded: Data? = nil) {
+    public init(seq: Int64, operation: LogOperation, encoded: String? = nil) {
         self.seq = seq
         self.operation = operation
         self.encoded = encoded

@@ -69,7 +69,7 @@ extension WireCoding {
                         try r.readArray { r in
                             var seq: Int64?
                             var operation: LogOperation?
-                            var encoded: Data?
+                            var encoded: String?
                             try r.readObject { r, key in
                                 switch key {
                                 case "seq": seq = try r.readInt64()
@@ -77,7 +77,7 @@ extension WireCoding {
                                     r.skipWhitespace()
                                     let start = r.index
                                     operation = try OperationCodec.readOperation(&r)
-                                    encoded = r.slice(start..<r.index)
+                                    encoded = r.text(start..<r.index)
                                 default: try r.skipValue()
                                 }
                             }

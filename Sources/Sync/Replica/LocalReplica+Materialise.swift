@@ -15,25 +15,48 @@ extension LocalReplica {
         let encoder = WireCoding.makeEncoder()
         let byRecord = Dictionary(grouping: newOperations, by: \.recordId)
         // Notes take their venue from their record's row, so records are merged before notes.
-        let order = byRecord.keys.sorted { lhs, rhs in
-            let lhsIsNote = byRecord[lhs]!.contains { $0.kind == .createNote }
-            let rhsIsNote = byRecord[rhs]!.contains { $0.kind == .createNote }
-            return !lhsIsNote && rhsIsNote
+        var records: [(id: UUID, text: String)] = []
+        var notes: [(id: UUID, text: String)] = []
+        for (recordId, operations) in byRecord {
+            if operations.contains(where: { $0.kind == .createNote }) {
+                notes.append((recordId, recordId.text))
+            } else {
+                records.append((recordId, recordId.text))
+            }
         }
-        for recordId in order {
-            let inHand = byRecord[recordId]!
-            var operations = inHand
-            let known = Set(inHand.map(\.opId.text))
-            // The operations in hand are stored already; the others' bodies are read only if there are any (the
-            // count comes from the index alone).
-            let storedCount = try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE recordId = ?"),
-                arguments: [recordId.text]
-            )
-            if storedCount != known.count {
+        let order = records + notes
+        // How many operations of each record are stored (the ones in hand are stored already): the others'
+        // bodies are read only for records that have any. One query for all, from the index alone.
+        var storedCounts: [String: Int] = [:]
+        let counts = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT recordId, COUNT(*) FROM operation
+                    WHERE recordId IN (SELECT value FROM json_each(?)) GROUP BY recordId
+                    """
+            ),
+            arguments: [jsonArray(of: order.map(\.text))]
+        )
+        while let row = try counts.next() { storedCounts[row[0]] = row[1] }
+        var parents: [String] = []
+        let upsert = try PreparedStatement(
+            """
+            INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET
+                venueId = excluded.venueId, parentId = excluded.parentId,
+                occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
+                redacted = excluded.redacted, state = excluded.state
+            """,
+            in: db
+        )
+        for (recordId, idText) in order {
+            var operations = byRecord[recordId]!
+            if storedCounts[idText] != operations.count {
+                let known = Set(operations.map(\.opId.text))
                 let rows = try Row.fetchCursor(
                     db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
-                    arguments: [recordId.text]
+                    arguments: [idText]
                 )
                 while let row = try rows.next() {
                     guard !known.contains(row["opId"]) else { continue }
@@ -49,27 +72,33 @@ extension LocalReplica {
                     arguments: [parentId.text]
                 )
             }
+            try upsert.execute(
+                .id(recordId),
+                .text(state.type.rawValue),
+                .text(venueId),
+                .id(state.parentId),
+                .integer(state.current.occurredAt.millisecondsSince1970),
+                .id(state.created.opId),
+                .integer(state.redaction == nil ? 0 : 1),
+                .text(state.isPlainCreate ? nil : String(decoding: try encoder.encode(state), as: UTF8.self))
+            )
+            if state.type != .note { parents.append(idText) }
+        }
+        // Notes already stored about these records take their (perhaps new) venue: one statement for all.
+        if !parents.isEmpty {
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET
-                        venueId = excluded.venueId, parentId = excluded.parentId,
-                        occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
-                        redacted = excluded.redacted, state = excluded.state
+                    UPDATE record SET venueId = (SELECT parent.venueId FROM record AS parent WHERE parent.id = record.parentId)
+                    WHERE type = 'note' AND parentId IN (SELECT value FROM json_each(?))
                     """
-            ).execute(arguments: [
-                recordId.text, state.type.rawValue, venueId, state.parentId?.text,
-                state.current.occurredAt.millisecondsSince1970,
-                state.created.opId.text, state.redaction != nil,
-                state.isPlainCreate ? nil : String(decoding: try encoder.encode(state), as: UTF8.self),
-            ])
-            if state.type != .note {
-                try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
-                    .execute(arguments: [venueId, recordId.text])
-            }
+            ).execute(arguments: [jsonArray(of: parents)])
         }
         return redacted
+    }
+
+    /// A JSON array of ids' text, for `json_each` (the text of an id needs no escaping).
+    private static func jsonArray(of ids: [String]) -> String {
+        "[" + ids.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }
 
     /// Rewrites this device's copies of a redacted record's operations without their content.

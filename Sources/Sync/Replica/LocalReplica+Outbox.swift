@@ -68,7 +68,7 @@ extension LocalReplica {
                     arguments: [rejection.code, rejection.message, rejection.opId.text]
                 )
             }
-            try observe(response.serverClock, db: db)
+            try Self.observe(response.serverClock, db: db)
             // Operations the server now holds lose their content if their record was redacted meanwhile.
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM record WHERE redacted = 1)") == true else {
                 return
@@ -89,48 +89,74 @@ extension LocalReplica {
     /// Operations already here are not stored again; this device's own pending operations that come back
     /// are marked acknowledged (the server has them, even if its answer to the push was lost).
     /// - Returns: how many operations were new to this device.
+    ///
+    /// The page's commit is not synced to disk on its own (the next synced commit carries it): a page lost to a
+    /// power cut is lost with the cursor that follows it, so it is pulled again, and what it marked acknowledged
+    /// is pushed again harmlessly. Either way the database stays consistent (WAL).
     @discardableResult
     public func applyPulledPage(_ page: PullResponse) throws -> Int {
-        try database.write { db in
-            var new: [LogOperation] = []
-            var returned: [LogOperation] = []
-            for sequenced in page.operations {
-                let operation = sequenced.operation
-                // The server's copy as it sent it (encoded again only when it came some other way).
-                let body = String(decoding: sequenced.encoded ?? WireCoding.encodeOperation(operation), as: UTF8.self)
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, 'pulled')
-                        ON CONFLICT(opId) DO NOTHING
-                        """
-                ).execute(arguments: [operation.opId.text, operation.recordId.text, operation.hlc.rawValue, body])
-                if db.changesCount > 0 {
-                    new.append(operation)
-                    continue
-                }
-                let outbox = try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT outbox FROM operation WHERE opId = ?"),
-                    arguments: [operation.opId.text]
-                )
-                if outbox == "pending" || outbox == "parked" {
-                    // The server's copy is the one every replica keeps (without content if the record was
-                    // redacted since this device made it).
-                    try db.cachedStatement(
-                        sql: "UPDATE operation SET outbox = 'acknowledged', body = ? WHERE opId = ?"
-                    ).execute(arguments: [body, operation.opId.text])
-                    returned.append(operation)
+        try database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            var newCount = 0
+            let stored = Result {
+                try db.inTransaction {
+                    newCount = try Self.storePulledPage(page, db: db)
+                    return .commit
                 }
             }
-            let redacted = try Self.rematerialise(new + returned, db: db)
-            try Self.removeRedactedContent(of: redacted, db: db)
-            let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
-            try db.execute(
-                sql: "UPDATE syncState SET pullCursor = ?",
-                arguments: [max(cursor, page.cursor)]
-            )
-            try observe(max(page.serverClock, page.operations.map(\.operation.hlc).max() ?? .zero), db: db)
-            return new.count
+            // Every other write stays synced on commit, whatever happened to this one.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try stored.get()
+            return newCount
         }
+    }
+
+    private static func storePulledPage(_ page: PullResponse, db: Database) throws -> Int {
+        var new: [LogOperation] = []
+        var returned: [LogOperation] = []
+        let insert = try PreparedStatement(
+            """
+            INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, 'pulled')
+            ON CONFLICT(opId) DO NOTHING
+            """,
+            in: db
+        )
+        for sequenced in page.operations {
+            let operation = sequenced.operation
+            // The server's copy as it sent it (encoded again only when it came some other way).
+            let body = sequenced.encoded ?? String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self)
+            let inserted = try insert.execute(
+                .id(operation.opId),
+                .id(operation.recordId),
+                .integer(operation.hlc.rawValue),
+                .text(body)
+            )
+            if inserted > 0 {
+                new.append(operation)
+                continue
+            }
+            let outbox = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT outbox FROM operation WHERE opId = ?"),
+                arguments: [operation.opId.text]
+            )
+            if outbox == "pending" || outbox == "parked" {
+                // The server's copy is the one every replica keeps (without content if the record was
+                // redacted since this device made it).
+                try db.cachedStatement(
+                    sql: "UPDATE operation SET outbox = 'acknowledged', body = ? WHERE opId = ?"
+                ).execute(arguments: [body, operation.opId.text])
+                returned.append(operation)
+            }
+        }
+        let redacted = try Self.rematerialise(new + returned, db: db)
+        try Self.removeRedactedContent(of: redacted, db: db)
+        let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
+        try db.execute(
+            sql: "UPDATE syncState SET pullCursor = ?",
+            arguments: [max(cursor, page.cursor)]
+        )
+        try Self.observe(max(page.serverClock, page.operations.map(\.operation.hlc).max() ?? .zero), db: db)
+        return new.count
     }
 
     /// Replaces the venue reference list with the server's.
@@ -158,7 +184,7 @@ extension LocalReplica {
         try database.read { db in try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0 }
     }
 
-    private func observe(_ stamp: HLCTimestamp, db: Database) throws {
+    private static func observe(_ stamp: HLCTimestamp, db: Database) throws {
         try db.execute(sql: "UPDATE syncState SET clock = MAX(clock, ?)", arguments: [stamp.rawValue])
     }
 }

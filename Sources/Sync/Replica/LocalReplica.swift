@@ -6,7 +6,9 @@ import Models
 /// and the sync cursor.
 ///
 /// Every write is one transaction committed with `synchronous = FULL` in WAL mode, so when a method returns
-/// the change survives a crash or a power cut. The file name inside the data directory is `device.sqlite`.
+/// the change survives a crash or a power cut — except a pulled page, which the server still holds: it survives
+/// a crash, and a power cut at worst makes the device pull it again (`applyPulledPage`). The file name inside
+/// the data directory is `device.sqlite`.
 public final class LocalReplica: Sendable {
     /// The database file's name inside a device's data directory.
     public static let fileName = "device.sqlite"
@@ -97,10 +99,11 @@ public final class LocalReplica: Sendable {
             // GRDB opens WAL pools with synchronous = NORMAL, which may lose the last commits on power loss.
             // FULL syncs the WAL on every commit: a write that returns is a write that stays.
             // secure_delete overwrites freed content, so redacted content does not linger in free pages.
-            // Pulled pages touch index pages all over the file (ids are random): a checkpoint every 32 MB of WAL
+            // A large pull rewrites the same index pages commit after commit: a checkpoint every 32 MB of WAL
             // rather than 4 MB writes each such page back once per checkpoint rather than once per commit.
             // The writer keeps 8 MB of pages (SQLite's default is 2 MB) so that those index pages stay in memory
-            // while a large backlog is pulled, within the device's memory budget.
+            // while a large backlog is pulled, within the device's memory budget. (Pulled pages are committed
+            // without a sync of their own: see `applyPulledPage`.)
             try database.writeWithoutTransaction {
                 try $0.execute(
                     sql: """

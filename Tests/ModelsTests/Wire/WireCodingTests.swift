@@ -194,7 +194,7 @@ struct WireCodingTests {
             serverClock: Fixture.stamp(counter: 3)
         )
         let page = try WireCoding.decodePullResponse(body)
-        #expect(page.operations.map(\.encoded) == encoded)
+        #expect(page.operations.map(\.encoded) == encoded.map { String(decoding: $0, as: UTF8.self) })
         #expect(page.operations.map(\.operation) == operations)
         // Not part of equality or of the JSON: a page read back equals the one written.
         #expect(page.operations.map { SequencedOperation(seq: $0.seq, operation: $0.operation) } == page.operations)

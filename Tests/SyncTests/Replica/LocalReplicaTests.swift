@@ -118,6 +118,8 @@ struct LocalReplicaTests {
         )
         #expect(try replica.applyPulledPage(page) == 1)
         #expect(try replica.pullCursor() == 7)
+        // The page was committed without a sync of its own; every write after it is synced again.
+        #expect(try replica.database.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
         #expect(try replica.applyPulledPage(page) == 0)
         #expect(try replica.allOperations().count == 1)
         #expect(try replica.record(id: sighting.id) != nil)

@@ -19,8 +19,8 @@ struct JSONReader {
         self.index = index
     }
 
-    /// The bytes between two positions, for keeping a value's JSON as it is.
-    func slice(_ range: Range<Int>) -> Data { Data(bytes[range]) }
+    /// The text between two positions, for keeping a value's JSON as it is.
+    func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
 
     var isAtEnd: Bool {
         mutating get {
