@@ -32,11 +32,19 @@ let package = Package(
     targets: [
         .target(name: "Models", swiftSettings: swiftSettings),
         .target(
-            name: "Sync",
+            name: "SQLiteSupport",
             dependencies: [
                 "Models",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Sync",
+            dependencies: [
+                "Models", "SQLiteSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -49,7 +57,7 @@ let package = Package(
         .target(
             name: "Central",
             dependencies: [
-                "Models",
+                "Models", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -79,6 +87,11 @@ let package = Package(
         .testTarget(
             name: "ModelsTests",
             dependencies: ["Models", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SQLiteSupportTests",
+            dependencies: ["SQLiteSupport", "Models", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Models
+import SQLiteSupport
 
 extension LocalReplica {
     /// Rebuilds the merged rows of the records these new operations touch, from all of their stored

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Models
+import SQLiteSupport
 
 /// Operations waiting in the outbox, with their stored JSON, ready to push as they are.
 public struct OutboxBatch: Sendable, Hashable {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Models
+import SQLiteSupport
 
 /// The embedded central store: one SQLite file (GRDB, WAL, `synchronous = FULL`).
 ///
@@ -49,6 +50,7 @@ public final class SQLiteCentralStore: CentralStore {
             // (a push repeated after a lost answer), and the records that have any operation stored.
             var storedBodies = try Self.storedBodies(of: operations.map(\.opId), db: db)
             var recordsWithOperations = try Self.recordsWithOperations(among: operations.map(\.recordId), db: db)
+            let statements = try IntakeStatements(db)
             for operation in operations {
                 do {
                     if let stored = storedBodies[operation.opId] {
@@ -63,6 +65,7 @@ public final class SQLiteCentralStore: CentralStore {
                             receivedAt: receivedAt,
                             clockTolerance: clockTolerance,
                             recordIsStored: recordsWithOperations.contains(operation.recordId),
+                            statements: statements,
                             db: db
                         )
                         recordsWithOperations.insert(operation.recordId)
@@ -134,6 +137,7 @@ public final class SQLiteCentralStore: CentralStore {
         receivedAt: String,
         clockTolerance: TimeInterval,
         recordIsStored: Bool,
+        statements: IntakeStatements,
         db: Database
     ) throws -> Data {
         let existing = recordIsStored ? try storedOperations(of: operation.recordId, db: db) : []
@@ -155,18 +159,19 @@ public final class SQLiteCentralStore: CentralStore {
         )
         let stored = admitted.stored
         let body = WireCoding.encodeOperation(stored)
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO operation (opId, recordId, deviceId, author, hlc, kind, body, receivedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            stored.opId.text, stored.recordId.text, stored.deviceId, stored.author,
-            stored.hlc.rawValue, stored.kind.rawValue,
-            String(decoding: body, as: UTF8.self),
-            receivedAt,
-        ])
-        if let merged = admitted.merged { try write(merged, isNew: existing.isEmpty, db: db) }
+        try statements.insertOperation.execute(
+            .id(stored.opId),
+            .id(stored.recordId),
+            .text(stored.deviceId),
+            .text(stored.author),
+            .integer(stored.hlc.rawValue),
+            .text(stored.kind.rawValue),
+            .text(String(decoding: body, as: UTF8.self)),
+            .text(receivedAt)
+        )
+        if let merged = admitted.merged {
+            try write(merged, isNew: existing.isEmpty, upsert: statements.upsertRecord, db: db)
+        }
         if case .redact = operation.payload { try removeContent(of: operation.recordId, db: db) }
         return body
     }
@@ -341,7 +346,7 @@ public final class SQLiteCentralStore: CentralStore {
 
     /// Stores a record's merged row; notes about the record follow its venue (which only an amendment
     /// can change). A new record has no notes yet (a note is admitted only about a stored record).
-    private static func write(_ state: RecordState, isNew: Bool, db: Database) throws {
+    private static func write(_ state: RecordState, isNew: Bool, upsert: PreparedStatement, db: Database) throws {
         let recordId = state.id
         var venueId = state.current.location?.venueId
         if case .note = state.current, let parentId = state.parentId {
@@ -357,25 +362,47 @@ public final class SQLiteCentralStore: CentralStore {
                 db.cachedStatement(sql: "SELECT scopeVenueId FROM record WHERE id = ?"),
                 arguments: [state.parentId?.text]
             ) : state.original.location?.venueId
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state, scopeVenueId)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET
-                    venueId = excluded.venueId, parentId = excluded.parentId,
-                    occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
-                        redacted = excluded.redacted, state = excluded.state
-                """
-        ).execute(arguments: [
-            recordId.text, state.type.rawValue, venueId, state.parentId?.text,
-            state.current.occurredAt.millisecondsSince1970,
-            state.created.opId.text, state.redaction != nil,
-            state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self),
-            scopeVenueId,
-        ])
+        try upsert.execute(
+            .id(recordId),
+            .text(state.type.rawValue),
+            .text(venueId),
+            .id(state.parentId),
+            .integer(state.current.occurredAt.millisecondsSince1970),
+            .id(state.created.opId),
+            .integer(state.redaction == nil ? 0 : 1),
+            .text(state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self)),
+            .text(scopeVenueId)
+        )
         if state.type != .note && !isNew {
             try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
                 .execute(arguments: [venueId, recordId.text])
         }
+    }
+}
+
+/// The statements run once per pushed operation, prepared once per push (see `PreparedStatement`).
+private struct IntakeStatements {
+    let insertOperation: PreparedStatement
+    let upsertRecord: PreparedStatement
+
+    init(_ db: Database) throws {
+        insertOperation = try PreparedStatement(
+            """
+            INSERT INTO operation (opId, recordId, deviceId, author, hlc, kind, body, receivedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            in: db
+        )
+        upsertRecord = try PreparedStatement(
+            """
+            INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state, scopeVenueId)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET
+                venueId = excluded.venueId, parentId = excluded.parentId,
+                occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
+                redacted = excluded.redacted, state = excluded.state
+            """,
+            in: db
+        )
     }
 }

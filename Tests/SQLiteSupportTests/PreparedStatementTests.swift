@@ -1,9 +1,8 @@
 import Foundation
 import GRDB
 import Models
+import SQLiteSupport
 import Testing
-
-@testable import Sync
 
 @Suite("Prepared statement")
 struct PreparedStatementTests {

@@ -4,32 +4,34 @@ import GRDBSQLite
 import Models
 
 /// A value bound to a `PreparedStatement`'s parameter.
-enum BoundValue {
+public enum BoundValue {
     case id(UUID)
     case text(String)
     case integer(Int64)
     case null
 
     /// Text, or NULL for nil.
-    static func text(_ value: String?) -> BoundValue { value.map(BoundValue.text) ?? .null }
+    public static func text(_ value: String?) -> BoundValue { value.map(BoundValue.text) ?? .null }
 
     /// An id's text, or NULL for nil.
-    static func id(_ value: UUID?) -> BoundValue { value.map(BoundValue.id) ?? .null }
+    public static func id(_ value: UUID?) -> BoundValue { value.map(BoundValue.id) ?? .null }
 }
 
 /// A statement prepared on a GRDB connection and run through SQLite's C interface, for the statements run once
-/// per operation of a pulled page.
+/// per operation when a device stores a pulled page or the central store a push.
 ///
 /// GRDB's general argument handling (boxing each value, nested binding closures, a statement cache looked up by
 /// the SQL's text) cost as much as SQLite's own work for these small inserts. A `PreparedStatement` binds each
 /// value directly (an id's text from the stack). It runs in the caller's transaction on the same connection and
 /// is finalized when released, so it must not outlive the database access it was made in.
-final class PreparedStatement {
+public final class PreparedStatement {
     private let statement: OpaquePointer
     private let connection: OpaquePointer
     private let sql: String
 
-    init(_ sql: String, in db: Database) throws {
+    /// Prepares `sql` on the connection of `db`.
+    /// - Throws: `DatabaseError` with SQLite's reason if it does not compile.
+    public init(_ sql: String, in db: Database) throws {
         guard let connection = db.sqliteConnection else {
             throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "The database is closed.", sql: sql)
         }
@@ -54,7 +56,7 @@ final class PreparedStatement {
     /// Runs the statement once with these values for its parameters, in order.
     /// - Returns: how many rows it inserted, updated or deleted.
     @discardableResult
-    func execute(_ values: BoundValue...) throws -> Int {
+    public func execute(_ values: BoundValue...) throws -> Int {
         sqlite3_reset(statement)
         for (offset, value) in values.enumerated() {
             try bind(value, at: Int32(offset + 1))
