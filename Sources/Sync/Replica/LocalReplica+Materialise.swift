@@ -10,8 +10,14 @@ extension LocalReplica {
     /// Merging from the whole set every time (rather than patching) is what makes the result independent of
     /// the order operations arrived in. Notes about a record follow its venue (which only an amendment can change).
     /// - Returns: the ids of the records among them that are redacted.
+    /// - Parameter upsert: the statement that stores a record's row (`prepareRecordUpsert`), prepared once per
+    ///   transaction rather than once per call.
     @discardableResult
-    static func rematerialise(_ newOperations: [LogOperation], db: Database) throws -> [UUID] {
+    static func rematerialise(
+        _ newOperations: [LogOperation],
+        upsert: PreparedStatement,
+        db: Database
+    ) throws -> [UUID] {
         var redacted: [UUID] = []
         let encoder = WireCoding.makeEncoder()
         let byRecord = Dictionary(grouping: newOperations, by: \.recordId)
@@ -40,17 +46,6 @@ extension LocalReplica {
         )
         while let row = try counts.next() { storedCounts[row[0]] = row[1] }
         var parents: [String] = []
-        let upsert = try PreparedStatement(
-            """
-            INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET
-                venueId = excluded.venueId, parentId = excluded.parentId,
-                occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
-                redacted = excluded.redacted, state = excluded.state
-            """,
-            in: db
-        )
         for (recordId, idText) in order {
             var operations = byRecord[recordId]!
             if storedCounts[idText] != operations.count {
@@ -95,6 +90,21 @@ extension LocalReplica {
             ).execute(arguments: [jsonArray(of: parents)])
         }
         return redacted
+    }
+
+    /// Prepares the statement `rematerialise` stores a record's row with.
+    static func prepareRecordUpsert(_ db: Database) throws -> PreparedStatement {
+        try PreparedStatement(
+            """
+            INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET
+                venueId = excluded.venueId, parentId = excluded.parentId,
+                occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
+                redacted = excluded.redacted, state = excluded.state
+            """,
+            in: db
+        )
     }
 
     /// A JSON array of ids' text, for `json_each` (the text of an id needs no escaping).

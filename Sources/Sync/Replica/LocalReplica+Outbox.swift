@@ -149,7 +149,7 @@ extension LocalReplica {
                 returned.append(operation)
             }
         }
-        let redacted = try Self.rematerialise(new + returned, db: db)
+        let redacted = try Self.rematerialise(new + returned, upsert: try Self.prepareRecordUpsert(db), db: db)
         try Self.removeRedactedContent(of: redacted, db: db)
         let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
         try db.execute(

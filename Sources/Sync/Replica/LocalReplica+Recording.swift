@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Models
+import SQLiteSupport
 
 extension LocalReplica {
     /// Records a new operation made by this device's user, durably, and queues it for the server.
@@ -26,8 +27,17 @@ extension LocalReplica {
         let identity = storedIdentity
         return try database.write { db in
             var clock = HybridLogicalClock(latest: try Self.clock(db))
+            let upsert = try Self.prepareRecordUpsert(db)
             let operations = try entries.map { payload, recordId in
-                try Self.record(payload, recordId: recordId, now: now, identity: identity, clock: &clock, db: db)
+                try Self.record(
+                    payload,
+                    recordId: recordId,
+                    now: now,
+                    identity: identity,
+                    clock: &clock,
+                    upsert: upsert,
+                    db: db
+                )
             }
             try db.execute(sql: "UPDATE syncState SET clock = ?", arguments: [clock.latest.rawValue])
             return operations
@@ -40,6 +50,7 @@ extension LocalReplica {
         now: Date,
         identity: DeviceIdentity,
         clock: inout HybridLogicalClock,
+        upsert: PreparedStatement,
         db: Database
     ) throws -> LogOperation {
         let operation = LogOperation(
@@ -55,7 +66,7 @@ extension LocalReplica {
         }
         try checkScope(of: operation, identity: identity, db: db)
         try insert(operation, outbox: "pending", db: db)
-        try rematerialise([operation], db: db)
+        try rematerialise([operation], upsert: upsert, db: db)
         if case .redact = payload { try removeRedactedContent(of: [recordId], db: db) }
         if case .amend = payload, let state = try state(of: recordId, db: db),
             let entry = state.amendments.first(where: { $0.stamp.opId == operation.opId }),
