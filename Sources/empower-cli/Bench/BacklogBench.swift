@@ -4,8 +4,9 @@ import GRDB
 import Models
 import Sync
 
-/// One device pushing to and pulling from a server in its own process, end to end over HTTP, with the peak
-/// memory of each side; and a no-op sync against a large store.
+/// One device pushing to and pulling from a server, end to end over HTTP, each in a process of its own (the
+/// device is `empower-cli sync`, as an officer runs it), with the peak memory of each; and a no-op sync against
+/// a large store.
 struct BacklogBench {
     let workspace: URL
     let executable: URL
@@ -36,45 +37,33 @@ struct BacklogBench {
             defer { server.stop() }
             let devices = workspace.appendingPathComponent("devices-\(name)")
             defer { try? FileManager.default.removeItem(at: devices) }
+            let writerDirectory = devices.appendingPathComponent("writer")
             let writer = try LocalReplica.create(
-                in: devices.appendingPathComponent("writer"),
+                in: writerDirectory,
                 identity: BenchCommand.identity("dev-\(name)-a", serverURL: server.url)
             )
             for start in stride(from: 0, to: count, by: 1000) {
                 let sightings = (start..<min(start + 1000, count)).map { BenchCommand.sighting(index: $0) }
                 try writer.append(contentsOf: sightings.map { (.createSighting($0), $0.id) })
             }
-            Self.resetPeakMemory()
-            let start = ContinuousClock.now
-            var lastPush = start
-            try await SyncEngine(
-                replica: writer,
-                transport: HTTPTransport(serverURL: server.url, token: writerToken),
-                pushBatchSize: pushBatch
-            ).sync {
-                if case .pushed = $0 { lastPush = ContinuousClock.now }
-            }
-            let pushSeconds = BenchCommand.seconds(lastPush - start)
-            let pushPeak = Self.peakMemory(of: "self")
+            try AccessTokenFile.save(writerToken, in: writerDirectory)
+            let push = try syncInOwnProcess(device: writerDirectory, pushBatch: pushBatch)
+            guard let pushSeconds = push.lastPushSeconds else { throw CLIError("The backlog was not pushed.") }
 
+            let readerDirectory = devices.appendingPathComponent("reader")
             let reader = try LocalReplica.create(
-                in: devices.appendingPathComponent("reader"),
+                in: readerDirectory,
                 identity: BenchCommand.identity("dev-\(name)-b", serverURL: server.url)
             )
-            Self.resetPeakMemory()
-            let pullSeconds = try await BenchCommand.timeAsync {
-                try await SyncEngine(
-                    replica: reader,
-                    transport: HTTPTransport(serverURL: server.url, token: readerToken)
-                ).sync()
-            }
+            try AccessTokenFile.save(readerToken, in: readerDirectory)
+            let pull = try syncInOwnProcess(device: readerDirectory, pushBatch: pushBatch)
             guard try reader.status().records == count else { throw CLIError("The backlog did not arrive whole.") }
             return Transfer(
                 count: count,
                 pushSeconds: pushSeconds,
-                pullSeconds: pullSeconds,
-                clientPushPeak: pushPeak,
-                clientPullPeak: Self.peakMemory(of: "self"),
+                pullSeconds: pull.seconds,
+                clientPushPeak: push.peakMemory,
+                clientPullPeak: pull.peakMemory,
                 serverPeak: server.peakMemory,
                 operations: try writer.allOperations()
             )
@@ -163,17 +152,59 @@ struct BacklogBench {
         }
     }
 
+    /// What one device's `empower-cli sync` in a process of its own took.
+    struct DeviceSync {
+        /// From the start of the process to its last line saying a batch was pushed (nil if none was).
+        var lastPushSeconds: Double?
+        /// From the start of the process to its end.
+        var seconds: Double
+        /// The process's peak resident memory, in bytes.
+        var peakMemory: Int
+    }
+
+    /// Runs `empower-cli sync` for the device in `directory` in a process of its own, as an officer would, so
+    /// that its memory is a device's alone; times it by its progress lines (one per batch or page).
+    func syncInOwnProcess(device directory: URL, pushBatch: Int) throws -> DeviceSync {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["sync", "--data", directory.path, "--batch-size", String(pushBatch)]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let start = ContinuousClock.now
+        try process.run()
+        var lastPush: ContinuousClock.Instant?
+        var peak = 0
+        var pending = ""
+        while case let chunk = output.fileHandleForReading.availableData, !chunk.isEmpty {
+            // The high-water mark only grows: read at every line, the last read is the peak up to the end.
+            peak = max(peak, Self.peakMemory(of: "\(process.processIdentifier)"))
+            pending += String(decoding: chunk, as: UTF8.self)
+            while let newline = pending.firstIndex(of: "\n") {
+                if pending[..<newline].hasPrefix("pushed ") { lastPush = ContinuousClock.now }
+                pending = String(pending[pending.index(after: newline)...])
+            }
+        }
+        process.waitUntilExit()
+        let end = ContinuousClock.now
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw CLIError("A benchmark device's sync failed: \(message)")
+        }
+        return DeviceSync(
+            lastPushSeconds: lastPush.map { BenchCommand.seconds($0 - start) },
+            seconds: BenchCommand.seconds(end - start),
+            peakMemory: peak
+        )
+    }
+
     /// Peak resident memory (VmHWM) of a process in `/proc`, in bytes.
     static func peakMemory(of process: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
         else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
-    }
-
-    /// Starts peak-memory accounting afresh for this process (Linux: writing 5 to clear_refs).
-    static func resetPeakMemory() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 
     static func megabytes(_ bytes: Int) -> String { String(format: "%.0f MB", Double(bytes) / 1_000_000) }

@@ -151,8 +151,7 @@ struct BenchCommand: AsyncParsableCommand {
                         pushBatch: pushBatch,
                         name: "backlog"
                     )
-                    // Not kept: the next run's memory peaks are this process's. The backlog goes first, before
-                    // the measures that leave this process holding more memory (fleets, filled stores).
+                    // Not kept: a hundred thousand operations this process does not need.
                     transfer.operations = []
                     report.backlog[store.name, default: []].append(transfer)
                 }

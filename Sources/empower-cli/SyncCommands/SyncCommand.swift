@@ -128,7 +128,9 @@ final class SyncProgressDisplay {
             FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
             drewBar = true
         } else {
+            // A line per batch or page as it happens, also when the output is a pipe or a file.
             print(line)
+            fflush(nil)
         }
     }
 
