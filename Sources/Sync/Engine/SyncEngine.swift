@@ -22,8 +22,10 @@ public struct SyncEngine: Sendable {
     /// Operations in one push unless told otherwise: few enough that a push lost to a bad network costs
     /// little to send again, many enough that a large backlog moves in few transactions.
     public static let defaultPushBatchSize = 2000
-    /// Operations asked for in one pull unless told otherwise (a page is stored in one transaction).
-    public static let defaultPullPageSize = 2000
+    /// Operations asked for in one pull unless told otherwise (a page is stored in one transaction): the
+    /// protocol's most, because a device's commits are what bounds a large pull (pages of 5,000 pulled 100,000
+    /// operations about 4% faster than pages of 2,000, in interleaved runs; the device peaked at 78 MB).
+    public static let defaultPullPageSize = ProtocolLimits.maxOperationsPerPull
 
     public init(
         replica: LocalReplica,
