@@ -9,9 +9,9 @@ extension LocalReplica {
     ///
     /// Merging from the whole set every time (rather than patching) is what makes the result independent of
     /// the order operations arrived in. Notes about a record follow its venue (which only an amendment can change).
-    /// - Returns: the ids of the records among them that are redacted.
     /// - Parameter upsert: the statement that stores a record's row (`prepareRecordUpsert`), prepared once per
     ///   transaction rather than once per call.
+    /// - Returns: the ids of the records among them that are redacted.
     @discardableResult
     static func rematerialise(
         _ newOperations: [LogOperation],

@@ -129,6 +129,35 @@ struct LocalReplicaTests {
         #expect(operation.hlc > remote.hlc)
     }
 
+    @Test("a pulled page that fails to store leaves nothing of itself, and later writes are synced on commit")
+    func failedPageRestoresSync() throws {
+        let replica = try makeReplica()
+        let sighting = makeSighting(reporter: "PC-2290")
+        let remote = LogOperation(
+            deviceId: "dev-other",
+            author: "PC-2290",
+            hlc: HLCTimestamp(wallMilliseconds: Date().millisecondsSince1970, counter: 1),
+            recordId: sighting.id,
+            payload: .createSighting(sighting)
+        )
+        let page = PullResponse(
+            operations: [SequencedOperation(seq: 4, operation: remote)],
+            cursor: 4,
+            hasMore: false,
+            serverClock: remote.hlc
+        )
+        // The database refuses the page's record part way through the page's transaction.
+        try replica.database.write { db in
+            try db.execute(
+                sql: "CREATE TRIGGER refuse BEFORE INSERT ON record BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        }
+        #expect(throws: DatabaseError.self) { try replica.applyPulledPage(page) }
+        #expect(try replica.database.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
+        #expect(try replica.pullCursor() == 0)
+        #expect(try replica.allOperations().isEmpty)
+    }
+
     @Test("an own operation that comes back in a pull leaves the outbox (its push answer was lost)")
     func ownOperationPulledBack() throws {
         let replica = try makeReplica()
