@@ -52,10 +52,9 @@ extension FixtureDevice {
         UserAccount(id: userId, role: role, venueIds: venueId.map { [$0] } ?? [])
     }
 
-    /// The venues whose records the device holds after a full sync: its own for venue staff, nil (every
-    /// record) for the police roles.
-    var scopeVenueIds: Set<String>? {
-        role == .venueStaff ? venueId.map { [$0] } : nil
+    /// The device's user and device, as its token names them.
+    var caller: Caller {
+        Caller(userId: userId, deviceId: deviceId, role: role, venueIds: venueId.map { [$0] } ?? [])
     }
 }
 
@@ -84,15 +83,39 @@ func allCentralOperations(_ store: any CentralStore) async throws -> [LogOperati
     return operations
 }
 
-/// What a device whose scope is `scope` must hold after a full sync: the central store's records made at those
-/// venues (every record when nil), and every operation of them.
+/// What a device of `caller` must hold after a full sync: the central store's records as `caller` may see them
+/// (`AccessProjection`), and every operation of them as projected.
 func centralContents(
-    scope: Set<String>?,
+    for caller: Caller,
     of store: some CentralStore
 ) async throws -> (records: [RecordState], operations: Set<LogOperation>) {
-    let records = try await store.records(matching: RecordFilter(scopeVenueIds: scope))
-    let ids = Set(records.map(\.id))
-    return (records, Set(try await allCentralOperations(store).filter { ids.contains($0.recordId) }))
+    let records = try await store.records(matching: RecordFilter(), for: caller)
+    return (records, try await projectedOperations(of: records, for: caller, in: store))
+}
+
+/// The operations of these records as `caller` may receive them (`AccessProjection`).
+func projectedOperations(
+    of records: [RecordState],
+    for caller: Caller,
+    in store: some CentralStore
+) async throws -> Set<LogOperation> {
+    var projected = Set<LogOperation>()
+    for (_, authored) in try await store.operations(ofRecords: records.map(\.id)) {
+        let roles = Dictionary(authored.map { ($0.operation.author, $0.authorRole) }, uniquingKeysWith: { a, _ in a })
+        guard let origin = AccessProjection.origin(of: authored.map(\.operation), roles: { roles[$0] ?? nil })
+        else { continue }
+        for operation in authored {
+            if let seen = AccessProjection.project(
+                operation.operation,
+                authorRole: operation.authorRole,
+                record: origin,
+                for: caller
+            ) {
+                projected.insert(seen)
+            }
+        }
+    }
+    return projected
 }
 
 /// A new SQLite central store in a temporary workspace, with the sample log's first device enrolled in it.

@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import Models
 
-/// Reads of the merged log for supervisors (every venue) and venue staff (their venues only): search, one
-/// record, and export. Every read states its purpose and is audited before anything is sent.
+/// Reads of the merged log for supervisors (every venue) and venue staff (their venues only, as
+/// `AccessProjection` projects them): search, one record, and export. Every read states its purpose and is audited before anything is sent.
 struct RecordRoutes: Sendable {
     typealias Context = EmpowerRequestContext
 
@@ -23,7 +23,7 @@ struct RecordRoutes: Sendable {
         let query = request.uri.queryParameters
         let filter = try Self.filter(query, for: caller)
         let reason = try QueryParameters.reason(query)
-        let records = try await store.records(matching: filter)
+        let records = try await store.records(matching: filter, for: caller)
         try await store.appendAudit(
             AuditEntry(
                 at: Date(),
@@ -55,7 +55,7 @@ struct RecordRoutes: Sendable {
                 "Say who receives the export (the parameter 'recipient', at most 200 characters)."
             )
         }
-        let records = try await store.records(matching: filter)
+        let records = try await store.records(matching: filter, for: caller)
         try await store.appendAudit(
             AuditEntry(
                 at: Date(),
@@ -86,19 +86,14 @@ struct RecordRoutes: Sendable {
             throw APIError.badRequest("bad-parameter", "The record id must be a UUID.")
         }
         let reason = try QueryParameters.reason(request.uri.queryParameters)
-        guard let record = try await store.record(id: id), try await isVisible(record, to: caller) else {
+        // A record outside the caller's scope is not found, exactly as one that does not exist.
+        guard let record = try await store.records(matching: RecordFilter(recordId: id), for: caller).first else {
             throw APIError.notFound("No record with that id.")
         }
         try await store.appendAudit(
             AuditEntry(at: Date(), caller: caller, action: .show, recordIds: [id], count: 1, reason: reason)
         )
         return try JSONResponse.make(record)
-    }
-
-    private func isVisible(_ record: RecordState, to caller: Caller) async throws -> Bool {
-        guard caller.role == .venueStaff else { return true }
-        return try await !store.records(matching: RecordFilter(scopeVenueIds: caller.venueIds, recordId: record.id))
-            .isEmpty
     }
 
     /// The filter a request asks for, narrowed to the caller's venues.

@@ -78,22 +78,19 @@ struct SyncRoutes: Sendable {
             default: Int64(ProtocolLimits.maxOperationsPerPull),
             range: 1...Int64(ProtocolLimits.maxOperationsPerPull)
         )
-        var page = try await store.pull(after: cursor, limit: Int(limit), for: caller, now: Date())
         // Pages are bounded by bytes as well as count, so a backlog of large records streams in steady pieces.
-        var bytes = 0
-        if let cut = page.operations.firstIndex(where: {
-            bytes += $0.encoded.count
-            return bytes > ProtocolLimits.maxPullPageBytes
-        }),
-            cut > 0
-        {
-            let kept = Array(page.operations[..<cut])
-            page = PullPage(operations: kept, cursor: kept[cut - 1].seq, hasMore: true)
-        }
+        let page = try await store.pull(
+            after: cursor,
+            limit: Int(limit),
+            maxBytes: ProtocolLimits.maxPullPageBytes,
+            for: caller,
+            now: Date()
+        )
         let body = WireAssembly.pullResponse(
             operations: page.operations.map { ($0.seq, $0.encoded) },
             cursor: page.cursor,
             hasMore: page.hasMore,
+            withdrawn: page.withdrawn,
             serverClock: clock.now(observing: page.operations.map(\.hlc).max() ?? .zero)
         )
         return JSONResponse.make(encoded: body)

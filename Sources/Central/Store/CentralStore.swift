@@ -11,13 +11,14 @@ public protocol CentralStore: AccountDirectory, AuditTrail {
     /// `opId`) is accepted again without being stored twice.
     func push(_ operations: [LogOperation], by caller: Caller, now: Date) async throws -> PushOutcome
 
-    /// The operations after `cursor` that the caller may see, in position order, at most `limit` of them,
-    /// audited as a disclosure to the caller.
+    /// The operations after `cursor` that the caller may see, as `AccessProjection` projects them, in position
+    /// order: at most `limit` of them and, past the first, at most `maxBytes` of JSON (`PullAssembly`). The page
+    /// is audited as a disclosure of exactly what it holds.
     ///
-    /// Venue staff see every operation of the records made at their venues (and of the notes about them:
-    /// a record's scope, `RecordFilter.scopeVenueIds`, never changes); the police roles see everything;
-    /// administrators nothing.
-    func pull(after cursor: Int64, limit: Int, for caller: Caller, now: Date) async throws -> PullPage
+    /// Venue staff see the records whose scope venue (`RecordRow`) is theirs; when an amendment moves a record
+    /// out of their scope the page ends with it to withdraw, and when one moves a record in, every operation of
+    /// it comes. The police roles see everything; administrators nothing.
+    func pull(after cursor: Int64, limit: Int, maxBytes: Int, for caller: Caller, now: Date) async throws -> PullPage
 
     /// Every venue, by id.
     func venues() async throws -> [Venue]
@@ -25,14 +26,68 @@ public protocol CentralStore: AccountDirectory, AuditTrail {
     /// Adds a venue or replaces the one with the same id, audited.
     func saveVenue(_ venue: Venue, by caller: Caller, now: Date) async throws
 
-    /// Merged records matching the filter, oldest event first.
+    /// Merged records matching the filter, oldest event first, whole (the police roles' view).
     func records(matching filter: RecordFilter) async throws -> [RecordState]
+
+    /// Every stored operation of these records, each with the role its author pushed it with (nil: not known).
+    func operations(ofRecords recordIds: [UUID]) async throws -> [UUID: [AuthoredOperation]]
 
     /// One merged record, or nil.
     func record(id: UUID) async throws -> RecordState?
 
     /// How many operations are stored.
     func operationCount() async throws -> Int
+}
+
+extension CentralStore {
+    /// A pull page of at most `ProtocolLimits.maxPullPageBytes` of JSON.
+    public func pull(after cursor: Int64, limit: Int, for caller: Caller, now: Date) async throws -> PullPage {
+        try await pull(after: cursor, limit: limit, maxBytes: ProtocolLimits.maxPullPageBytes, for: caller, now: now)
+    }
+
+    /// Merged records matching the filter as `caller` may see them (`AccessProjection`), oldest event first:
+    /// whole for the police roles; for venue staff, those in their scope, projected, and matched on what they
+    /// may see of them.
+    public func records(matching filter: RecordFilter, for caller: Caller) async throws -> [RecordState] {
+        switch caller.role {
+        case .admin:
+            return []
+        case .officer, .supervisor:
+            return try await records(matching: filter)
+        case .venueStaff:
+            var scoped = filter
+            scoped.scopeVenueIds = caller.venueIds
+            scoped.behaviour = nil
+            scoped.action = nil
+            let records = try await records(matching: scoped)
+            let operations = try await self.operations(ofRecords: records.map(\.id))
+            return records.compactMap { record in
+                let authored = operations[record.id] ?? []
+                let roles = Dictionary(
+                    authored.map { ($0.operation.author, $0.authorRole) },
+                    uniquingKeysWith: { a, _ in a }
+                )
+                return AccessProjection.project(
+                    record: authored.map(\.operation),
+                    roles: { roles[$0] ?? nil },
+                    for: caller
+                )
+            }
+            .filter(filter.matchesContent)
+        }
+    }
+}
+
+/// A stored operation with the role its author pushed it with.
+public struct AuthoredOperation: Sendable, Hashable {
+    public var operation: LogOperation
+    /// nil when not known (operations stored before roles were kept, by a user no longer known).
+    public var authorRole: Role?
+
+    public init(operation: LogOperation, authorRole: Role?) {
+        self.operation = operation
+        self.authorRole = authorRole
+    }
 }
 
 /// What a push did with each operation.
@@ -56,11 +111,14 @@ public struct PullPage: Sendable, Hashable {
     /// when operations outside the caller's scope were passed over.
     public var cursor: Int64
     public var hasMore: Bool
+    /// Records that left the caller's scope after the operations of the page (see `CentralStore.pull`).
+    public var withdrawn: [UUID]
 
-    public init(operations: [StoredOperation], cursor: Int64, hasMore: Bool) {
+    public init(operations: [StoredOperation], cursor: Int64, hasMore: Bool, withdrawn: [UUID] = []) {
         self.operations = operations
         self.cursor = cursor
         self.hasMore = hasMore
+        self.withdrawn = withdrawn
     }
 
     /// The operations decoded, for readers that need the values rather than the stored JSON.

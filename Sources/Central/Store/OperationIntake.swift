@@ -31,9 +31,18 @@ enum OperationIntake {
         scope: (UUID) throws -> String?,
         state: (UUID) throws -> RecordState?
     ) throws -> Admitted {
-        let target = RecordFold.fold(existing)
+        let targetScope = try scope(operation.recordId)
+        var target = RecordFold.fold(existing)
         let referencedId = OperationAdmission.referencedRecordId(of: operation)
-        let referenced = try referencedId.flatMap(state)
+        let referencedScope = try referencedId.flatMap(scope)
+        var referenced = try referencedId.flatMap(state)
+        // A record outside the caller's scope does not exist for them: the same answer as for one the server
+        // does not hold, so venue staff cannot learn what other venues recorded. (A create's id is the
+        // device's own choice, so its refusal as a repeat tells nothing.)
+        if caller.role == .venueStaff {
+            if !operation.kind.isCreate, target != nil, !caller.covers(venueId: targetScope) { target = nil }
+            if referenced != nil, !caller.covers(venueId: referencedScope) { referenced = nil }
+        }
         try OperationAdmission.check(
             operation,
             target: target,
@@ -45,9 +54,9 @@ enum OperationIntake {
             operation,
             by: caller,
             target: target,
-            targetScope: try scope(operation.recordId),
+            targetScope: targetScope,
             referenced: referenced,
-            referencedScope: try referencedId.flatMap(scope)
+            referencedScope: referencedScope
         )
         if case .setRegister(.link(let link, _)) = operation.payload, try state(link.target) == nil {
             throw ValidationError(code: "unknown-record", message: "The linked record is not held by the server.")
@@ -120,7 +129,7 @@ enum OperationIntake {
         return entries
     }
 
-    /// The audit entry of a pull.
+    /// The audit entry of a pull: exactly what the page holds.
     static func auditEntry(pulled page: PullPage, by caller: Caller, now: Date) -> AuditEntry {
         AuditEntry(
             at: now,
@@ -130,9 +139,6 @@ enum OperationIntake {
             count: page.operations.count
         )
     }
-
-    /// Most operations one pull passes over when they are outside the caller's scope.
-    static let maxExaminedPerPull = 5_000
 
     /// The scope of a caller's reads, in words, for the audit log.
     static func describeScope(of caller: Caller) -> String {

@@ -39,7 +39,7 @@ public enum RecordFold {
             let remains = PatrolRecord.redacted(
                 RedactedRecord(
                     id: create.recordId,
-                    type: recordType(of: create.kind),
+                    type: create.kind.createdType ?? .sighting,
                     author: create.author,
                     recordedAt: create.hlc.date
                 )
@@ -86,13 +86,5 @@ public enum RecordFold {
             refusedCreates: refusedCreates,
             registers: registers
         )
-    }
-
-    private static func recordType(of kind: OperationKind) -> RecordType {
-        switch kind {
-        case .createIntervention: .intervention
-        case .createNote: .note
-        default: .sighting
-        }
     }
 }

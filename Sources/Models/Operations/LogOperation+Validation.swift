@@ -36,6 +36,11 @@ extension LogOperation {
             if case .createNote(let note) = payload, note.recordId == recordId {
                 throw ValidationError(code: "note-on-itself", message: "A note cannot be about itself.")
             }
+            if case .createIntervention(let intervention) = payload,
+                intervention.actions.contains(where: \.isProjectionOnly) || intervention.outcome == .notShared
+            {
+                throw .projectionOnly
+            }
             // Records check their own time against a clock allowed `allowedClockSkew` ahead; shifting that clock
             // by the extra tolerance applies the caller's tolerance instead.
             try record.validate(now: now.addingTimeInterval(clockTolerance - allowedClockSkew))
@@ -44,6 +49,13 @@ extension LogOperation {
                 throw .emptyReason
             }
             try TextRules.check(amendment.reason, field: "reason", limit: TextLimits.reason)
+            if amendment.field == .actions || amendment.field == .outcome,
+                amendment.value.split(separator: ",").contains(where: {
+                    $0 == InterventionAction.policeAttended.rawValue || $0 == Outcome.notShared.rawValue
+                })
+            {
+                throw .projectionOnly
+            }
         case .setRegister(let write):
             if case .link(let link, _) = write, link.target == recordId {
                 throw ValidationError(code: "link-to-itself", message: "A record cannot be linked to itself.")

@@ -171,6 +171,16 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable, Hashable {
         case .amend, .setRegister, .redact: false
         }
     }
+
+    /// The kind of record operations of this kind create; nil for the other kinds.
+    public var createdType: RecordType? {
+        switch self {
+        case .createSighting: .sighting
+        case .createIntervention: .intervention
+        case .createNote: .note
+        case .amend, .setRegister, .redact: nil
+        }
+    }
 }
 
 /// The key that totally orders operations: (hlc, deviceId, opId).

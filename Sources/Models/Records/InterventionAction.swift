@@ -23,6 +23,14 @@ public enum InterventionAction: String, Codable, Sendable, CaseIterable, Hashabl
     case cctvPreserved = "cctv-preserved"
     case radioLinkAlert = "radio-link-alert"
     case policeCalled = "police-called"
+    // Shown to venue staff instead of the actions of police (`AccessProjection`); never recorded.
+    case policeAttended = "police-attended"
+
+    /// Whether this value stands only in what venue staff are shown of police work, and is never recorded.
+    public var isProjectionOnly: Bool { self == .policeAttended }
+
+    /// The actions a person can record (every one but `policeAttended`).
+    public static let recordable = allCases.filter { !$0.isProjectionOnly }
 
     /// Whether only a police officer can take this action (venue staff may not record it).
     public var isPoliceAction: Bool {
@@ -48,4 +56,9 @@ public enum Outcome: String, Codable, Sendable, CaseIterable, Hashable {
     case intelligenceSubmitted = "intelligence-submitted"
     case subjectLeft = "subject-left"
     case notLocated = "not-located"
+    /// Shown to venue staff instead of the outcome of police work (`AccessProjection`); never recorded.
+    case notShared = "not-shared"
+
+    /// The outcomes a person can record (every one but `notShared`).
+    public static let recordable = allCases.filter { $0 != .notShared }
 }

@@ -34,6 +34,11 @@ extension ValidationError {
         code: "other-behaviour-unexpected",
         message: "A description of an 'other' behaviour is given, but 'other' is not among the behaviours."
     )
+    static let projectionOnly = ValidationError(
+        code: "projection-only",
+        message: "'police-attended' and 'not-shared' are what venue staff are shown of police work; record the "
+            + "actions and outcome themselves."
+    )
     static let noAction = ValidationError(
         code: "no-action",
         message: "An intervention needs at least one action."

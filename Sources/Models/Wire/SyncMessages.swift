@@ -79,12 +79,44 @@ public struct PullResponse: Codable, Sendable, Hashable {
     /// Whether more operations wait after this page.
     public var hasMore: Bool
     public var serverClock: HLCTimestamp
+    /// Records that left the caller's scope after this page's operations (an amendment moved them to another
+    /// venue): the device removes them and what hangs from them. Absent from the JSON when empty.
+    public var withdrawn: [UUID]
 
-    public init(operations: [SequencedOperation], cursor: Int64, hasMore: Bool, serverClock: HLCTimestamp) {
+    public init(
+        operations: [SequencedOperation],
+        cursor: Int64,
+        hasMore: Bool,
+        serverClock: HLCTimestamp,
+        withdrawn: [UUID] = []
+    ) {
         self.operations = operations
         self.cursor = cursor
         self.hasMore = hasMore
         self.serverClock = serverClock
+        self.withdrawn = withdrawn
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case operations, cursor, hasMore, serverClock, withdrawn
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        operations = try container.decode([SequencedOperation].self, forKey: .operations)
+        cursor = try container.decode(Int64.self, forKey: .cursor)
+        hasMore = try container.decode(Bool.self, forKey: .hasMore)
+        serverClock = try container.decode(HLCTimestamp.self, forKey: .serverClock)
+        withdrawn = try container.decodeIfPresent([UUID].self, forKey: .withdrawn) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(operations, forKey: .operations)
+        try container.encode(cursor, forKey: .cursor)
+        try container.encode(hasMore, forKey: .hasMore)
+        try container.encode(serverClock, forKey: .serverClock)
+        if !withdrawn.isEmpty { try container.encode(withdrawn, forKey: .withdrawn) }
     }
 }
 

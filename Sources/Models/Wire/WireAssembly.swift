@@ -23,6 +23,7 @@ public enum WireAssembly {
         operations: [(seq: Int64, encodedOperation: Data)],
         cursor: Int64,
         hasMore: Bool,
+        withdrawn: [UUID] = [],
         serverClock: HLCTimestamp
     ) -> Data {
         var body = Data("{\"cursor\":\(cursor),\"hasMore\":\(hasMore),\"operations\":[".utf8)
@@ -32,7 +33,13 @@ public enum WireAssembly {
             body.append(operation.encodedOperation)
             body.append(contentsOf: ",\"seq\":\(operation.seq)}".utf8)
         }
-        body.append(contentsOf: "],\"serverClock\":\(serverClock.rawValue)}".utf8)
+        body.append(contentsOf: "],\"serverClock\":\(serverClock.rawValue)".utf8)
+        if !withdrawn.isEmpty {
+            body.append(contentsOf: ",\"withdrawn\":[".utf8)
+            body.append(contentsOf: withdrawn.map { "\"\($0.text)\"" }.joined(separator: ",").utf8)
+            body.append(UInt8(ascii: "]"))
+        }
+        body.append(UInt8(ascii: "}"))
         return body
     }
 }

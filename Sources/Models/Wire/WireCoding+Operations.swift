@@ -59,6 +59,7 @@ extension WireCoding {
                 var hasMore: Bool?
                 var clock: Int64?
                 var operations: [SequencedOperation]?
+                var withdrawn: [UUID] = []
                 try reader.readObject { r, key in
                     switch key {
                     case "cursor": cursor = try r.readInt64()
@@ -90,6 +91,13 @@ extension WireCoding {
                             )
                         }
                         operations = list
+                    case "withdrawn":
+                        try r.readArray { r in
+                            guard let id = UUID(uuidString: try r.readString()) else {
+                                throw JSONReader.Failure(reason: "bad record id")
+                            }
+                            withdrawn.append(id)
+                        }
                     default: try r.skipValue()
                     }
                 }
@@ -99,7 +107,8 @@ extension WireCoding {
                     operations: try required(operations, "operations"),
                     cursor: try required(cursor, "cursor"),
                     hasMore: try required(hasMore, "hasMore"),
-                    serverClock: HLCTimestamp(rawValue: stamp)
+                    serverClock: HLCTimestamp(rawValue: stamp),
+                    withdrawn: withdrawn
                 )
             }
         } catch is JSONReader.Failure {

@@ -118,16 +118,31 @@ enum DeviceSchema {
                 )
             }
         }
+        // The scope of a record (`RecordRow`), kept as the central store keeps it, by the same code; and what a
+        // withdrawal of records from this device's scope needs.
+        migrator.registerMigration("v3: record scope, pulled positions, withdrawals") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE record ADD COLUMN scopeRecordId TEXT;
+                    ALTER TABLE record ADD COLUMN scopeVenueId TEXT;
+                    UPDATE record SET scopeRecordId = CASE
+                        WHEN type = 'intervention' AND parentId IS NOT NULL THEN parentId ELSE id END
+                        WHERE type != 'note';
+                    UPDATE record SET scopeRecordId = COALESCE((SELECT parent.scopeRecordId FROM record AS parent
+                        WHERE parent.id = record.parentId), id) WHERE type = 'note';
+                    UPDATE record SET scopeVenueId = venueId WHERE scopeRecordId = id;
+                    UPDATE record SET scopeVenueId = (SELECT root.scopeVenueId FROM record AS root
+                        WHERE root.id = record.scopeRecordId) WHERE scopeRecordId != id;
+                    -- The position a pulled operation came at, and the records withdrawn from this device's scope
+                    -- with the position of their withdrawal: a page that arrives late never undoes a later one.
+                    ALTER TABLE operation ADD COLUMN pulledSeq INTEGER;
+                    CREATE TABLE withdrawal (
+                        recordId TEXT PRIMARY KEY NOT NULL,
+                        seq INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
-}
-
-/// How a merged record is read back: its kept state, or else its create operation's JSON.
-enum StoredRecordSQL {
-    static let select = """
-        SELECT record.state AS state,
-            CASE WHEN record.state IS NULL
-                THEN (SELECT body FROM operation WHERE operation.opId = record.createdOpId) END AS createOperation
-        FROM record
-        """
 }

@@ -8,8 +8,8 @@ extension LocalReplica {
     /// operations (the new ones are in hand and not decoded again).
     ///
     /// Merging from the whole set every time (rather than patching) is what makes the result independent of
-    /// the order operations arrived in. Notes about a record follow its venue (which only an amendment can change).
-    /// - Parameter upsert: the statement that stores a record's row (`prepareRecordUpsert`), prepared once per
+    /// the order operations arrived in. Each row is `RecordRow`'s decision, stored by `RecordTable`.
+    /// - Parameter upsert: the statement that stores a record's row (`RecordTable.prepareUpsert`), prepared once per
     ///   transaction rather than once per call.
     /// - Returns: the ids of the records among them that are redacted.
     @discardableResult
@@ -21,17 +21,10 @@ extension LocalReplica {
         var redacted: [UUID] = []
         let encoder = WireCoding.makeEncoder()
         let byRecord = Dictionary(grouping: newOperations, by: \.recordId)
-        // Notes take their venue from their record's row, so records are merged before notes.
-        var records: [(id: UUID, text: String)] = []
-        var notes: [(id: UUID, text: String)] = []
-        for (recordId, operations) in byRecord {
-            if operations.contains(where: { $0.kind == .createNote }) {
-                notes.append((recordId, recordId.text))
-            } else {
-                records.append((recordId, recordId.text))
-            }
-        }
-        let order = records + notes
+        // A record's row takes its scope from the row of the record it hangs from, so sightings are merged
+        // first, then interventions, then notes.
+        let order = byRecord.map { recordId, operations in (recordId, recordId.text, rank(operations)) }
+            .sorted { $0.2 < $1.2 }
         // How many operations of each record are stored (the ones in hand are stored already): the others'
         // bodies are read only for records that have any. One query for all, from the index alone.
         var storedCounts: [String: Int] = [:]
@@ -42,13 +35,14 @@ extension LocalReplica {
                     WHERE recordId IN (SELECT value FROM json_each(?)) GROUP BY recordId
                     """
             ),
-            arguments: [jsonArray(of: order.map(\.text))]
+            arguments: [RecordTable.idList(order.map(\.0))]
         )
         while let row = try counts.next() { storedCounts[row[0]] = row[1] }
-        var parents: [String] = []
-        for (recordId, idText) in order {
+        var followed: [UUID] = []
+        for (recordId, idText, rank) in order {
             var operations = byRecord[recordId]!
-            if storedCounts[idText] != operations.count {
+            let isNew = storedCounts[idText] == operations.count
+            if !isNew {
                 let known = Set(operations.map(\.opId.text))
                 let rows = try Row.fetchCursor(
                     db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
@@ -61,55 +55,19 @@ extension LocalReplica {
             }
             guard let state = RecordFold.fold(operations) else { continue }
             if state.redaction != nil { redacted.append(recordId) }
-            var venueId = state.current.location?.venueId
-            if case .note = state.current, let parentId = state.parentId {
-                venueId = try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT venueId FROM record WHERE id = ?"),
-                    arguments: [parentId.text]
-                )
-            }
-            try upsert.execute(
-                .id(recordId),
-                .text(state.type.rawValue),
-                .text(venueId),
-                .id(state.parentId),
-                .integer(state.current.occurredAt.millisecondsSince1970),
-                .id(state.created.opId),
-                .integer(state.redaction == nil ? 0 : 1),
-                .text(state.isPlainCreate ? nil : String(decoding: try encoder.encode(state), as: UTF8.self))
-            )
-            if state.type != .note { parents.append(idText) }
+            try RecordTable.write(state, isNew: isNew, upsert: upsert, encoder: encoder, db: db)
+            if rank < 2 { followed.append(recordId) }
         }
-        // Notes already stored about these records take their (perhaps new) venue: one statement for all.
-        if !parents.isEmpty {
-            try db.cachedStatement(
-                sql: """
-                    UPDATE record SET venueId = (SELECT parent.venueId FROM record AS parent WHERE parent.id = record.parentId)
-                    WHERE type = 'note' AND parentId IN (SELECT value FROM json_each(?))
-                    """
-            ).execute(arguments: [jsonArray(of: parents)])
-        }
+        // Notes and interventions can arrive before what they hang from (pages applied out of order).
+        try RecordTable.updateFollowers(of: followed, db: db)
         return redacted
     }
 
-    /// Prepares the statement `rematerialise` stores a record's row with.
-    static func prepareRecordUpsert(_ db: Database) throws -> PreparedStatement {
-        try PreparedStatement(
-            """
-            INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET
-                venueId = excluded.venueId, parentId = excluded.parentId,
-                occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
-                redacted = excluded.redacted, state = excluded.state
-            """,
-            in: db
-        )
-    }
-
-    /// A JSON array of ids' text, for `json_each` (the text of an id needs no escaping).
-    private static func jsonArray(of ids: [String]) -> String {
-        "[" + ids.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    /// The order records are merged in: those that others hang from first.
+    private static func rank(_ operations: [LogOperation]) -> Int {
+        if operations.contains(where: { $0.kind == .createNote }) { return 2 }
+        if operations.contains(where: { $0.kind == .createIntervention }) { return 1 }
+        return 0
     }
 
     /// Rewrites this device's copies of a redacted record's operations without their content.
@@ -148,10 +106,6 @@ extension LocalReplica {
         orderedBy order: String? = nil,
         arguments: StatementArguments
     ) throws -> [RecordState] {
-        let decoder = WireCoding.makeDecoder()
-        let sql = "\(StoredRecordSQL.select) \(whereClause)" + (order.map { " ORDER BY \($0)" } ?? "")
-        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
-            try RecordState.fromStorage(state: row["state"], createOperation: row["createOperation"], decoder: decoder)
-        }
+        try RecordTable.states(db, where: whereClause, orderedBy: order, arguments: arguments)
     }
 }

@@ -88,7 +88,8 @@ extension LocalReplica {
     /// Stores one pulled page and its cursor in one transaction, so a crash never skips or repeats a page.
     ///
     /// Operations already here are not stored again; this device's own pending operations that come back
-    /// are marked acknowledged (the server has them, even if its answer to the push was lost).
+    /// are marked acknowledged (the server has them, even if its answer to the push was lost). Records the
+    /// page withdraws go, after its operations.
     /// - Returns: how many operations were new to this device.
     ///
     /// The page's commit is not synced to disk on its own (the next synced commit carries it): a page lost to a
@@ -117,20 +118,32 @@ extension LocalReplica {
         var returned: [LogOperation] = []
         let insert = try PreparedStatement(
             """
-            INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, 'pulled')
+            INSERT INTO operation (opId, recordId, hlc, body, outbox, pulledSeq) VALUES (?, ?, ?, ?, 'pulled', ?)
             ON CONFLICT(opId) DO NOTHING
             """,
             in: db
         )
+        // Records withdrawn from this device at a later position than an operation of theirs in this page (a
+        // page delivered late or again) do not come back with it.
+        let hasWithdrawals = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM withdrawal)") ?? false
         for sequenced in page.operations {
             let operation = sequenced.operation
+            if hasWithdrawals,
+                let withdrawnAt = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT seq FROM withdrawal WHERE recordId = ?"),
+                    arguments: [operation.recordId.text]
+                ), withdrawnAt >= sequenced.seq
+            {
+                continue
+            }
             // The server's copy as it sent it (encoded again only when it came some other way).
             let body = sequenced.encoded ?? String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self)
             let inserted = try insert.execute(
                 .id(operation.opId),
                 .id(operation.recordId),
                 .integer(operation.hlc.rawValue),
-                .text(body)
+                .text(body),
+                .integer(sequenced.seq)
             )
             if inserted > 0 {
                 new.append(operation)
@@ -140,6 +153,9 @@ extension LocalReplica {
                 db.cachedStatement(sql: "SELECT outbox FROM operation WHERE opId = ?"),
                 arguments: [operation.opId.text]
             )
+            try db.cachedStatement(
+                sql: "UPDATE operation SET pulledSeq = ? WHERE opId = ? AND (pulledSeq IS NULL OR pulledSeq < ?)"
+            ).execute(arguments: [sequenced.seq, operation.opId.text, sequenced.seq])
             if outbox == "pending" || outbox == "parked" {
                 // The server's copy is the one every replica keeps (without content if the record was
                 // redacted since this device made it).
@@ -149,8 +165,9 @@ extension LocalReplica {
                 returned.append(operation)
             }
         }
-        let redacted = try Self.rematerialise(new + returned, upsert: try Self.prepareRecordUpsert(db), db: db)
+        let redacted = try Self.rematerialise(new + returned, upsert: try RecordTable.prepareUpsert(db), db: db)
         try Self.removeRedactedContent(of: redacted, db: db)
+        try Self.withdraw(page.withdrawn, at: page.cursor, db: db)
         let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
         try db.execute(
             sql: "UPDATE syncState SET pullCursor = ?",
@@ -158,6 +175,44 @@ extension LocalReplica {
         )
         try Self.observe(max(page.serverClock, page.operations.map(\.operation.hlc).max() ?? .zero), db: db)
         return new.count
+    }
+
+    /// Removes records that left this device's scope at position `seq` (the server moved them to another
+    /// venue), the records that hang from them here, and every operation of them — except this user's own that
+    /// the server has not acknowledged: those stay queued, so nothing recorded here is lost, and the server's
+    /// answer to them is shown by `status`. A withdrawal older than an operation of the record already here
+    /// (the record came back since, and this page arrived late or again) changes nothing.
+    private static func withdraw(_ recordIds: [UUID], at seq: Int64, db: Database) throws {
+        for recordId in recordIds {
+            let latest = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT MAX(pulledSeq) FROM operation WHERE recordId = ?"),
+                arguments: [recordId.text]
+            )
+            if let latest, latest > seq { continue }
+            let ids = try String.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        WITH RECURSIVE hanging(id) AS (
+                            SELECT ? UNION SELECT record.id FROM record JOIN hanging ON record.parentId = hanging.id
+                        )
+                        SELECT id FROM hanging
+                        """
+                ),
+                arguments: [recordId.text]
+            )
+            for id in ids {
+                try db.cachedStatement(
+                    sql: "DELETE FROM operation WHERE recordId = ? AND outbox != 'pending' AND outbox != 'parked'"
+                ).execute(arguments: [id])
+                try db.cachedStatement(sql: "DELETE FROM record WHERE id = ?").execute(arguments: [id])
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO withdrawal (recordId, seq) VALUES (?, ?)
+                    ON CONFLICT(recordId) DO UPDATE SET seq = MAX(seq, excluded.seq)
+                    """
+            ).execute(arguments: [recordId.text, seq])
+        }
     }
 
     /// Replaces the venue reference list with the server's.

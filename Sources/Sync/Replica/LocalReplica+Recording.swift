@@ -27,7 +27,7 @@ extension LocalReplica {
         let identity = storedIdentity
         return try database.write { db in
             var clock = HybridLogicalClock(latest: try Self.clock(db))
-            let upsert = try Self.prepareRecordUpsert(db)
+            let upsert = try RecordTable.prepareUpsert(db)
             let operations = try entries.map { payload, recordId in
                 try Self.record(
                     payload,

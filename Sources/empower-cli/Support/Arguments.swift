@@ -3,8 +3,12 @@ import Foundation
 import Models
 
 extension Behaviour: ExpressibleByArgument {}
-extension InterventionAction: ExpressibleByArgument {}
-extension Outcome: ExpressibleByArgument {}
+extension InterventionAction: ExpressibleByArgument {
+    public static var allValueStrings: [String] { recordable.map(\.rawValue) }
+}
+extension Outcome: ExpressibleByArgument {
+    public static var allValueStrings: [String] { recordable.map(\.rawValue) }
+}
 extension RiskLevel: ExpressibleByArgument {}
 extension Role: ExpressibleByArgument {}
 extension RecordType: ExpressibleByArgument {}

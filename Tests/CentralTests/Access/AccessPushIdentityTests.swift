@@ -112,8 +112,8 @@ struct AccessPushIdentityTests {
                     AccessOps.amend(by: staffA, seed.sightingA, field: .riskLevel, value: "low"), "not-author"
                 ),
                 (
-                    "venue staff at B: a note on the sighting made at A", .staffB,
-                    AccessOps.note(by: staffB, on: seed.sightingA), "out-of-scope"
+                    "venue staff at B: a note on the sighting at A (as if it did not exist)", .staffB,
+                    AccessOps.note(by: staffB, on: seed.sightingA), "unknown-record"
                 ),
                 (
                     "officer: a redaction", .officer,
@@ -191,34 +191,41 @@ struct AccessPushIdentityTests {
         }
     }
 
-    @Test("a note's scope is its record's, where the record was made: moving the record does not move its notes' scope")
-    func noteScopeSurvivesAmendment() async throws {
+    @Test("a note's scope is its record's: moving the record moves its notes, and the former venue loses both")
+    func noteScopeFollowsItsRecord() async throws {
         try await AccessWorld.run { world in
             let seed = world.seed
-            // The sighting made at B was moved to A by the officer's amendment; it stays B's.
-            let current = try #require(try await world.store.record(id: seed.sightingB))
-            #expect(current.current.location?.venueId == AccessVenue.a.id)
+            let moved = AccessOps.amend(
+                by: AccessPeople.supervisor,
+                seed.sightingB,
+                field: .venue,
+                value: AccessVenue.a.id
+            )
+            try await expectStored(world, .supervisor, [moved], "the supervisor moves the sighting at B to A")
 
-            // Venue staff at B may still add a note to it: it is theirs, they pull all of it.
-            let noteByB = AccessOps.note(by: AccessPeople.staffB, on: seed.sightingB)
-            try await expectStored(world, .staffB, [noteByB], "venue staff at B: a note on the record made at B")
-
-            // Venue staff at A may not: they cannot see it, and a note on it would be B's.
+            // Venue staff at A may now add a note to it: it is theirs, with B's note on it.
             let noteByA = AccessOps.note(by: AccessPeople.staffA, on: seed.sightingB)
+            try await expectStored(world, .staffA, [noteByA], "venue staff at A: a note on the record moved to A")
+            let searched = try await world.store.records(matching: RecordFilter(), for: AccessPeople.staffA)
+            #expect(Set([seed.sightingB, seed.noteB, noteByA.recordId]).isSubset(of: Set(searched.map(\.id))))
+
+            // Venue staff at B may not: for them it no longer exists.
+            let noteByB = AccessOps.note(by: AccessPeople.staffB, on: seed.sightingB)
             let before = try await AccessSnapshot.take(world.store)
             let reply = try await world.http.push(
-                [noteByA],
-                deviceId: AccessPeople.staffA.deviceId,
-                bearer: world.token(.staffA)
+                [noteByB],
+                deviceId: AccessPeople.staffB.deviceId,
+                bearer: world.token(.staffB)
             )
             let answer = try reply.decode(PushResponse.self)
-            #expect(answer.accepted.isEmpty, "venue staff at A added a note to a record made at B")
-            #expect(answer.rejected.map(\.code) == ["out-of-scope"])
+            #expect(answer.accepted.isEmpty, "venue staff at B added a note to a record moved to A")
+            #expect(answer.rejected.map(\.code) == ["unknown-record"])
             #expect(try await AccessSnapshot.take(world.store) == before)
+            #expect(try await world.store.records(matching: RecordFilter(), for: AccessPeople.staffB).isEmpty)
         }
     }
 
-    @Test("venue staff amend their own records and notes made at their venue, even after a supervisor moved the record")
+    @Test("venue staff amend their own records and notes at their venue, and not once a supervisor moved them away")
     func amendWithinScope() async throws {
         try await AccessWorld.run { world in
             let staffA = AccessPeople.staffA
@@ -232,6 +239,8 @@ struct AccessPushIdentityTests {
                 value: "Door staff briefed at 23:10"
             )
             try await expectStored(world, .staffA, [noteText], "venue staff at A: amending their own note")
+            let pulledBefore = try await world.http.get("/v1/sync/pull?after=0", bearer: world.token(.staffA))
+            let cursor = try pulledBefore.decode(PullResponse.self).cursor
 
             let moved = AccessOps.amend(
                 by: AccessPeople.supervisor,
@@ -241,15 +250,16 @@ struct AccessPushIdentityTests {
             )
             try await expectStored(world, .supervisor, [moved], "the supervisor moves the sighting to B")
             let risk = AccessOps.amend(by: staffA, sighting.recordId, field: .riskLevel, value: "high")
-            try await expectStored(world, .staffA, [risk], "venue staff at A: amending their moved sighting")
+            let reply = try await world.http.push([risk], deviceId: staffA.deviceId, bearer: world.token(.staffA))
+            #expect(try reply.decode(PushResponse.self).rejected.map(\.code) == ["unknown-record"])
 
-            // Still theirs to pull, every operation of it; never B's.
-            let pulled = try await world.http.get("/v1/sync/pull?after=0", bearer: world.token(.staffA))
-            let ids = try pulled.decode(PullResponse.self).operations.map(\.operation.opId)
-            #expect(Set([sighting, note, noteText, moved].map(\.opId)).isSubset(of: Set(ids)))
+            // Withdrawn from A's devices at their next pull; B's now, every operation of it.
+            let pulled = try await world.http.get("/v1/sync/pull?after=\(cursor)", bearer: world.token(.staffA))
+            #expect(Set(try pulled.decode(PullResponse.self).withdrawn) == [sighting.recordId, note.recordId])
             let pulledByB = try await world.http.get("/v1/sync/pull?after=0", bearer: world.token(.staffB))
             let idsOfB = Set(try pulledByB.decode(PullResponse.self).operations.map(\.operation.opId))
-            #expect(idsOfB.isDisjoint(with: [sighting, note, noteText, moved, risk].map(\.opId)))
+            #expect(Set([sighting, note, noteText, moved].map(\.opId)).isSubset(of: idsOfB))
+            #expect(!idsOfB.contains(risk.opId))
         }
     }
 

@@ -84,7 +84,7 @@ struct AccessRateLimitAndLogTests {
             #expect(shown.text.contains(narrative))
             let csv = try await world.http.get(
                 "/v1/records/export" + accessQuery(["reason": "Case review", "recipient": "CPS", "format": "csv"]),
-                bearer: world.token(.staffA)
+                bearer: world.token(.supervisor)
             )
             #expect(csv.text.contains(narrative))
 

@@ -132,7 +132,8 @@ struct AuditLogTests {
             #expect(entries[9].actor == Self.staff.userId)
             #expect(entries[9].role == .venueStaff)
             #expect(entries[9].scope == "venues \(Fixture.venueId)")
-            #expect(entries[9].count == 5)
+            // Exactly what was sent: the record's operations but the link, a register only the police receive.
+            #expect(entries[9].count == 4)
 
             #expect(entries[10].reason == "Licensing review")
             #expect(entries[10].recipient == "Licensing unit")

@@ -146,7 +146,7 @@ struct RulesConformanceTests {
     }
 
     @Test(
-        "venue staff pull every operation of the records made at their venues, and only those",
+        "venue staff pull the records in their scope as projected, and only those",
         arguments: StoreKind.tested
     )
     func scopedPulls(_ kind: StoreKind) async throws {
@@ -155,45 +155,52 @@ struct RulesConformanceTests {
             try await Conformance.saveVenues(store)
             let atA = Conformance.sighting(at: Conformance.venueA)
             let atB = Conformance.sighting(at: Conformance.venueB)
-            let noteA = Conformance.note(about: atA.recordId)
             let noteB = Conformance.note(about: atB.recordId)
-            // Amendments move A's record to B and B's record to A: scopes stay where the records were made.
-            let moveA = Conformance.amend(atA.recordId, .venue, to: Conformance.venueB)
+            // B's record moves to A: its scope follows it, so venue staff at A see it (not the officer's note).
             let moveB = Conformance.amend(atB.recordId, .venue, to: Conformance.venueA)
-            _ = try await store.push([atA, atB, noteA, noteB, moveA, moveB], by: Conformance.officer, now: Date())
+            _ = try await store.push([atA, atB, noteB, moveB], by: Conformance.officer, now: Date())
+            let noteA = Conformance.note(about: atA.recordId, by: Conformance.staffA, text: "CCTV kept")
+            _ = try await store.push([noteA], by: Conformance.staffA, now: Date())
             let reviewA = Conformance.review(atA.recordId)
             let linkA = Conformance.link(atA.recordId, to: atB.recordId)
             let reviewB = Conformance.review(atB.recordId)
             _ = try await store.push([reviewA, linkA, reviewB], by: Conformance.supervisor, now: Date())
 
             let everything = try await Conformance.pullAll(store, as: Conformance.officer)
-            #expect(everything.operations.count == 9)
+            #expect(everything.operations.count == 8)
+            let visible = [atA, atB, moveB, noteA].map(\.opId)
             let staff = try await Conformance.pullAll(store, as: Conformance.staffA)
-            #expect(staff.operations.map(\.operation.opId) == [atA, noteA, moveA, reviewA, linkA].map(\.opId))
-            // The cursor passes over the other venue's operations at the end too.
+            #expect(staff.operations.map(\.operation.opId) == visible)
+            // The cursor passes over what is not theirs at the end too.
             #expect(staff.cursor == everything.cursor)
 
-            // One visible operation per page: the cursor is the last operation examined.
+            // Page by page, the cursor is the last operation examined. When the move of B's record comes after
+            // the cursor's position, what of it came before is sent again with it (the store cannot know whether
+            // this caller received it before the move): a device keeps each operation once.
             var cursor: Int64 = 0
             var seen: [UUID] = []
             var pages = 0
             while true {
                 let page = try await store.pull(after: cursor, limit: 1, for: Conformance.staffA, now: Date())
-                #expect(page.operations.count <= 1)
                 seen += try page.decodedOperations().map(\.operation.opId)
                 #expect(page.cursor >= cursor)
                 cursor = page.cursor
                 pages += 1
                 guard page.hasMore, pages < 50 else { break }
             }
-            #expect(seen == [atA, noteA, moveA, reviewA, linkA].map(\.opId))
+            var once: [UUID] = []
+            for id in seen where !once.contains(id) { once.append(id) }
+            #expect(once == visible)
+            #expect(Set(seen).isSubset(of: Set(visible)))
 
             let admin = try await store.pull(after: 0, limit: 100, for: Conformance.admin, now: Date())
             #expect(admin.operations.isEmpty && !admin.hasMore)
 
             let pullAudit = try await store.auditEntries(matching: AuditFilter(actor: Conformance.staffA.userId))
-            #expect(pullAudit.allSatisfy { $0.action == .pull && $0.scope == "venues \(Conformance.venueA)" })
-            #expect(pullAudit.compactMap(\.count).reduce(0, +) == 10)
+                .filter { $0.action == .pull }
+            #expect(pullAudit.allSatisfy { $0.scope == "venues \(Conformance.venueA)" })
+            // Exactly what was sent.
+            #expect(pullAudit.compactMap(\.count).reduce(0, +) == visible.count + seen.count)
         }
     }
 }

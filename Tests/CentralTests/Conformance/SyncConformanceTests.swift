@@ -211,7 +211,7 @@ struct SyncConformanceTests {
                 #expect(try await reopened.verifyAudit().isIntact)
             }
             if kind == .postgres {
-                #expect(try await harness.count("SELECT count(*) FROM schema_migrations") == 2)
+                #expect(try await harness.count("SELECT count(*) FROM schema_migrations") == 3)
             }
         }
     }
@@ -224,14 +224,16 @@ struct SyncConformanceTests {
             let late = Conformance.sighting(at: Conformance.venueB)
             let intervention = Conformance.intervention(at: Conformance.venueB)
             let note = Conformance.note(about: early.recordId)
-            // Moved to venue B by an amendment: its venue changes, its scope does not.
+            // Moved to venue B by an amendment: its venue and scope change, and its note's with it.
             let moved = Conformance.amend(early.recordId, .venue, to: Conformance.venueB)
             _ = try await store.push([early, late, intervention, note, moved], by: Conformance.officer, now: Date())
 
             let atB = try await store.records(matching: RecordFilter(venueId: Conformance.venueB))
             #expect(Set(atB.map(\.id)) == [early.recordId, late.recordId, intervention.recordId, note.recordId])
             let scopeA = try await store.records(matching: RecordFilter(scopeVenueIds: [Conformance.venueA]))
-            #expect(Set(scopeA.map(\.id)) == [early.recordId, note.recordId])
+            #expect(scopeA.isEmpty)
+            let scopeB = try await store.records(matching: RecordFilter(scopeVenueIds: [Conformance.venueB]))
+            #expect(Set(scopeB.map(\.id)) == [early.recordId, late.recordId, intervention.recordId, note.recordId])
             let interventions = try await store.records(matching: RecordFilter(types: [.intervention]))
             #expect(interventions.map(\.id) == [intervention.recordId])
             let recent = try await store.records(

@@ -55,7 +55,7 @@ struct PermissionStoreTests {
         }
     }
 
-    @Test("venue staff may still amend their record after a supervisor moved it to another venue")
+    @Test("venue staff cannot amend their record once a supervisor moved it to another venue: it is not theirs")
     func staffAmendMovedRecord() async throws {
         try await withStore { store in
             let (sighting, _) = try await staffRecordAndNote(store)
@@ -77,10 +77,10 @@ struct PermissionStoreTests {
                 payload: .amend(Amendment(field: .riskLevel, value: "high", reason: "Came back later"))
             )
             let outcome = try await store.push([amend], by: Self.staff, now: Date())
-            #expect(outcome.accepted == [amend.opId], "refused: \(outcome.rejected.map(\.code))")
-            // The record is still theirs to see: its scope is where it was made.
+            #expect(outcome.rejected.map(\.code) == ["unknown-record"])
+            // Its scope followed it: nothing of it is theirs to pull.
             let page = try await store.pull(after: 0, limit: 100, for: Self.staff, now: Date())
-            #expect(try page.decodedOperations().map(\.operation.opId).contains(amend.opId))
+            #expect(!(try page.decodedOperations().map(\.operation.recordId).contains(sighting.id)))
         }
     }
 }

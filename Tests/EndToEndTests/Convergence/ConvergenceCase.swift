@@ -384,7 +384,13 @@ final class ConvergenceCase {
                 reason: "Corrected by someone else"
             )
             options.append(
-                ("amends \(label(target.id)) made by another user", .amend(amendment), target.id, ["not-allowed"])
+                (
+                    "amends \(label(target.id)) made by another user", .amend(amendment), target.id,
+                    // Venue staff see police actions and outcomes as values nobody may record (docs/access.md):
+                    // the value's own refusal may come first.
+                    ["police-attended", "not-shared"].contains(where: amendment.value.contains)
+                        ? ["not-allowed", "projection-only"] : ["not-allowed"]
+                )
             )
         }
         if spec.role != .supervisor, !live.isEmpty {

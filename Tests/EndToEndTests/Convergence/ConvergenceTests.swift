@@ -49,7 +49,7 @@ struct ConvergenceTests {
             #expect(centralRecords.count == 12)
             #expect(centralOperations.count == log.entries.count)
             for (device, replica) in zip(log.devices, replicas) {
-                let expected = try await centralContents(scope: device.scopeVenueIds, of: store)
+                let expected = try await centralContents(for: device.caller, of: store)
                 if device.role == .venueStaff {
                     // Only the records made at its venue: its own sighting, intervention and note.
                     #expect(expected.records.count == 3)

@@ -144,6 +144,7 @@ final class InProcessSyncServer: Sendable {
             operations: page.operations.map { ($0.seq, $0.encoded) },
             cursor: page.cursor,
             hasMore: page.hasMore,
+            withdrawn: page.withdrawn,
             serverClock: clock(observing: page.operations.map(\.hlc).max() ?? .zero)
         )
     }

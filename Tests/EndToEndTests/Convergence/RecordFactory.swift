@@ -81,7 +81,8 @@ enum RecordFactory {
 
     /// Actions a user in this role may record.
     static func actions(for role: Role) -> [InterventionAction] {
-        role == .venueStaff ? InterventionAction.allCases.filter { !$0.isPoliceAction } : InterventionAction.allCases
+        role == .venueStaff
+            ? InterventionAction.recordable.filter { !$0.isPoliceAction } : InterventionAction.recordable
     }
 
     static func intervention(
@@ -102,7 +103,7 @@ enum RecordFactory {
             by: user,
             location: location(venueId: venueId, rng: &rng),
             actions: rng.subset(of: actions(for: role), count: 1...3),
-            outcome: rng.pick(Outcome.allCases),
+            outcome: rng.pick(Outcome.recordable),
             notes: rng.chance(0.5) ? rng.pick(texts) : ""
         )
     }
@@ -188,7 +189,7 @@ enum RecordFactory {
             }
             return chosen.map(\.rawValue).joined(separator: ",")
         case .outcome:
-            return names(Outcome.self, invalid: "vanished")
+            return invalid ? "vanished" : rng.pick(Outcome.recordable).rawValue
         case .notes:
             return rng.pick(texts + [""])
         case .text:

@@ -89,7 +89,7 @@ struct NetworkFaultTests {
                 let centralRecords = try await store.records(matching: RecordFilter())
                 #expect(centralRecords.count == 12 + 3 * Self.extraSightingsPerDevice)
                 for (device, replica) in zip(log.devices, replicas) {
-                    let expected = try await centralContents(scope: device.scopeVenueIds, of: store)
+                    let expected = try await centralContents(for: device.caller, of: store)
                     if device.role == .venueStaff {
                         // Its own 3 records of the log and its sightings, and what officers recorded at its venue.
                         #expect(expected.records.count >= 3 + Self.extraSightingsPerDevice)

@@ -43,7 +43,7 @@ struct DeviceSchemaTests {
         }
         let before = try database.read(contents)
 
-        try DeviceSchema.migrator.migrate(database)
+        try DeviceSchema.migrator.migrate(database, upTo: "v2: checks as comparisons, partial indexes")
 
         let after = try database.read(contents)
         #expect(after.0 == before.0)

@@ -146,7 +146,7 @@ public final class PostgresCentralStore: CentralStore {
                             scope: { try work.scopeVenueId(of: $0) },
                             state: { try work.state(of: $0) }
                         )
-                        work.insert(admitted.stored, receivedAt: receivedAt)
+                        work.insert(admitted.stored, authorRole: caller.role, receivedAt: receivedAt)
                         if let merged = admitted.merged { try work.write(merged) }
                         if case .redact = operation.payload { try work.removeContent(of: operation.recordId) }
                         outcome.latestClock = max(outcome.latestClock, operation.hlc)
@@ -171,9 +171,22 @@ public final class PostgresCentralStore: CentralStore {
 
     // MARK: - Pull
 
-    public func pull(after cursor: Int64, limit: Int, for caller: Caller, now: Date) async throws -> PullPage {
+    public func pull(
+        after cursor: Int64,
+        limit: Int,
+        maxBytes: Int,
+        for caller: Caller,
+        now: Date
+    ) async throws -> PullPage {
         try await transaction { connection in
-            let page = try await Self.page(after: cursor, limit: limit, for: caller, on: connection, logger: logger)
+            let page = try await Self.page(
+                after: cursor,
+                limit: limit,
+                maxBytes: maxBytes,
+                for: caller,
+                on: connection,
+                logger: logger
+            )
             try await Self.appendAudit(
                 [OperationIntake.auditEntry(pulled: page, by: caller, now: now)],
                 on: connection,
@@ -184,10 +197,11 @@ public final class PostgresCentralStore: CentralStore {
     }
 
     /// One page, read in one statement (one snapshot): see the type's documentation for why no operation
-    /// with a smaller position can commit after it.
+    /// with a smaller position can commit after it. `PullAssembly` decides what the page holds.
     private static func page(
         after cursor: Int64,
         limit: Int,
+        maxBytes: Int,
         for caller: Caller,
         on connection: PostgresConnection,
         logger: Logger
@@ -196,50 +210,145 @@ public final class PostgresCentralStore: CentralStore {
         case .admin:
             return PullPage(operations: [], cursor: cursor, hasMore: false)
         case .officer, .supervisor:
-            var operations: [StoredOperation] = []
+            var examined: [ExaminedOperation] = []
             let rows = try await connection.query(
                 "SELECT seq, hlc, body FROM operation WHERE seq > \(cursor) ORDER BY seq LIMIT \(Int64(limit) + 1)",
                 logger: logger
             )
             for try await (seq, hlc, body) in rows.decode((Int64, Int64, String).self) {
-                operations.append(StoredOperation(seq: seq, hlc: HLCTimestamp(rawValue: hlc), encoded: Data(body.utf8)))
+                examined.append(
+                    ExaminedOperation(seq: seq, hlc: HLCTimestamp(rawValue: hlc), body: Data(body.utf8), inScope: true)
+                )
             }
-            let hasMore = operations.count > limit
-            if hasMore { operations.removeLast(operations.count - limit) }
-            return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, hasMore: hasMore)
+            let more = examined.count > limit
+            if more { examined.removeLast(examined.count - limit) }
+            return try PullAssembly.page(
+                examined,
+                more: more,
+                after: cursor,
+                limit: limit,
+                maxBytes: maxBytes,
+                for: caller
+            )
         case .venueStaff:
             // Every operation after the cursor is examined in order, the visible ones kept; the cursor moves
             // past the examined ones, so operations of other venues are never looked at twice.
             let venues = caller.venueIds.sorted()
             let rows = try await connection.query(
                 """
-                SELECT operation.seq, operation.hlc, operation.body, record.scope_venue_id = ANY(\(venues)) AS visible
+                SELECT operation.seq, operation.hlc, operation.body, operation.author_role,
+                    record.scope_venue_id = ANY(\(venues)) AS visible, record.type,
+                    (SELECT creator.author_role FROM operation AS creator WHERE creator.op_id = record.created_op_id),
+                    scope_move.record_id, scope_move.from_venue_id, scope_move.to_venue_id
                 FROM operation LEFT JOIN record ON record.id = operation.record_id
+                    LEFT JOIN scope_move ON scope_move.seq = operation.seq
                 WHERE operation.seq > \(cursor) ORDER BY operation.seq
-                LIMIT \(Int64(OperationIntake.maxExaminedPerPull) + 1)
+                LIMIT \(Int64(PullAssembly.maxExamined) + 1)
                 """,
                 logger: logger
             ).collect()
-            var operations: [StoredOperation] = []
-            var examined = 0
-            var last = cursor
-            var hasMore = false
-            for row in rows {
-                if examined == OperationIntake.maxExaminedPerPull || operations.count == limit {
-                    hasMore = true
-                    break
+            var examined: [ExaminedOperation] = []
+            for row in rows.prefix(PullAssembly.maxExamined) {
+                let (seq, hlc, body, authorRole, visible, type, recordAuthorRole, moved, from, to) = try row.decode(
+                    (Int64, Int64, String, String?, Bool?, String?, String?, String?, String?, String?).self
+                )
+                var operation = ExaminedOperation(
+                    seq: seq,
+                    hlc: HLCTimestamp(rawValue: hlc),
+                    body: Data(body.utf8),
+                    inScope: visible == true,
+                    authorRole: authorRole.flatMap(Role.init(rawValue:)),
+                    origin: origin(type: type, authorRole: recordAuthorRole)
+                )
+                if let moved, let recordId = UUID(text: moved) {
+                    // As the SQLite store decides (see `ExaminedOperation`).
+                    switch ScopeMove(recordId: recordId, from: from, to: to).effect(for: caller) {
+                    case .leaves:
+                        let held = try await scopedOperations(
+                            of: recordId,
+                            upTo: cursor,
+                            on: connection,
+                            logger: logger
+                        )
+                        if operation.inScope || !held.isEmpty {
+                            operation.leaving = try await scopedRecordIds(of: recordId, on: connection, logger: logger)
+                        }
+                    case .enters:
+                        operation.entering = try await scopedOperations(
+                            of: recordId,
+                            upTo: min(cursor, seq),
+                            on: connection,
+                            logger: logger
+                        )
+                    case .none: break
+                    }
                 }
-                examined += 1
-                let (seq, hlc, body, visible) = try row.decode((Int64, Int64, String, Bool?).self)
-                last = seq
-                if visible == true {
-                    operations.append(
-                        StoredOperation(seq: seq, hlc: HLCTimestamp(rawValue: hlc), encoded: Data(body.utf8))
-                    )
-                }
+                examined.append(operation)
             }
-            return PullPage(operations: operations, cursor: last, hasMore: hasMore)
+            return try PullAssembly.page(
+                examined,
+                more: rows.count > PullAssembly.maxExamined,
+                after: cursor,
+                limit: limit,
+                maxBytes: maxBytes,
+                for: caller
+            )
         }
+    }
+
+    private static func origin(type: String?, authorRole: String?) -> AccessProjection.RecordOrigin? {
+        type.flatMap(RecordType.init(rawValue:)).map {
+            AccessProjection.RecordOrigin(type: $0, authorRole: authorRole.flatMap(Role.init(rawValue:)))
+        }
+    }
+
+    /// The records that take their scope from this one, itself included.
+    private static func scopedRecordIds(
+        of recordId: UUID,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [UUID] {
+        var ids: [UUID] = []
+        let rows = try await connection.query(
+            "SELECT id FROM record WHERE scope_record_id = \(recordId.text) ORDER BY id",
+            logger: logger
+        )
+        for try await id in rows.decode(String.self) { if let id = UUID(text: id) { ids.append(id) } }
+        return ids
+    }
+
+    /// Every operation up to a position of the records that take their scope from this one.
+    private static func scopedOperations(
+        of recordId: UUID,
+        upTo seq: Int64,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [ExaminedOperation] {
+        var operations: [ExaminedOperation] = []
+        let rows = try await connection.query(
+            """
+            SELECT operation.seq, operation.hlc, operation.body, operation.author_role, record.type,
+                (SELECT creator.author_role FROM operation AS creator WHERE creator.op_id = record.created_op_id)
+            FROM record JOIN operation ON operation.record_id = record.id
+            WHERE record.scope_record_id = \(recordId.text) AND operation.seq <= \(seq) ORDER BY operation.seq
+            """,
+            logger: logger
+        )
+        for try await (seq, hlc, body, authorRole, type, recordAuthorRole) in rows.decode(
+            (Int64, Int64, String, String?, String, String?).self
+        ) {
+            operations.append(
+                ExaminedOperation(
+                    seq: seq,
+                    hlc: HLCTimestamp(rawValue: hlc),
+                    body: Data(body.utf8),
+                    inScope: true,
+                    authorRole: authorRole.flatMap(Role.init(rawValue:)),
+                    origin: origin(type: type, authorRole: recordAuthorRole)
+                )
+            )
+        }
+        return operations
     }
 
     // MARK: - Venues and records
@@ -310,6 +419,22 @@ public final class PostgresCentralStore: CentralStore {
     public func record(id: UUID) async throws -> RecordState? {
         try await states(PostgresQuery(unsafeSQL: "\(Self.selectStates) WHERE id = $1", binds: Self.bindings(id.text)))
             .first
+    }
+
+    public func operations(ofRecords recordIds: [UUID]) async throws -> [UUID: [AuthoredOperation]] {
+        guard !recordIds.isEmpty else { return [:] }
+        var operations: [UUID: [AuthoredOperation]] = [:]
+        let rows = try await client.query(
+            "SELECT body, author_role FROM operation WHERE record_id = ANY(\(recordIds.map(\.text))) ORDER BY seq",
+            logger: logger
+        )
+        for try await (body, role) in rows.decode((String, String?).self) {
+            let operation = try WireCoding.decodeOperation(Data(body.utf8))
+            operations[operation.recordId, default: []].append(
+                AuthoredOperation(operation: operation, authorRole: role.flatMap(Role.init(rawValue:)))
+            )
+        }
+        return operations
     }
 
     public func operationCount() async throws -> Int {

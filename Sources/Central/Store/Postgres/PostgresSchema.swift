@@ -124,6 +124,39 @@ enum PostgresSchema {
                 "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, '\(AuditChain.genesis)')",
             ]
         ),
+        // Scope follows the record (`RecordRow`); operations keep the role they were pushed with; moves of scope
+        // are kept at the position that made them.
+        Migration(
+            name: "v2: scope follows the record, authors' roles, scope moves",
+            sql: [
+                "ALTER TABLE record ADD COLUMN scope_record_id TEXT",
+                """
+                UPDATE record SET scope_record_id = CASE
+                    WHEN type = 'intervention' AND parent_id IS NOT NULL THEN parent_id ELSE id END
+                WHERE type <> 'note'
+                """,
+                """
+                UPDATE record SET scope_record_id = COALESCE((SELECT parent.scope_record_id FROM record AS parent
+                    WHERE parent.id = record.parent_id), record.id) WHERE type = 'note'
+                """,
+                "UPDATE record SET scope_venue_id = venue_id WHERE scope_record_id = id AND NOT redacted",
+                """
+                UPDATE record SET scope_venue_id = root.scope_venue_id FROM record AS root
+                WHERE root.id = record.scope_record_id AND record.scope_record_id <> record.id
+                """,
+                "CREATE INDEX record_scope_record ON record (scope_record_id)",
+                "ALTER TABLE operation ADD COLUMN author_role TEXT",
+                "UPDATE operation SET author_role = account.role FROM account WHERE account.id = operation.author",
+                """
+                CREATE TABLE scope_move (
+                    seq BIGINT PRIMARY KEY,
+                    record_id TEXT NOT NULL,
+                    from_venue_id TEXT,
+                    to_venue_id TEXT
+                )
+                """,
+            ]
+        ),
     ]
 
     /// Applies the steps not applied yet, in order, each in its own transaction with its record.

@@ -10,20 +10,6 @@ import PostgresNIO
 /// records of its operations, the records they refer to or link, and the records that notes among them hang
 /// from), in one sorted order, so concurrent pushes of the same records take turns and never deadlock.
 final class PushWorkingSet {
-    /// A record's row as stored (and as this push changes it).
-    struct RecordRow {
-        var type: String
-        var venueId: String?
-        var parentId: String?
-        var occurredAt: Int64
-        var createdOpId: String
-        var redacted: Bool
-        var state: String?
-        var scopeVenueId: String?
-        /// The create operation's JSON, read with the row when no state is kept.
-        var createOperation: String?
-    }
-
     /// An operation to insert; its position is given when the push is saved.
     struct NewOperation {
         var opId: String
@@ -34,6 +20,7 @@ final class PushWorkingSet {
         var kind: String
         var body: String
         var receivedAt: String
+        var authorRole: String
     }
 
     /// A stored operation's JSON as it is now, by `opId`.
@@ -43,6 +30,10 @@ final class PushWorkingSet {
     /// Records whose row (or its absence) was read.
     private var loaded: Set<String> = []
     private var rows: [String: RecordRow] = [:]
+    /// The create operation's JSON of records read without a kept state.
+    private var createOperations: [String: String] = [:]
+    /// Moves of scope this push made, each with the index of the new operation that made it.
+    private var scopeMoves: [(operationIndex: Int, move: ScopeMove)] = []
     private var states: [String: RecordState] = [:]
     private var newOperations: [NewOperation] = []
     private var newOperationIndex: [String: Int] = [:]
@@ -53,6 +44,7 @@ final class PushWorkingSet {
     private var noteVenues: [String: String?] = [:]
     private var noteVenueOrder: [String] = []
     private let decoder = WireCoding.makeDecoder()
+    private let encoder = WireCoding.makeEncoder()
 
     private init() {}
 
@@ -78,6 +70,12 @@ final class PushWorkingSet {
             logger: logger
         ).collect()
         for row in parents { lockIds.insert(try row.decode(String.self)) }
+        // The records whose venue decides these records' scope: a move of one changes theirs.
+        let roots = try await connection.query(
+            "SELECT DISTINCT scope_record_id FROM record WHERE id = ANY(\(Array(lockIds))) AND scope_record_id IS NOT NULL",
+            logger: logger
+        ).collect()
+        for row in roots { lockIds.insert(try row.decode(String.self)) }
         try await lock(lockIds, on: connection, logger: logger)
 
         let opIds = operations.map(\.opId.text)
@@ -94,7 +92,7 @@ final class PushWorkingSet {
         // A note created by another push between the first read and the locks: lock and read its record too
         // (out of the sorted order, so this rare case may meet a deadlock, which the transaction retries).
         let missingParents = Set(
-            recordIds.compactMap { work.rows[$0] }.filter { $0.type == "note" }.compactMap(\.parentId)
+            recordIds.compactMap { work.rows[$0] }.filter { $0.type == .note }.compactMap(\.parentId?.text)
         )
         .subtracting(lockIds)
         if !missingParents.isEmpty {
@@ -120,7 +118,8 @@ final class PushWorkingSet {
     private func loadRows(_ ids: Set<String>, on connection: PostgresConnection, logger: Logger) async throws {
         let rows = try await connection.query(
             """
-            SELECT id, type, venue_id, parent_id, occurred_at, created_op_id, redacted, state, scope_venue_id,
+            SELECT id, type, venue_id, parent_id, occurred_at, created_op_id, redacted, state, scope_record_id,
+                scope_venue_id,
                 CASE WHEN state IS NULL
                     THEN (SELECT body FROM operation WHERE operation.op_id = record.created_op_id) END
             FROM record WHERE id = ANY(\(Array(ids)))
@@ -128,21 +127,26 @@ final class PushWorkingSet {
             logger: logger
         ).collect()
         for row in rows {
-            let (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state, scope, create) =
+            let (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state, scopeRecordId, scope, create) =
                 try row.decode(
-                    (String, String, String?, String?, Int64, String, Bool, String?, String?, String?).self
+                    (String, String, String?, String?, Int64, String, Bool, String?, String?, String?, String?).self
                 )
+            guard let recordId = UUID(text: id), let recordType = RecordType(rawValue: type),
+                let createdOp = UUID(text: createdOpId)
+            else { continue }
             self.rows[id] = RecordRow(
-                type: type,
+                id: recordId,
+                type: recordType,
                 venueId: venueId,
-                parentId: parentId,
+                parentId: parentId.flatMap(UUID.init(text:)),
                 occurredAt: occurredAt,
-                createdOpId: createdOpId,
+                createdOpId: createdOp,
                 redacted: redacted,
                 state: state,
-                scopeVenueId: scope,
-                createOperation: create
+                scopeRecordId: scopeRecordId.flatMap(UUID.init(text:)) ?? recordId,
+                scopeVenueId: scope
             )
+            if let create { createOperations[id] = create }
         }
         loaded.formUnion(ids)
     }
@@ -179,7 +183,7 @@ final class PushWorkingSet {
         guard let row = rows[id] else { return nil }
         let state = try RecordState.fromStorage(
             state: row.state,
-            createOperation: row.state == nil ? bodies[row.createdOpId] ?? row.createOperation : nil,
+            createOperation: row.state == nil ? bodies[row.createdOpId.text] ?? createOperations[id] : nil,
             decoder: decoder
         )
         states[id] = state
@@ -195,7 +199,7 @@ final class PushWorkingSet {
     // MARK: - Changing, as the SQLite store changes its tables
 
     /// Stores a new operation (its position comes at `save`).
-    func insert(_ operation: LogOperation, receivedAt: String) {
+    func insert(_ operation: LogOperation, authorRole: Role, receivedAt: String) {
         let opId = operation.opId.text
         let body = String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self)
         bodies[opId] = body
@@ -211,7 +215,8 @@ final class PushWorkingSet {
                 hlc: operation.hlc.rawValue,
                 kind: operation.kind.rawValue,
                 body: body,
-                receivedAt: receivedAt
+                receivedAt: receivedAt,
+                authorRole: authorRole.rawValue
             )
         )
     }
@@ -232,47 +237,28 @@ final class PushWorkingSet {
         }
     }
 
-    /// Stores a record's merged row; notes about the record follow its venue (which only an amendment
-    /// can change). The scope venue is set once, at the create: a note's is its record's.
+    /// Stores a record's merged row as `RecordRow` decides it; notes about the record follow its venue, and the
+    /// records that take their scope from it follow a move of its scope (kept with the operation that made it,
+    /// the last one inserted).
     func write(_ state: RecordState) throws {
         let id = state.id.text
-        var venueId = state.current.location?.venueId
-        if case .note = state.current, let parentId = state.parentId {
-            venueId = try parentRow(parentId.text)?.venueId
-        }
-        let redacted = state.redaction != nil
-        let body = state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self)
-        if var row = rows[id] {
-            row.venueId = venueId
-            row.parentId = state.parentId?.text
-            row.occurredAt = state.current.occurredAt.millisecondsSince1970
-            row.createdOpId = state.created.opId.text
-            row.redacted = redacted
-            row.state = body
-            rows[id] = row
-        } else {
-            let scopeVenueId =
-                state.type == .note
-                ? try state.parentId.flatMap { try parentRow($0.text) }?.scopeVenueId
-                : state.original.location?.venueId
-            rows[id] = RecordRow(
-                type: state.type.rawValue,
-                venueId: venueId,
-                parentId: state.parentId?.text,
-                occurredAt: state.current.occurredAt.millisecondsSince1970,
-                createdOpId: state.created.opId.text,
-                redacted: redacted,
-                state: body,
-                scopeVenueId: scopeVenueId
-            )
-        }
+        let previous = rows[id]
+        let parent = try state.parentId.flatMap { try parentRow($0.text) }
+        let row = try RecordRow.make(state, parent: parent, previous: previous, encoder: encoder)
+        rows[id] = row
         states[id] = state
         if !changedRecords.contains(id) { changedRecords.append(id) }
-        if state.type != .note {
-            for (noteId, note) in rows where note.parentId == id && note.type == RecordType.note.rawValue {
-                rows[noteId]?.venueId = venueId
+        if let previous, row.type != .note, previous.venueId != row.venueId {
+            for (noteId, note) in rows where note.parentId == state.id && note.type == .note {
+                rows[noteId]?.venueId = row.venueId
             }
-            if noteVenues.updateValue(venueId, forKey: id) == nil { noteVenueOrder.append(id) }
+            if noteVenues.updateValue(row.venueId, forKey: id) == nil { noteVenueOrder.append(id) }
+        }
+        if let move = row.scopeMove(from: previous) {
+            for (otherId, other) in rows where other.scopeRecordId == state.id && otherId != id {
+                rows[otherId]?.scopeVenueId = move.to
+            }
+            scopeMoves.append((newOperations.count - 1, move))
         }
     }
 
@@ -299,19 +285,22 @@ final class PushWorkingSet {
         }
         if !changedRecords.isEmpty {
             let json = String(
-                decoding: try JSONEncoder().encode(changedRecords.map { RecordJSON(id: $0, row: rows[$0]!) }),
+                decoding: try JSONEncoder().encode(changedRecords.map { RecordJSON(row: rows[$0]!) }),
                 as: UTF8.self
             )
             try await connection.query(
                 """
                 INSERT INTO record (id, type, venue_id, parent_id, occurred_at, created_op_id, redacted, state,
-                    scope_venue_id)
-                SELECT id, type, venue_id, parent_id, occurred_at, created_op_id, redacted, state, scope_venue_id
+                    scope_record_id, scope_venue_id)
+                SELECT id, type, venue_id, parent_id, occurred_at, created_op_id, redacted, state, scope_record_id,
+                    scope_venue_id
                 FROM json_to_recordset(\(json)::json) AS changed(id text, type text, venue_id text, parent_id text,
-                    occurred_at bigint, created_op_id text, redacted boolean, state text, scope_venue_id text)
+                    occurred_at bigint, created_op_id text, redacted boolean, state text, scope_record_id text,
+                    scope_venue_id text)
                 ON CONFLICT (id) DO UPDATE SET venue_id = excluded.venue_id, parent_id = excluded.parent_id,
                     occurred_at = excluded.occurred_at, created_op_id = excluded.created_op_id,
-                    redacted = excluded.redacted, state = excluded.state
+                    redacted = excluded.redacted, state = excluded.state,
+                    scope_record_id = excluded.scope_record_id, scope_venue_id = excluded.scope_venue_id
                 """,
                 logger: logger
             )
@@ -332,6 +321,15 @@ final class PushWorkingSet {
                 logger: logger
             )
         }
+        for (_, move) in scopeMoves {
+            try await connection.query(
+                """
+                UPDATE record SET scope_venue_id = \(move.to)
+                WHERE scope_record_id = \(move.recordId.text) AND id <> \(move.recordId.text)
+                """,
+                logger: logger
+            )
+        }
         guard !newOperations.isEmpty else { return }
         // The cursor-safety step: from here to commit no other push can take positions.
         let count = Int64(newOperations.count)
@@ -343,17 +341,28 @@ final class PushWorkingSet {
         let seqs = (0..<count).map { last - count + 1 + $0 }
         try await connection.query(
             """
-            INSERT INTO operation (seq, op_id, record_id, device_id, author, hlc, kind, body, received_at)
+            INSERT INTO operation (seq, op_id, record_id, device_id, author, hlc, kind, body, received_at,
+                author_role)
             SELECT * FROM unnest(\(seqs), \(newOperations.map(\.opId)), \(newOperations.map(\.recordId)),
                 \(newOperations.map(\.deviceId)), \(newOperations.map(\.author)), \(newOperations.map(\.hlc)),
-                \(newOperations.map(\.kind)), \(newOperations.map(\.body)), \(newOperations.map(\.receivedAt)))
+                \(newOperations.map(\.kind)), \(newOperations.map(\.body)), \(newOperations.map(\.receivedAt)),
+                \(newOperations.map(\.authorRole)))
             """,
             logger: logger
         )
+        // Rare: one statement each.
+        for (index, move) in scopeMoves {
+            try await connection.query(
+                """
+                INSERT INTO scope_move (seq, record_id, from_venue_id, to_venue_id)
+                VALUES (\(seqs[index]), \(move.recordId.text), \(move.from), \(move.to))
+                """,
+                logger: logger
+            )
+        }
     }
 
     private struct RecordJSON: Encodable {
-        var id: String
         var row: RecordRow
 
         enum CodingKeys: String, CodingKey {
@@ -363,19 +372,21 @@ final class PushWorkingSet {
             case occurredAt = "occurred_at"
             case createdOpId = "created_op_id"
             case redacted, state
+            case scopeRecordId = "scope_record_id"
             case scopeVenueId = "scope_venue_id"
         }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(row.type, forKey: .type)
+            try container.encode(row.id.text, forKey: .id)
+            try container.encode(row.type.rawValue, forKey: .type)
             try container.encodeIfPresent(row.venueId, forKey: .venueId)
-            try container.encodeIfPresent(row.parentId, forKey: .parentId)
+            try container.encodeIfPresent(row.parentId?.text, forKey: .parentId)
             try container.encode(row.occurredAt, forKey: .occurredAt)
-            try container.encode(row.createdOpId, forKey: .createdOpId)
+            try container.encode(row.createdOpId.text, forKey: .createdOpId)
             try container.encode(row.redacted, forKey: .redacted)
             try container.encodeIfPresent(row.state, forKey: .state)
+            try container.encode(row.scopeRecordId.text, forKey: .scopeRecordId)
             try container.encodeIfPresent(row.scopeVenueId, forKey: .scopeVenueId)
         }
     }

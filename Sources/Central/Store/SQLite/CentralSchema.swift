@@ -123,16 +123,33 @@ enum CentralSchema {
                     """
             )
         }
+        // Scope follows the record (`RecordRow`): a record's scope is the sighting it hangs from (an intervention
+        // without one, itself), and that record's current venue. Operations keep the role they were pushed with,
+        // for the projection of what venue staff see; moves of scope are kept at the position that made them.
+        migrator.registerMigration("v4: scope follows the record, authors' roles, scope moves") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE record ADD COLUMN scopeRecordId TEXT;
+                    UPDATE record SET scopeRecordId = CASE
+                        WHEN type = 'intervention' AND parentId IS NOT NULL THEN parentId ELSE id END
+                        WHERE type != 'note';
+                    UPDATE record SET scopeRecordId = COALESCE((SELECT parent.scopeRecordId FROM record AS parent
+                        WHERE parent.id = record.parentId), id) WHERE type = 'note';
+                    UPDATE record SET scopeVenueId = venueId WHERE scopeRecordId = id AND redacted = 0;
+                    UPDATE record SET scopeVenueId = (SELECT root.scopeVenueId FROM record AS root
+                        WHERE root.id = record.scopeRecordId) WHERE scopeRecordId != id;
+                    CREATE INDEX record_scope_record ON record(scopeRecordId);
+                    ALTER TABLE operation ADD COLUMN authorRole TEXT;
+                    UPDATE operation SET authorRole = (SELECT role FROM account WHERE account.id = operation.author);
+                    CREATE TABLE scopeMove (
+                        seq INTEGER PRIMARY KEY NOT NULL,
+                        recordId TEXT NOT NULL,
+                        fromVenueId TEXT,
+                        toVenueId TEXT
+                    );
+                    """
+            )
+        }
         return migrator
     }
-}
-
-/// How a merged record is read back: its kept state, or else its create operation's JSON.
-enum StoredRecordSQL {
-    static let select = """
-        SELECT record.state AS state,
-            CASE WHEN record.state IS NULL
-                THEN (SELECT body FROM operation WHERE operation.opId = record.createdOpId) END AS createOperation
-        FROM record
-        """
 }

@@ -89,7 +89,7 @@ public final class SQLiteCentralStore: CentralStore {
         var bodies: [UUID: Data] = [:]
         let rows = try Row.fetchCursor(
             db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE opId IN (SELECT value FROM json_each(?))"),
-            arguments: [jsonArray(of: opIds)]
+            arguments: [RecordTable.idList(opIds)]
         )
         while let row = try rows.next() {
             guard let opId = UUID(text: row["opId"] as String) else { continue }
@@ -108,14 +108,9 @@ public final class SQLiteCentralStore: CentralStore {
                         WHERE recordId IN (SELECT value FROM json_each(?))
                         """
                 ),
-                arguments: [jsonArray(of: recordIds)]
+                arguments: [RecordTable.idList(recordIds)]
             ).compactMap(UUID.init(text:))
         )
-    }
-
-    /// Ids as a JSON array of strings, for `json_each` (their text needs no escaping).
-    private static func jsonArray(of ids: [UUID]) -> String {
-        "[" + ids.map { "\"\($0.text)\"" }.joined(separator: ",") + "]"
     }
 
     /// The audit entries of a push (see `OperationIntake.auditEntries`).
@@ -167,10 +162,23 @@ public final class SQLiteCentralStore: CentralStore {
             .integer(stored.hlc.rawValue),
             .text(stored.kind.rawValue),
             .text(String(decoding: body, as: UTF8.self)),
-            .text(receivedAt)
+            .text(receivedAt),
+            .text(caller.role.rawValue)
         )
+        let seq = db.lastInsertedRowID
         if let merged = admitted.merged {
-            try write(merged, isNew: existing.isEmpty, upsert: statements.upsertRecord, db: db)
+            let (_, move) = try RecordTable.write(
+                merged,
+                isNew: existing.isEmpty,
+                upsert: statements.upsertRecord,
+                encoder: statements.encoder,
+                db: db
+            )
+            if let move {
+                try db.cachedStatement(
+                    sql: "INSERT INTO scopeMove (seq, recordId, fromVenueId, toVenueId) VALUES (?, ?, ?, ?)"
+                ).execute(arguments: [seq, move.recordId.text, move.from, move.to])
+            }
         }
         if case .redact = operation.payload { try removeContent(of: operation.recordId, db: db) }
         return body
@@ -195,15 +203,28 @@ public final class SQLiteCentralStore: CentralStore {
         }
     }
 
-    public func pull(after cursor: Int64, limit: Int, for caller: Caller, now: Date) async throws -> PullPage {
+    public func pull(
+        after cursor: Int64,
+        limit: Int,
+        maxBytes: Int,
+        for caller: Caller,
+        now: Date
+    ) async throws -> PullPage {
         try await database.write { db in
-            let page = try Self.page(after: cursor, limit: limit, for: caller, db: db)
+            let page = try Self.page(after: cursor, limit: limit, maxBytes: maxBytes, for: caller, db: db)
             try Self.appendAudit(OperationIntake.auditEntry(pulled: page, by: caller, now: now), db: db)
             return page
         }
     }
 
-    private static func page(after cursor: Int64, limit: Int, for caller: Caller, db: Database) throws -> PullPage {
+    /// Reads the operations after the cursor that a page may need and lets `PullAssembly` decide the page.
+    private static func page(
+        after cursor: Int64,
+        limit: Int,
+        maxBytes: Int,
+        for caller: Caller,
+        db: Database
+    ) throws -> PullPage {
         switch caller.role {
         case .admin:
             return PullPage(operations: [], cursor: cursor, hasMore: false)
@@ -212,46 +233,119 @@ public final class SQLiteCentralStore: CentralStore {
                 db.cachedStatement(sql: "SELECT seq, hlc, body FROM operation WHERE seq > ? ORDER BY seq LIMIT ?"),
                 arguments: [cursor, limit + 1]
             )
-            let operations = rows.prefix(limit).map(storedOperation)
-            return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, hasMore: rows.count > limit)
+            let examined = rows.prefix(limit).map {
+                ExaminedOperation(
+                    seq: $0["seq"],
+                    hlc: HLCTimestamp(rawValue: $0["hlc"]),
+                    body: Data(($0["body"] as String).utf8),
+                    inScope: true
+                )
+            }
+            return try PullAssembly.page(
+                examined,
+                more: rows.count > limit,
+                after: cursor,
+                limit: limit,
+                maxBytes: maxBytes,
+                for: caller
+            )
         case .venueStaff:
             // Every operation after the cursor is examined in order, the visible ones kept; the cursor moves
             // past the examined ones, so operations of other venues are never looked at twice.
             let venues = caller.venueIds.sorted()
             let placeholders = venues.map { _ in "?" }.joined(separator: ", ")
-            let rows = try Row.fetchCursor(
+            let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT operation.seq, operation.hlc, operation.body,
-                        record.scopeVenueId IN (\(placeholders)) AS visible
+                    SELECT operation.seq, operation.hlc, operation.body, operation.authorRole,
+                        record.scopeVenueId IN (\(placeholders)) AS visible, record.type AS recordType,
+                        (SELECT creator.authorRole FROM operation AS creator
+                            WHERE creator.opId = record.createdOpId) AS recordAuthorRole,
+                        scopeMove.recordId AS movedRecordId, scopeMove.fromVenueId, scopeMove.toVenueId
                     FROM operation LEFT JOIN record ON record.id = operation.recordId
+                        LEFT JOIN scopeMove ON scopeMove.seq = operation.seq
                     WHERE operation.seq > ? ORDER BY operation.seq LIMIT ?
                     """,
-                arguments: StatementArguments(venues) + [cursor, OperationIntake.maxExaminedPerPull + 1]
+                arguments: StatementArguments(venues) + [cursor, PullAssembly.maxExamined + 1]
             )
-            var operations: [StoredOperation] = []
-            var examined = 0
-            var last = cursor
-            var hasMore = false
-            while let row = try rows.next() {
-                if examined == OperationIntake.maxExaminedPerPull || operations.count == limit {
-                    hasMore = true
-                    break
+            let examined = try rows.prefix(PullAssembly.maxExamined).map { row in
+                var operation = examinedOperation(row, inScope: row["visible"] as Bool? == true)
+                if let recordText = row["movedRecordId"] as String?, let recordId = UUID(text: recordText) {
+                    switch ScopeMove(recordId: recordId, from: row["fromVenueId"], to: row["toVenueId"])
+                        .effect(for: caller)
+                    {
+                    case .leaves:
+                        let held = try scopedOperations(of: recordId, upTo: cursor, db: db)
+                        if operation.inScope || !held.isEmpty {
+                            operation.leaving = try scopedRecordIds(of: recordId, db: db)
+                        }
+                    case .enters:
+                        operation.entering = try scopedOperations(
+                            of: recordId,
+                            upTo: min(cursor, operation.seq),
+                            db: db
+                        )
+                    case .none: break
+                    }
                 }
-                examined += 1
-                last = row["seq"]
-                if row["visible"] as Bool? == true { operations.append(storedOperation(row)) }
+                return operation
             }
-            return PullPage(operations: operations, cursor: last, hasMore: hasMore)
+            return try PullAssembly.page(
+                examined,
+                more: rows.count > PullAssembly.maxExamined,
+                after: cursor,
+                limit: limit,
+                maxBytes: maxBytes,
+                for: caller
+            )
         }
     }
 
-    private static func storedOperation(_ row: Row) -> StoredOperation {
-        StoredOperation(
+    private static func examinedOperation(_ row: Row, inScope: Bool) -> ExaminedOperation {
+        ExaminedOperation(
             seq: row["seq"],
             hlc: HLCTimestamp(rawValue: row["hlc"]),
-            encoded: Data((row["body"] as String).utf8)
+            body: Data((row["body"] as String).utf8),
+            inScope: inScope,
+            authorRole: (row["authorRole"] as String?).flatMap(Role.init(rawValue:)),
+            origin: (row["recordType"] as String?).flatMap(RecordType.init(rawValue:)).map {
+                AccessProjection.RecordOrigin(
+                    type: $0,
+                    authorRole: (row["recordAuthorRole"] as String?).flatMap(Role.init(rawValue:))
+                )
+            }
         )
+    }
+
+    /// The records that take their scope from this one, itself included.
+    private static func scopedRecordIds(of recordId: UUID, db: Database) throws -> [UUID] {
+        try String.fetchAll(
+            db.cachedStatement(sql: "SELECT id FROM record WHERE scopeRecordId = ? ORDER BY id"),
+            arguments: [recordId.text]
+        ).compactMap(UUID.init(text:))
+    }
+
+    /// Every operation up to a position of the records that take their scope from this one.
+    private static func scopedOperations(
+        of recordId: UUID,
+        upTo seq: Int64,
+        db: Database
+    ) throws
+        -> [ExaminedOperation]
+    {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT operation.seq, operation.hlc, operation.body, operation.authorRole,
+                        record.type AS recordType,
+                        (SELECT creator.authorRole FROM operation AS creator
+                            WHERE creator.opId = record.createdOpId) AS recordAuthorRole
+                    FROM record JOIN operation ON operation.recordId = record.id
+                    WHERE record.scopeRecordId = ? AND operation.seq <= ? ORDER BY operation.seq
+                    """
+            ),
+            arguments: [recordId.text, seq]
+        ).map { examinedOperation($0, inScope: true) }
     }
 
     public func venues() async throws -> [Venue] {
@@ -314,6 +408,32 @@ public final class SQLiteCentralStore: CentralStore {
         try await database.read { db in try Self.state(of: id, db: db) }
     }
 
+    public func operations(ofRecords recordIds: [UUID]) async throws -> [UUID: [AuthoredOperation]] {
+        guard !recordIds.isEmpty else { return [:] }
+        return try await database.read { db in
+            var operations: [UUID: [AuthoredOperation]] = [:]
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT body, authorRole FROM operation
+                        WHERE recordId IN (SELECT value FROM json_each(?)) ORDER BY seq
+                        """
+                ),
+                arguments: [RecordTable.idList(recordIds)]
+            )
+            while let row = try rows.next() {
+                let operation = try WireCoding.decodeOperation(Data((row["body"] as String).utf8))
+                operations[operation.recordId, default: []].append(
+                    AuthoredOperation(
+                        operation: operation,
+                        authorRole: (row["authorRole"] as String?).flatMap(Role.init(rawValue:))
+                    )
+                )
+            }
+            return operations
+        }
+    }
+
     public func operationCount() async throws -> Int {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operation") ?? 0 }
     }
@@ -322,18 +442,13 @@ public final class SQLiteCentralStore: CentralStore {
         try states(db, where: "WHERE id = ?", arguments: [recordId.text]).first
     }
 
-    /// Merged records read back as stored (see `RecordState.fromStorage`).
     private static func states(
         _ db: Database,
         where whereClause: String,
         orderedBy order: String? = nil,
         arguments: StatementArguments
     ) throws -> [RecordState] {
-        let decoder = WireCoding.makeDecoder()
-        let sql = "\(StoredRecordSQL.select) \(whereClause)" + (order.map { " ORDER BY \($0)" } ?? "")
-        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
-            try RecordState.fromStorage(state: row["state"], createOperation: row["createOperation"], decoder: decoder)
-        }
+        try RecordTable.states(db, where: whereClause, orderedBy: order, arguments: arguments)
     }
 
     /// Every stored operation of one record.
@@ -343,66 +458,22 @@ public final class SQLiteCentralStore: CentralStore {
             arguments: [recordId.text]
         ).map { try WireCoding.decodeOperation(Data($0.utf8)) }
     }
-
-    /// Stores a record's merged row; notes about the record follow its venue (which only an amendment
-    /// can change). A new record has no notes yet (a note is admitted only about a stored record).
-    private static func write(_ state: RecordState, isNew: Bool, upsert: PreparedStatement, db: Database) throws {
-        let recordId = state.id
-        var venueId = state.current.location?.venueId
-        if case .note = state.current, let parentId = state.parentId {
-            venueId = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT venueId FROM record WHERE id = ?"),
-                arguments: [parentId.text]
-            )
-        }
-        // Set once, at the create: a note's scope is its record's.
-        let scopeVenueId =
-            state.type == .note
-            ? try String.fetchOne(
-                db.cachedStatement(sql: "SELECT scopeVenueId FROM record WHERE id = ?"),
-                arguments: [state.parentId?.text]
-            ) : state.original.location?.venueId
-        try upsert.execute(
-            .id(recordId),
-            .text(state.type.rawValue),
-            .text(venueId),
-            .id(state.parentId),
-            .integer(state.current.occurredAt.millisecondsSince1970),
-            .id(state.created.opId),
-            .integer(state.redaction == nil ? 0 : 1),
-            .text(state.isPlainCreate ? nil : String(decoding: try WireCoding.encode(state), as: UTF8.self)),
-            .text(scopeVenueId)
-        )
-        if state.type != .note && !isNew {
-            try db.cachedStatement(sql: "UPDATE record SET venueId = ? WHERE parentId = ? AND type = 'note'")
-                .execute(arguments: [venueId, recordId.text])
-        }
-    }
 }
 
 /// The statements run once per pushed operation, prepared once per push (see `PreparedStatement`).
 private struct IntakeStatements {
     let insertOperation: PreparedStatement
     let upsertRecord: PreparedStatement
+    let encoder = WireCoding.makeEncoder()
 
     init(_ db: Database) throws {
         insertOperation = try PreparedStatement(
             """
-            INSERT INTO operation (opId, recordId, deviceId, author, hlc, kind, body, receivedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO operation (opId, recordId, deviceId, author, hlc, kind, body, receivedAt, authorRole)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             in: db
         )
-        upsertRecord = try PreparedStatement(
-            """
-            INSERT INTO record (id, type, venueId, parentId, occurredAt, createdOpId, redacted, state, scopeVenueId)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET
-                venueId = excluded.venueId, parentId = excluded.parentId,
-                occurredAt = excluded.occurredAt, createdOpId = excluded.createdOpId,
-                redacted = excluded.redacted, state = excluded.state
-            """,
-            in: db
-        )
+        upsertRecord = try RecordTable.prepareUpsert(db)
     }
 }

@@ -1,0 +1,85 @@
+import Foundation
+import Models
+
+/// One stored operation a pull examines, as a store reads it, with what the projection needs to know.
+struct ExaminedOperation: Sendable {
+    var seq: Int64
+    var hlc: HLCTimestamp
+    var body: Data
+    /// Whether the record's scope (now) is the caller's.
+    var inScope: Bool
+    /// The role of the operation's author when it was pushed (nil: not known).
+    var authorRole: Role?
+    /// The kind of the operation's record and its author's role.
+    var origin: AccessProjection.RecordOrigin?
+    /// When this operation moved its record's scope away from the caller, and the caller may hold any of it
+    /// (some of it is at or before the request's cursor, or the record is in the caller's scope now, so that
+    /// this pull sent some): the records to withdraw, the moved record and those that take their scope from it.
+    var leaving: [UUID] = []
+    /// When this operation moved its record's scope to the caller: the records' operations the caller may have
+    /// passed over (or withdrawn) before, those up to the request's cursor. Later ones come at their own
+    /// positions, as the record is in the caller's scope.
+    var entering: [ExaminedOperation] = []
+}
+
+/// Builds a pull page from the operations a store examined, in position order: the one decision of what is
+/// sent, as `AccessProjection` says, so both stores send and audit the same.
+enum PullAssembly {
+    /// Most operations one pull examines when they are outside the caller's scope.
+    static let maxExamined = 5_000
+
+    /// The page for `caller`: at most `limit` operations and, past the first, at most `maxBytes` of JSON.
+    ///
+    /// The cursor moves past every operation examined, sent or not. A scope move that takes records away from
+    /// the caller ends the page, with those records to withdraw; one that brings records in sends the
+    /// operations of them that the caller passed over before, under the move's position.
+    /// - Parameter more: whether the store has operations after the last one examined.
+    static func page(
+        _ examined: [ExaminedOperation],
+        more: Bool,
+        after cursor: Int64,
+        limit: Int,
+        maxBytes: Int,
+        for caller: Caller
+    ) throws -> PullPage {
+        var operations: [StoredOperation] = []
+        var bytes = 0
+        var last = cursor
+        for (index, row) in examined.enumerated() {
+            let isFull = operations.count >= limit || (!operations.isEmpty && bytes >= maxBytes)
+            if isFull {
+                return PullPage(operations: operations, cursor: last, hasMore: true)
+            }
+            if !row.leaving.isEmpty {
+                last = row.seq
+                let hasMore = more || index + 1 < examined.count
+                return PullPage(operations: operations, cursor: last, hasMore: hasMore, withdrawn: row.leaving)
+            }
+            var sent = try row.entering.compactMap { try project($0, seq: row.seq, for: caller) }
+            if row.inScope, let operation = try project(row, seq: row.seq, for: caller) { sent.append(operation) }
+            let size = sent.reduce(0) { $0 + $1.encoded.count }
+            if !operations.isEmpty && !sent.isEmpty && bytes + size > maxBytes {
+                return PullPage(operations: operations, cursor: last, hasMore: true)
+            }
+            operations += sent
+            bytes += size
+            last = row.seq
+        }
+        return PullPage(operations: operations, cursor: last, hasMore: more)
+    }
+
+    /// An operation as the caller may receive it, under position `seq`: as stored for the police roles, else
+    /// projected (and encoded again only when the projection changed it).
+    private static func project(_ row: ExaminedOperation, seq: Int64, for caller: Caller) throws -> StoredOperation? {
+        guard caller.role == .venueStaff else {
+            return caller.role == .admin ? nil : StoredOperation(seq: seq, hlc: row.hlc, encoded: row.body)
+        }
+        guard let origin = row.origin else { return nil }
+        let operation = try WireCoding.decodeOperation(row.body)
+        guard
+            let projected = AccessProjection.project(operation, authorRole: row.authorRole, record: origin, for: caller)
+        else { return nil }
+        let body = projected == operation ? row.body : WireCoding.encodeOperation(projected)
+        return StoredOperation(seq: seq, hlc: row.hlc, encoded: body)
+    }
+}
