@@ -60,11 +60,7 @@ extension LocalReplica {
             recordId: recordId,
             payload: payload
         )
-        // The stamp has absorbed faster clocks seen in pulls; only the server judges it against real time.
-        do throws(ValidationError) { try operation.validate(now: max(now, operation.hlc.date)) } catch {
-            throw ReplicaError.invalid(error)
-        }
-        try checkScope(of: operation, identity: identity, db: db)
+        try checkScope(of: operation, identity: identity, now: now, db: db)
         try insert(operation, outbox: "pending", db: db)
         try rematerialise([operation], upsert: upsert, db: db)
         if case .redact = payload { try removeRedactedContent(of: [recordId], db: db) }
@@ -77,32 +73,41 @@ extension LocalReplica {
         return operation
     }
 
-    /// Refuses what this device's user may not record (`OperationPermission`: venues of venue staff, police
-    /// actions, who amends, reviews and redacts) and amendments, notes or links of records that are not here.
-    private static func checkScope(of operation: LogOperation, identity: DeviceIdentity, db: Database) throws {
-        var target: RecordState?
-        var referenced: RecordState?
-        switch operation.payload {
-        case .createSighting:
-            break
-        case .createIntervention(let intervention):
-            if let sightingId = intervention.sightingId {
-                referenced = try existingRecord(sightingId, db: db)
-                guard referenced?.type == .sighting else { throw ReplicaError.unknownRecord(sightingId) }
-            }
-        case .createNote(let note):
-            referenced = try existingRecord(note.recordId, db: db)
-            guard referenced?.type != .note else { throw ReplicaError.unknownRecord(note.recordId) }
-        case .amend, .setRegister, .redact:
-            target = try existingRecord(operation.recordId, db: db)
-            if case .setRegister(.link(let link, _)) = operation.payload {
-                _ = try existingRecord(link.target, db: db)
-            }
-        case .redacted:
-            break  // Refused by validation before this point.
+    /// Refuses what this device's user may not record: what the server's intake refuses (`OperationAdmission`:
+    /// the operation's own rules, records created once, notes, interventions, amendments, registers and links
+    /// of records that exist;
+    /// `OperationPermission`: venues of venue staff, police actions, who amends, reviews and redacts), judged
+    /// against the records on this device — and, here only, anything more on a redacted record.
+    private static func checkScope(
+        of operation: LogOperation,
+        identity: DeviceIdentity,
+        now: Date,
+        db: Database
+    ) throws {
+        let target = operation.kind.isCreate ? nil : try state(of: operation.recordId, db: db)
+        let referencedId = OperationAdmission.referencedRecordId(of: operation)
+        let referenced = try referencedId.flatMap { try state(of: $0, db: db) }
+        do throws(ValidationError) {
+            // The stamp has absorbed faster clocks seen in pulls; only the server judges it against real time.
+            try OperationAdmission.check(
+                operation,
+                target: target,
+                referenced: referenced,
+                now: max(now, operation.hlc.date)
+            )
+        } catch  where error.code == "unknown-record" {
+            throw ReplicaError.unknownRecord(referencedId ?? operation.recordId)
+        } catch {
+            throw ReplicaError.invalid(error)
         }
-        // Every record on a device is in its user's scope: venue staff record only at their venue and the
-        // server sends them only the records made there.
+        var linked: RecordState?
+        if case .setRegister(.link(let link, _)) = operation.payload {
+            linked = try state(of: link.target, db: db)
+            guard linked != nil else { throw ReplicaError.unknownRecord(link.target) }
+        }
+        for record in [target, referenced, linked].compactMap(\.self) { try refuseRedacted(record) }
+        // Every record on a device is in its user's scope: the server sends venue staff only the records in
+        // theirs.
         let scope = identity.venueId
         do throws(ValidationError) {
             try OperationPermission.check(
@@ -118,14 +123,11 @@ extension LocalReplica {
         }
     }
 
-    /// The record, if it is on this device and not redacted.
-    private static func existingRecord(_ id: UUID, db: Database) throws -> RecordState {
-        guard let record = try state(of: id, db: db) else { throw ReplicaError.unknownRecord(id) }
-        // A record can arrive without its content before its redaction does (the server strips a redacted
-        // record's operations): it is redacted all the same.
+    /// A record can arrive without its content before its redaction does (the server strips a redacted
+    /// record's operations): it is redacted all the same, and a device records nothing more on it.
+    private static func refuseRedacted(_ record: RecordState) throws {
         guard record.redaction == nil else { throw ReplicaError.invalid(.recordRedacted) }
         if case .redacted = record.current { throw ReplicaError.invalid(.recordRedacted) }
-        return record
     }
 
     static func clock(_ db: Database) throws -> HLCTimestamp {

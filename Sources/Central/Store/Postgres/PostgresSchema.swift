@@ -127,7 +127,7 @@ enum PostgresSchema {
         // Scope follows the record (`RecordRow`); operations keep the role they were pushed with; moves of scope
         // are kept at the position that made them.
         Migration(
-            name: "v2: scope follows the record, authors' roles, scope moves",
+            name: "v3: scope follows the record, authors' roles, scope moves",
             sql: [
                 "ALTER TABLE record ADD COLUMN scope_record_id TEXT",
                 """
