@@ -583,7 +583,9 @@ final class ConvergenceCase {
         case .invalid(let validation): validation.code
         case .notAllowed: "not-allowed"
         case .unknownRecord: "unknown-record"
-        case .notInitialised, .alreadyInitialised, .unusableDirectory: "\(error)"
+        case .notInitialised, .alreadyInitialised, .unusableDirectory, .locked, .wrongKey, .notEncrypted,
+            .damagedContent:
+            "\(error)"
         }
     }
 
