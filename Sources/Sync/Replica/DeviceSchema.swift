@@ -118,14 +118,41 @@ enum DeviceSchema {
                 )
             }
         }
+        // Content encrypted at rest (`ContentCipher`): operation bodies and record states become AES-GCM sealed
+        // BLOBs, and this table holds what tells the right key (a value sealed with it) and the key itself wrapped
+        // by the officer's secret (`WrappedDataKey`; NULL for devices made in-process by tests, the demo and the
+        // bench). A device made before this migration has no row: its content stays as it was, unreadable to
+        // commands, until `device unlock` encrypts it in place (`LocalReplica.encryptContent`).
+        migrator.registerMigration("v3: content key") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE contentKey (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        keyCheck BLOB NOT NULL,
+                        salt BLOB,
+                        scryptN INTEGER,
+                        scryptR INTEGER,
+                        scryptP INTEGER,
+                        wrappedKey BLOB,
+                        CHECK (
+                            (salt IS NULL AND scryptN IS NULL AND scryptR IS NULL AND scryptP IS NULL
+                                AND wrappedKey IS NULL)
+                            OR (salt IS NOT NULL AND scryptN IS NOT NULL AND scryptR IS NOT NULL
+                                AND scryptP IS NOT NULL AND wrappedKey IS NOT NULL)
+                        )
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }
 
-/// How a merged record is read back: its kept state, or else its create operation's JSON.
+/// How a merged record is read back: its kept state, or else its create operation's JSON (both sealed, opened
+/// with the record's id and the create's opId).
 enum StoredRecordSQL {
     static let select = """
-        SELECT record.state AS state,
+        SELECT record.id AS id, record.createdOpId AS createdOpId, record.state AS state,
             CASE WHEN record.state IS NULL
                 THEN (SELECT body FROM operation WHERE operation.opId = record.createdOpId) END AS createOperation
         FROM record

@@ -9,13 +9,16 @@ extension LocalReplica {
     ///
     /// Merging from the whole set every time (rather than patching) is what makes the result independent of
     /// the order operations arrived in. Notes about a record follow its venue (which only an amendment can change).
-    /// - Parameter upsert: the statement that stores a record's row (`prepareRecordUpsert`), prepared once per
-    ///   transaction rather than once per call.
+    /// - Parameters:
+    ///   - upsert: the statement that stores a record's row (`prepareRecordUpsert`), prepared once per
+    ///     transaction rather than once per call.
+    ///   - cipher: opens the stored operations and seals the merged state.
     /// - Returns: the ids of the records among them that are redacted.
     @discardableResult
     static func rematerialise(
         _ newOperations: [LogOperation],
         upsert: PreparedStatement,
+        cipher: ContentCipher,
         db: Database
     ) throws -> [UUID] {
         var redacted: [UUID] = []
@@ -55,8 +58,10 @@ extension LocalReplica {
                     arguments: [idText]
                 )
                 while let row = try rows.next() {
-                    guard !known.contains(row["opId"]) else { continue }
-                    operations.append(try WireCoding.decodeOperation(Data((row["body"] as String).utf8)))
+                    let opId: String = row["opId"]
+                    guard !known.contains(opId) else { continue }
+                    let body = try cipher.open(row["body"], as: .operationBody, of: try id(opId))
+                    operations.append(try WireCoding.decodeOperation(body))
                 }
             }
             guard let state = RecordFold.fold(operations) else { continue }
@@ -76,7 +81,9 @@ extension LocalReplica {
                 .integer(state.current.occurredAt.millisecondsSince1970),
                 .id(state.created.opId),
                 .integer(state.redaction == nil ? 0 : 1),
-                .text(state.isPlainCreate ? nil : String(decoding: try encoder.encode(state), as: UTF8.self))
+                .blob(
+                    state.isPlainCreate ? nil : try cipher.seal(encoder.encode(state), as: .recordState, of: recordId)
+                )
             )
             if state.type != .note { parents.append(idText) }
         }
@@ -116,7 +123,7 @@ extension LocalReplica {
     ///
     /// This user's own operations still waiting for the server keep theirs until it acknowledges them
     /// (the server then keeps them without content too); everything else loses it now.
-    static func removeRedactedContent(of recordIds: some Collection<UUID>, db: Database) throws {
+    static func removeRedactedContent(of recordIds: some Collection<UUID>, cipher: ContentCipher, db: Database) throws {
         for recordId in Set(recordIds)
         where try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT redacted FROM record WHERE id = ?"),
@@ -128,22 +135,25 @@ extension LocalReplica {
                 arguments: [recordId.text]
             )
             for row in rows {
-                guard let stripped = try WireCoding.removingContent(fromEncoded: row["body"]) else { continue }
+                let opId: String = row["opId"]
+                let body = try cipher.openText(row["body"], as: .operationBody, of: try id(opId))
+                guard let stripped = try WireCoding.removingContent(fromEncoded: body) else { continue }
                 try db.execute(
                     sql: "UPDATE operation SET body = ? WHERE opId = ?",
-                    arguments: [stripped, row["opId"] as String]
+                    arguments: [try cipher.seal(stripped, as: .operationBody, of: try id(opId)), opId]
                 )
             }
         }
     }
 
-    static func state(of recordId: UUID, db: Database) throws -> RecordState? {
-        try states(db, where: "WHERE id = ?", arguments: [recordId.text]).first
+    static func state(of recordId: UUID, cipher: ContentCipher, db: Database) throws -> RecordState? {
+        try states(db, cipher: cipher, where: "WHERE id = ?", arguments: [recordId.text]).first
     }
 
     /// Merged records read back as stored (see `RecordState.fromStorage`).
     static func states(
         _ db: Database,
+        cipher: ContentCipher,
         where whereClause: String,
         orderedBy order: String? = nil,
         arguments: StatementArguments
@@ -151,7 +161,13 @@ extension LocalReplica {
         let decoder = WireCoding.makeDecoder()
         let sql = "\(StoredRecordSQL.select) \(whereClause)" + (order.map { " ORDER BY \($0)" } ?? "")
         return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
-            try RecordState.fromStorage(state: row["state"], createOperation: row["createOperation"], decoder: decoder)
+            let state = try (row["state"] as Data?).map {
+                try cipher.openText($0, as: .recordState, of: try id(row["id"]))
+            }
+            let createOperation = try (row["createOperation"] as Data?).map {
+                try cipher.openText($0, as: .operationBody, of: try id(row["createdOpId"]))
+            }
+            return try RecordState.fromStorage(state: state, createOperation: createOperation, decoder: decoder)
         }
     }
 }

@@ -25,6 +25,7 @@ extension LocalReplica {
     @discardableResult
     public func append(contentsOf entries: [(OperationPayload, UUID)], now: Date = Date()) throws -> [LogOperation] {
         let identity = storedIdentity
+        let cipher = try contentCipher()
         return try database.write { db in
             var clock = HybridLogicalClock(latest: try Self.clock(db))
             let upsert = try Self.prepareRecordUpsert(db)
@@ -36,6 +37,7 @@ extension LocalReplica {
                     identity: identity,
                     clock: &clock,
                     upsert: upsert,
+                    cipher: cipher,
                     db: db
                 )
             }
@@ -51,6 +53,7 @@ extension LocalReplica {
         identity: DeviceIdentity,
         clock: inout HybridLogicalClock,
         upsert: PreparedStatement,
+        cipher: ContentCipher,
         db: Database
     ) throws -> LogOperation {
         let operation = LogOperation(
@@ -64,11 +67,11 @@ extension LocalReplica {
         do throws(ValidationError) { try operation.validate(now: max(now, operation.hlc.date)) } catch {
             throw ReplicaError.invalid(error)
         }
-        try checkScope(of: operation, identity: identity, db: db)
-        try insert(operation, outbox: "pending", db: db)
-        try rematerialise([operation], upsert: upsert, db: db)
-        if case .redact = payload { try removeRedactedContent(of: [recordId], db: db) }
-        if case .amend = payload, let state = try state(of: recordId, db: db),
+        try checkScope(of: operation, identity: identity, cipher: cipher, db: db)
+        try insert(operation, outbox: "pending", cipher: cipher, db: db)
+        try rematerialise([operation], upsert: upsert, cipher: cipher, db: db)
+        if case .redact = payload { try removeRedactedContent(of: [recordId], cipher: cipher, db: db) }
+        if case .amend = payload, let state = try state(of: recordId, cipher: cipher, db: db),
             let entry = state.amendments.first(where: { $0.stamp.opId == operation.opId }),
             case .refused(let code, let message) = entry.standing
         {
@@ -79,7 +82,12 @@ extension LocalReplica {
 
     /// Refuses what this device's user may not record (`OperationPermission`: venues of venue staff, police
     /// actions, who amends, reviews and redacts) and amendments, notes or links of records that are not here.
-    private static func checkScope(of operation: LogOperation, identity: DeviceIdentity, db: Database) throws {
+    private static func checkScope(
+        of operation: LogOperation,
+        identity: DeviceIdentity,
+        cipher: ContentCipher,
+        db: Database
+    ) throws {
         var target: RecordState?
         var referenced: RecordState?
         switch operation.payload {
@@ -87,16 +95,16 @@ extension LocalReplica {
             break
         case .createIntervention(let intervention):
             if let sightingId = intervention.sightingId {
-                referenced = try existingRecord(sightingId, db: db)
+                referenced = try existingRecord(sightingId, cipher: cipher, db: db)
                 guard referenced?.type == .sighting else { throw ReplicaError.unknownRecord(sightingId) }
             }
         case .createNote(let note):
-            referenced = try existingRecord(note.recordId, db: db)
+            referenced = try existingRecord(note.recordId, cipher: cipher, db: db)
             guard referenced?.type != .note else { throw ReplicaError.unknownRecord(note.recordId) }
         case .amend, .setRegister, .redact:
-            target = try existingRecord(operation.recordId, db: db)
+            target = try existingRecord(operation.recordId, cipher: cipher, db: db)
             if case .setRegister(.link(let link, _)) = operation.payload {
-                _ = try existingRecord(link.target, db: db)
+                _ = try existingRecord(link.target, cipher: cipher, db: db)
             }
         case .redacted:
             break  // Refused by validation before this point.
@@ -119,8 +127,8 @@ extension LocalReplica {
     }
 
     /// The record, if it is on this device and not redacted.
-    private static func existingRecord(_ id: UUID, db: Database) throws -> RecordState {
-        guard let record = try state(of: id, db: db) else { throw ReplicaError.unknownRecord(id) }
+    private static func existingRecord(_ id: UUID, cipher: ContentCipher, db: Database) throws -> RecordState {
+        guard let record = try state(of: id, cipher: cipher, db: db) else { throw ReplicaError.unknownRecord(id) }
         // A record can arrive without its content before its redaction does (the server strips a redacted
         // record's operations): it is redacted all the same.
         guard record.redaction == nil else { throw ReplicaError.invalid(.recordRedacted) }
@@ -132,8 +140,8 @@ extension LocalReplica {
         HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT clock FROM syncState") ?? 0)
     }
 
-    static func insert(_ operation: LogOperation, outbox: String, db: Database) throws {
-        let body = String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self)
+    static func insert(_ operation: LogOperation, outbox: String, cipher: ContentCipher, db: Database) throws {
+        let body = try cipher.seal(WireCoding.encodeOperation(operation), as: .operationBody, of: operation.opId)
         try db.cachedStatement(
             sql: "INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, ?)"
         ).execute(arguments: [
