@@ -40,10 +40,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The kernel keyring's system calls (`add_key`, `keyctl`), which Swift cannot call through variadic `syscall`.
+        .target(name: "CKeyring"),
         .target(
             name: "Sync",
             dependencies: [
-                "Models", "SQLiteSupport",
+                "Models", "SQLiteSupport", "CKeyring",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

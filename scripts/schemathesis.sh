@@ -73,10 +73,12 @@ admin user add --id PS-1012 --role supervisor >/dev/null
 admin user add --id PC-4127 --role officer >/dev/null
 admin device enrol --user SCHEMA-ADMIN-1 --device dev-schemathesis-admin-7q2 >/dev/null
 admin token rotate --device dev-schemathesis-admin-7q2 --out "$work/admin-token" >/dev/null
+# The devices' unlock secret, from a file (device init asks on a terminal otherwise).
+printf '%s\n' "schemathesis device secret" >"$work/device-secret"
 enrol_device() { # user device directory
     local token
     token="$(admin device enrol --user "$1" --device "$2")"
-    "$cli" device init --server "$url" --token "$token" --data "$3" >/dev/null
+    "$cli" device init --server "$url" --token "$token" --data "$3" --secret-file "$work/device-secret" >/dev/null
 }
 enrol_device PS-1012 dev-schemathesis-sup-7q2 "$work/supervisor"
 enrol_device PC-4127 dev-schemathesis-off-7q2 "$work/officer"
@@ -87,8 +89,6 @@ for n in 1 2 3 4; do
 done
 export EMPOWER_FUZZ_SPARES="$spares"
 admin_token="$(cat "$work/admin-token")"
-supervisor_token="$(cat "$work/supervisor/access-token")"
-officer_token="$(cat "$work/officer/access-token")"
 
 # Records of every kind, an amendment, registers and a redaction, synced to the server.
 uuid='[0-9A-Fa-f]\{8\}-[0-9A-Fa-f-]\{27\}'
@@ -110,6 +110,14 @@ supervisor link "$intervention" --to "$sighting" --kind follows >/dev/null
 supervisor redact "$mistaken" --reason recorded-in-error --explanation "Entered on the wrong device" >/dev/null
 supervisor sync >/dev/null
 echo "Seeded records $sighting, $intervention and $mistaken (redacted)"
+# The devices keep their access tokens sealed with their data keys; the fuzzer gets tokens of its own for the
+# same devices by rotation (the devices are not used again), and the devices are locked.
+admin token rotate --device dev-schemathesis-sup-7q2 --out "$work/supervisor-token" >/dev/null
+admin token rotate --device dev-schemathesis-off-7q2 --out "$work/officer-token" >/dev/null
+supervisor_token="$(cat "$work/supervisor-token")"
+officer_token="$(cat "$work/officer-token")"
+supervisor device lock >/dev/null
+officer device lock >/dev/null
 
 # Hooks. A push made as another device or user is refused whole (403 identity-mismatch) before its
 # operations are looked at; so that the fuzzer reaches admission and validation, map_body stamps every

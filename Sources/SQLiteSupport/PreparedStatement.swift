@@ -8,10 +8,14 @@ public enum BoundValue {
     case id(UUID)
     case text(String)
     case integer(Int64)
+    case blob(Data)
     case null
 
     /// Text, or NULL for nil.
     public static func text(_ value: String?) -> BoundValue { value.map(BoundValue.text) ?? .null }
+
+    /// Bytes, or NULL for nil.
+    public static func blob(_ value: Data?) -> BoundValue { value.map(BoundValue.blob) ?? .null }
 
     /// An id's text, or NULL for nil.
     public static func id(_ value: UUID?) -> BoundValue { value.map(BoundValue.id) ?? .null }
@@ -84,6 +88,10 @@ public final class PreparedStatement {
             }
         case .integer(let integer):
             code = sqlite3_bind_int64(statement, index, integer)
+        case .blob(let data):
+            code = data.withUnsafeBytes { bytes in
+                sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
+            }
         case .null:
             code = sqlite3_bind_null(statement, index)
         }

@@ -25,7 +25,9 @@ public enum RecordTable {
     /// Stores a merged record's row, with the scope that `RecordRow` decides from its parent's row and its
     /// own previous row; the records that hang from it follow its venue and scope.
     ///
-    /// - Parameter isNew: the record has no row yet (its previous row is then not looked for).
+    /// - Parameters:
+    ///   - isNew: the record has no row yet (its previous row is then not looked for).
+    ///   - storedState: the `state` column's value for a row (the device seals it; the server keeps the text).
     /// - Returns: the row stored, and the scope move it made, if any.
     @discardableResult
     public static func write(
@@ -33,7 +35,8 @@ public enum RecordTable {
         isNew: Bool,
         upsert: PreparedStatement,
         encoder: JSONEncoder,
-        db: Database
+        db: Database,
+        storedState: (RecordRow) throws -> BoundValue = { .text($0.state) }
     ) throws -> (row: RecordRow, move: ScopeMove?) {
         let previous = isNew ? nil : try row(state.id, db: db)
         let parent = try state.parentId.flatMap { try row($0, db: db) }
@@ -46,7 +49,7 @@ public enum RecordTable {
             .integer(written.occurredAt),
             .id(written.createdOpId),
             .integer(written.redacted ? 1 : 0),
-            .text(written.state),
+            try storedState(written),
             .id(written.scopeRecordId),
             .text(written.scopeVenueId)
         )
@@ -97,14 +100,13 @@ public enum RecordTable {
         "[" + ids.map { "\"\($0.text)\"" }.joined(separator: ",") + "]"
     }
 
-    /// A record's stored row, or nil.
+    /// A record's stored row, or nil; without its state (what decides other rows is its place and scope).
     public static func row(_ id: UUID, db: Database) throws -> RecordRow? {
         guard
             let stored = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT type, venueId, parentId, occurredAt, createdOpId, redacted, state, scopeRecordId,
-                            scopeVenueId
+                        SELECT type, venueId, parentId, occurredAt, createdOpId, redacted, scopeRecordId, scopeVenueId
                         FROM record WHERE id = ?
                         """
                 ),
@@ -121,31 +123,39 @@ public enum RecordTable {
             occurredAt: stored["occurredAt"],
             createdOpId: createdOpId,
             redacted: stored["redacted"],
-            state: stored["state"],
+            state: nil,
             scopeRecordId: (stored["scopeRecordId"] as String?).flatMap(UUID.init(text:)) ?? id,
             scopeVenueId: stored["scopeVenueId"]
         )
     }
 
-    /// How a merged record is read back: its kept state, or else its create operation's JSON.
+    /// How a merged record is read back: its kept state, or else its create operation's JSON, with the ids that
+    /// the device's sealing binds them to.
     public static let selectState = """
-        SELECT record.state AS state,
+        SELECT record.id AS id, record.createdOpId AS createdOpId, record.state AS state,
             CASE WHEN record.state IS NULL
                 THEN (SELECT body FROM operation WHERE operation.opId = record.createdOpId) END AS createOperation
         FROM record
         """
 
     /// Merged records read back as stored (see `RecordState.fromStorage`).
+    ///
+    /// - Parameter open: the state's and create operation's JSON from a row of `selectState` (the device opens
+    ///   what it sealed); by default the columns' text.
     public static func states(
         _ db: Database,
         where whereClause: String,
         orderedBy order: String? = nil,
-        arguments: StatementArguments
+        arguments: StatementArguments,
+        open: (Row) throws -> (state: String?, createOperation: String?) = {
+            ($0["state"], $0["createOperation"])
+        }
     ) throws -> [RecordState] {
         let decoder = WireCoding.makeDecoder()
         let sql = "\(selectState) \(whereClause)" + (order.map { " ORDER BY \($0)" } ?? "")
         return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
-            try RecordState.fromStorage(state: row["state"], createOperation: row["createOperation"], decoder: decoder)
+            let (state, createOperation) = try open(row)
+            return try RecordState.fromStorage(state: state, createOperation: createOperation, decoder: decoder)
         }
     }
 }

@@ -4,6 +4,16 @@ import GRDB
 import Models
 import Sync
 
+/// The data key of every replica these tests make in-process (devices set up by the real `device init` have
+/// their own, in the kernel keyring: `unlockedKey(of:)`).
+let testDataKey = DataKey.random()
+
+/// The key `device init` or `device unlock` left in the kernel keyring for the device in `directory`.
+func unlockedKey(of directory: URL) throws -> DataKey {
+    guard let unlocked = try KernelKeyring.unlocked(for: directory) else { throw ReplicaError.locked }
+    return unlocked.key
+}
+
 /// A fresh temporary directory for one test.
 func makeTemporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("empower-e2e-\(UUID().uuidString)")

@@ -2,6 +2,9 @@ import Foundation
 import Models
 import Sync
 
+/// The data key of every replica these tests make: in-process tests need no secret and no keyring.
+let testDataKey = DataKey.random()
+
 /// A fresh temporary directory, removed when the test process ends is not guaranteed: tests remove it.
 func makeTemporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("empower-sync-tests-\(UUID().uuidString)")
@@ -24,7 +27,8 @@ func makeReplica(
             role: role,
             venueId: venueId,
             serverURL: URL(string: "http://127.0.0.1:9")!
-        )
+        ),
+        key: testDataKey
     )
 }
 

@@ -143,6 +143,32 @@ enum DeviceSchema {
                     """
             )
         }
+        // Content encrypted at rest (`ContentCipher`): operation bodies and record states become AES-GCM sealed
+        // BLOBs, and this table holds what tells the right key (a value sealed with it) and the key itself wrapped
+        // by the officer's secret (`WrappedDataKey`; NULL for devices made in-process by tests, the demo and the
+        // bench). A device made before this migration has no row: its content stays as it was, unreadable to
+        // commands, until `device unlock` encrypts it in place (`LocalReplica.encryptContent`).
+        migrator.registerMigration("v4: content key") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE contentKey (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        keyCheck BLOB NOT NULL,
+                        salt BLOB,
+                        scryptN INTEGER,
+                        scryptR INTEGER,
+                        scryptP INTEGER,
+                        wrappedKey BLOB,
+                        CHECK (
+                            (salt IS NULL AND scryptN IS NULL AND scryptR IS NULL AND scryptP IS NULL
+                                AND wrappedKey IS NULL)
+                            OR (salt IS NOT NULL AND scryptN IS NOT NULL AND scryptR IS NOT NULL
+                                AND scryptP IS NOT NULL AND wrappedKey IS NOT NULL)
+                        )
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

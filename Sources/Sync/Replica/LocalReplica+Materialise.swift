@@ -9,13 +9,16 @@ extension LocalReplica {
     ///
     /// Merging from the whole set every time (rather than patching) is what makes the result independent of
     /// the order operations arrived in. Each row is `RecordRow`'s decision, stored by `RecordTable`.
-    /// - Parameter upsert: the statement that stores a record's row (`RecordTable.prepareUpsert`), prepared once per
-    ///   transaction rather than once per call.
+    /// - Parameters:
+    ///   - upsert: the statement that stores a record's row (`RecordTable.prepareUpsert`), prepared once per
+    ///     transaction rather than once per call.
+    ///   - cipher: opens the stored operations and seals the merged state.
     /// - Returns: the ids of the records among them that are redacted.
     @discardableResult
     static func rematerialise(
         _ newOperations: [LogOperation],
         upsert: PreparedStatement,
+        cipher: ContentCipher,
         db: Database
     ) throws -> [UUID] {
         var redacted: [UUID] = []
@@ -49,13 +52,17 @@ extension LocalReplica {
                     arguments: [idText]
                 )
                 while let row = try rows.next() {
-                    guard !known.contains(row["opId"]) else { continue }
-                    operations.append(try WireCoding.decodeOperation(Data((row["body"] as String).utf8)))
+                    let opId: String = row["opId"]
+                    guard !known.contains(opId) else { continue }
+                    let body = try cipher.open(row["body"], as: .operationBody, of: try id(opId))
+                    operations.append(try WireCoding.decodeOperation(body))
                 }
             }
             guard let state = RecordFold.fold(operations) else { continue }
             if state.redaction != nil { redacted.append(recordId) }
-            try RecordTable.write(state, isNew: isNew, upsert: upsert, encoder: encoder, db: db)
+            try RecordTable.write(state, isNew: isNew, upsert: upsert, encoder: encoder, db: db) { row in
+                .blob(try row.state.map { try cipher.seal(Data($0.utf8), as: .recordState, of: row.id) })
+            }
             if rank < 2 { followed.append(recordId) }
         }
         // Notes and interventions can arrive before what they hang from (pages applied out of order).
@@ -74,7 +81,7 @@ extension LocalReplica {
     ///
     /// This user's own operations still waiting for the server keep theirs until it acknowledges them
     /// (the server then keeps them without content too); everything else loses it now.
-    static func removeRedactedContent(of recordIds: some Collection<UUID>, db: Database) throws {
+    static func removeRedactedContent(of recordIds: some Collection<UUID>, cipher: ContentCipher, db: Database) throws {
         for recordId in Set(recordIds)
         where try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT redacted FROM record WHERE id = ?"),
@@ -86,26 +93,36 @@ extension LocalReplica {
                 arguments: [recordId.text]
             )
             for row in rows {
-                guard let stripped = try WireCoding.removingContent(fromEncoded: row["body"]) else { continue }
+                let opId: String = row["opId"]
+                let body = try cipher.openText(row["body"], as: .operationBody, of: try id(opId))
+                guard let stripped = try WireCoding.removingContent(fromEncoded: body) else { continue }
                 try db.execute(
                     sql: "UPDATE operation SET body = ? WHERE opId = ?",
-                    arguments: [stripped, row["opId"] as String]
+                    arguments: [try cipher.seal(stripped, as: .operationBody, of: try id(opId)), opId]
                 )
             }
         }
     }
 
-    static func state(of recordId: UUID, db: Database) throws -> RecordState? {
-        try states(db, where: "WHERE id = ?", arguments: [recordId.text]).first
+    static func state(of recordId: UUID, cipher: ContentCipher, db: Database) throws -> RecordState? {
+        try states(db, cipher: cipher, where: "WHERE id = ?", arguments: [recordId.text]).first
     }
 
     /// Merged records read back as stored (see `RecordState.fromStorage`).
     static func states(
         _ db: Database,
+        cipher: ContentCipher,
         where whereClause: String,
         orderedBy order: String? = nil,
         arguments: StatementArguments
     ) throws -> [RecordState] {
-        try RecordTable.states(db, where: whereClause, orderedBy: order, arguments: arguments)
+        try RecordTable.states(db, where: whereClause, orderedBy: order, arguments: arguments) { row in
+            (
+                try (row["state"] as Data?).map { try cipher.openText($0, as: .recordState, of: try id(row["id"])) },
+                try (row["createOperation"] as Data?).map {
+                    try cipher.openText($0, as: .operationBody, of: try id(row["createdOpId"]))
+                }
+            )
+        }
     }
 }

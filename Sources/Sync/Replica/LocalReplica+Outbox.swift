@@ -28,7 +28,8 @@ extension LocalReplica {
     ) throws
         -> OutboxBatch
     {
-        try database.read { db in
+        let cipher = try contentCipher()
+        return try database.read { db in
             var batch = OutboxBatch()
             let rows = try Row.fetchCursor(
                 db.cachedStatement(
@@ -40,9 +41,10 @@ extension LocalReplica {
                 arguments: [position, maxOperations]
             )
             while let row = try rows.next() {
-                let body = Data((row["body"] as String).utf8)
+                let opId = try Self.id(row["opId"])
+                let body = try cipher.open(row["body"], as: .operationBody, of: opId)
                 if !batch.operationIds.isEmpty && batch.byteCount + body.count > maxBytes { break }
-                batch.operationIds.append(UUID(text: row["opId"] as String)!)
+                batch.operationIds.append(opId)
                 batch.encodedOperations.append(body)
                 batch.byteCount += body.count
                 batch.lastLocalSeq = row["localSeq"]
@@ -54,6 +56,7 @@ extension LocalReplica {
     /// Applies the server's answer to a push in one transaction: accepted operations leave the outbox,
     /// rejected ones are parked with the server's reason (kept, shown by `status`, never dropped).
     public func applyPushResponse(_ response: PushResponse) throws {
+        let cipher = try contentCipher()
         try database.write { db in
             for opId in response.accepted {
                 try db.cachedStatement(
@@ -81,7 +84,7 @@ extension LocalReplica {
                     arguments: [opId.text]
                 ).flatMap(UUID.init(text:))
             }
-            try Self.removeRedactedContent(of: recordIds, db: db)
+            try Self.removeRedactedContent(of: recordIds, cipher: cipher, db: db)
         }
     }
 
@@ -97,12 +100,13 @@ extension LocalReplica {
     /// is pushed again harmlessly. Either way the database stays consistent (WAL).
     @discardableResult
     public func applyPulledPage(_ page: PullResponse) throws -> Int {
-        try database.writeWithoutTransaction { db in
+        let cipher = try contentCipher()
+        return try database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             var newCount = 0
             let stored = Result {
                 try db.inTransaction {
-                    newCount = try Self.storePulledPage(page, db: db)
+                    newCount = try Self.storePulledPage(page, cipher: cipher, db: db)
                     return .commit
                 }
             }
@@ -113,7 +117,7 @@ extension LocalReplica {
         }
     }
 
-    private static func storePulledPage(_ page: PullResponse, db: Database) throws -> Int {
+    private static func storePulledPage(_ page: PullResponse, cipher: ContentCipher, db: Database) throws -> Int {
         var new: [LogOperation] = []
         var returned: [LogOperation] = []
         let insert = try PreparedStatement(
@@ -137,12 +141,14 @@ extension LocalReplica {
                 continue
             }
             // The server's copy as it sent it (encoded again only when it came some other way).
-            let body = sequenced.encoded ?? String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self)
+            let body =
+                try sequenced.encoded.map { try cipher.seal($0, as: .operationBody, of: operation.opId) }
+                ?? cipher.seal(WireCoding.encodeOperation(operation), as: .operationBody, of: operation.opId)
             let inserted = try insert.execute(
                 .id(operation.opId),
                 .id(operation.recordId),
                 .integer(operation.hlc.rawValue),
-                .text(body),
+                .blob(body),
                 .integer(sequenced.seq)
             )
             if inserted > 0 {
@@ -165,8 +171,13 @@ extension LocalReplica {
                 returned.append(operation)
             }
         }
-        let redacted = try Self.rematerialise(new + returned, upsert: try RecordTable.prepareUpsert(db), db: db)
-        try Self.removeRedactedContent(of: redacted, db: db)
+        let redacted = try Self.rematerialise(
+            new + returned,
+            upsert: try RecordTable.prepareUpsert(db),
+            cipher: cipher,
+            db: db
+        )
+        try Self.removeRedactedContent(of: redacted, cipher: cipher, db: db)
         try Self.withdraw(page.withdrawn, at: page.cursor, db: db)
         let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
         try db.execute(

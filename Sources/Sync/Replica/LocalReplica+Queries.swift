@@ -5,7 +5,8 @@ import Models
 extension LocalReplica {
     /// The merged records that match the filter, oldest event first.
     public func records(matching filter: RecordFilter = RecordFilter()) throws -> [RecordState] {
-        try database.read { db in
+        let cipher = try contentCipher()
+        return try database.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let venueId = filter.venueId {
@@ -21,27 +22,45 @@ extension LocalReplica {
                 _ = arguments.append(contentsOf: StatementArguments(types.map(\.rawValue)))
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try Self.states(db, where: whereClause, orderedBy: "occurredAt, id", arguments: arguments)
+            return try Self.states(
+                db,
+                cipher: cipher,
+                where: whereClause,
+                orderedBy: "occurredAt, id",
+                arguments: arguments
+            )
         }
     }
 
     /// One merged record, or nil when it is not on this device.
     public func record(id: UUID) throws -> RecordState? {
-        try database.read { db in try Self.state(of: id, db: db) }
+        let cipher = try contentCipher()
+        return try database.read { db in try Self.state(of: id, cipher: cipher, db: db) }
     }
 
     /// The notes and interventions attached to a record, oldest first.
     public func attachments(of id: UUID) throws -> [RecordState] {
-        try database.read { db in
-            try Self.states(db, where: "WHERE parentId = ?", orderedBy: "occurredAt, id", arguments: [id.text])
+        let cipher = try contentCipher()
+        return try database.read { db in
+            try Self.states(
+                db,
+                cipher: cipher,
+                where: "WHERE parentId = ?",
+                orderedBy: "occurredAt, id",
+                arguments: [id.text]
+            )
         }
     }
 
     /// Every operation on this device, in the order they were stored here.
     public func allOperations() throws -> [LogOperation] {
-        try database.read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM operation ORDER BY localSeq")
-                .map { try WireCoding.decodeOperation(Data($0.utf8)) }
+        let cipher = try contentCipher()
+        return try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT opId, body FROM operation ORDER BY localSeq").map { row in
+                try WireCoding.decodeOperation(
+                    cipher.open(row["body"], as: .operationBody, of: try Self.id(row["opId"]))
+                )
+            }
         }
     }
 

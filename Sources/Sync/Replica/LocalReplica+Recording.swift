@@ -25,6 +25,7 @@ extension LocalReplica {
     @discardableResult
     public func append(contentsOf entries: [(OperationPayload, UUID)], now: Date = Date()) throws -> [LogOperation] {
         let identity = storedIdentity
+        let cipher = try contentCipher()
         return try database.write { db in
             var clock = HybridLogicalClock(latest: try Self.clock(db))
             let upsert = try RecordTable.prepareUpsert(db)
@@ -36,6 +37,7 @@ extension LocalReplica {
                     identity: identity,
                     clock: &clock,
                     upsert: upsert,
+                    cipher: cipher,
                     db: db
                 )
             }
@@ -51,6 +53,7 @@ extension LocalReplica {
         identity: DeviceIdentity,
         clock: inout HybridLogicalClock,
         upsert: PreparedStatement,
+        cipher: ContentCipher,
         db: Database
     ) throws -> LogOperation {
         let operation = LogOperation(
@@ -60,11 +63,11 @@ extension LocalReplica {
             recordId: recordId,
             payload: payload
         )
-        try checkScope(of: operation, identity: identity, now: now, db: db)
-        try insert(operation, outbox: "pending", db: db)
-        try rematerialise([operation], upsert: upsert, db: db)
-        if case .redact = payload { try removeRedactedContent(of: [recordId], db: db) }
-        if case .amend = payload, let state = try state(of: recordId, db: db),
+        try checkScope(of: operation, identity: identity, now: now, cipher: cipher, db: db)
+        try insert(operation, outbox: "pending", cipher: cipher, db: db)
+        try rematerialise([operation], upsert: upsert, cipher: cipher, db: db)
+        if case .redact = payload { try removeRedactedContent(of: [recordId], cipher: cipher, db: db) }
+        if case .amend = payload, let state = try state(of: recordId, cipher: cipher, db: db),
             let entry = state.amendments.first(where: { $0.stamp.opId == operation.opId }),
             case .refused(let code, let message) = entry.standing
         {
@@ -82,11 +85,12 @@ extension LocalReplica {
         of operation: LogOperation,
         identity: DeviceIdentity,
         now: Date,
+        cipher: ContentCipher,
         db: Database
     ) throws {
-        let target = operation.kind.isCreate ? nil : try state(of: operation.recordId, db: db)
+        let target = operation.kind.isCreate ? nil : try state(of: operation.recordId, cipher: cipher, db: db)
         let referencedId = OperationAdmission.referencedRecordId(of: operation)
-        let referenced = try referencedId.flatMap { try state(of: $0, db: db) }
+        let referenced = try referencedId.flatMap { try state(of: $0, cipher: cipher, db: db) }
         do throws(ValidationError) {
             // The stamp has absorbed faster clocks seen in pulls; only the server judges it against real time.
             try OperationAdmission.check(
@@ -95,14 +99,14 @@ extension LocalReplica {
                 referenced: referenced,
                 now: max(now, operation.hlc.date)
             )
-        } catch  where error.code == "unknown-record" {
+        } catch where error.code == "unknown-record" {
             throw ReplicaError.unknownRecord(referencedId ?? operation.recordId)
         } catch {
             throw ReplicaError.invalid(error)
         }
         var linked: RecordState?
         if case .setRegister(.link(let link, _)) = operation.payload {
-            linked = try state(of: link.target, db: db)
+            linked = try state(of: link.target, cipher: cipher, db: db)
             guard linked != nil else { throw ReplicaError.unknownRecord(link.target) }
         }
         for record in [target, referenced, linked].compactMap(\.self) { try refuseRedacted(record) }
@@ -134,8 +138,8 @@ extension LocalReplica {
         HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT clock FROM syncState") ?? 0)
     }
 
-    static func insert(_ operation: LogOperation, outbox: String, db: Database) throws {
-        let body = String(decoding: WireCoding.encodeOperation(operation), as: UTF8.self)
+    static func insert(_ operation: LogOperation, outbox: String, cipher: ContentCipher, db: Database) throws {
+        let body = try cipher.seal(WireCoding.encodeOperation(operation), as: .operationBody, of: operation.opId)
         try db.cachedStatement(
             sql: "INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, ?)"
         ).execute(arguments: [

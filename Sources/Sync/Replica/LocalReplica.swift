@@ -18,18 +18,54 @@ public final class LocalReplica: Sendable {
     public let path: String
     /// Who the device belongs to: set once by `create`, never changed, so kept in memory.
     let storedIdentity: DeviceIdentity
+    /// Seals and opens content with the device's data key; nil when the replica was opened without it (locked).
+    let cipher: ContentCipher?
+    /// Whether the device's content is encrypted (false only for a device made before encryption, until
+    /// `encryptContent`).
+    public let isEncrypted: Bool
 
-    private init(database: DatabasePool, path: String) throws {
+    private init(database: DatabasePool, path: String, key: DataKey?) throws {
         self.database = database
         self.path = path
-        self.storedIdentity = try database.read { db in try Self.identity(db) }
+        let (identity, keyCheck) = try database.read { db in
+            (try Self.identity(db), try Data.fetchOne(db, sql: "SELECT keyCheck FROM contentKey"))
+        }
+        self.storedIdentity = identity
+        self.isEncrypted = keyCheck != nil
+        guard let key, let keyCheck else {
+            self.cipher = nil
+            return
+        }
+        let cipher = ContentCipher(key)
+        do {
+            _ = try cipher.open(keyCheck, as: .keyCheck, of: .none)
+        } catch {
+            throw ReplicaError.wrongKey
+        }
+        self.cipher = cipher
     }
 
-    /// Sets up a new device in `directory`, creating the directory if needed.
+    /// The cipher of content, or the reason there is none: the device is locked, or not encrypted yet.
+    func contentCipher() throws -> ContentCipher {
+        if let cipher { return cipher }
+        throw isEncrypted
+            ? ReplicaError.locked : ReplicaError.notEncrypted(path: fileURL.deletingLastPathComponent().path)
+    }
+
+    /// Sets up a new device in `directory`, creating the directory if needed, its content encrypted with `key`.
     ///
+    /// - Parameters:
+    ///   - key: the device's data key (`DataKey.random()`).
+    ///   - wrappedKey: the same key wrapped by the officer's secret, kept so that `device unlock` can recover it;
+    ///     nil for devices that are only ever opened in-process with `key` (tests, the demo, the bench).
     /// - Throws: `ReplicaError.alreadyInitialised` if a device is already there (it is left unchanged),
     ///   `ReplicaError.invalid` for a bad identity, `ReplicaError.unusableDirectory` if it cannot be written.
-    public static func create(in directory: URL, identity: DeviceIdentity) throws -> LocalReplica {
+    public static func create(
+        in directory: URL,
+        identity: DeviceIdentity,
+        key: DataKey,
+        wrappedKey: WrappedDataKey? = nil
+    ) throws -> LocalReplica {
         do throws(ValidationError) { try identity.validate() } catch { throw ReplicaError.invalid(error) }
         try checkCanCreate(in: directory)
         let file = directory.appendingPathComponent(fileName)
@@ -50,8 +86,22 @@ public final class LocalReplica: Sendable {
                     identity.serverURL.absoluteString,
                 ]
             )
+            try storeContentKey(key, wrapped: wrappedKey, db: db)
         }
-        return try LocalReplica(database: database, path: file.path)
+        return try LocalReplica(database: database, path: file.path, key: key)
+    }
+
+    static func storeContentKey(_ key: DataKey, wrapped: WrappedDataKey?, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO contentKey (singleton, keyCheck, salt, scryptN, scryptR, scryptP, wrappedKey)
+                VALUES (1, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                try ContentCipher(key).seal(Data(), as: .keyCheck, of: .none), wrapped?.salt, wrapped?.cost.n,
+                wrapped?.cost.r, wrapped?.cost.p, wrapped?.sealedKey,
+            ]
+        )
     }
 
     /// Throws what `create` would for a directory that already holds a device or is not a directory.
@@ -67,9 +117,11 @@ public final class LocalReplica: Sendable {
 
     /// Opens the device set up in `directory`.
     ///
+    /// - Parameter key: the device's data key; nil opens it locked, for what needs no content (`status`,
+    ///   `identity`, `parkedOperations`, `wrappedKey`): everything else then throws `ReplicaError.locked`.
     /// - Throws: `ReplicaError.notInitialised` when no device is there, `ReplicaError.unusableDirectory` when
-    ///   the directory or file cannot be read and written.
-    public static func open(in directory: URL) throws -> LocalReplica {
+    ///   the directory or file cannot be read and written, `ReplicaError.wrongKey` when `key` is not the device's.
+    public static func open(in directory: URL, key: DataKey?) throws -> LocalReplica {
         let file = directory.appendingPathComponent(fileName)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
@@ -84,7 +136,7 @@ public final class LocalReplica: Sendable {
         let database = try openDatabase(file: file, directory: directory)
         guard try database.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM deviceIdentity") }) == 1
         else { throw ReplicaError.notInitialised(path: directory.path) }
-        return try LocalReplica(database: database, path: file.path)
+        return try LocalReplica(database: database, path: file.path, key: key)
     }
 
     private static func openDatabase(file: URL, directory: URL) throws -> DatabasePool {

@@ -15,6 +15,14 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible, Equatable {
     case unknownRecord(UUID)
     /// The user may not do this from this device.
     case notAllowed(String)
+    /// The device's content is encrypted and its key was not given: the device is locked.
+    case locked
+    /// The key given is not the device's data key.
+    case wrongKey
+    /// The device was set up before content was encrypted, and its content has not been encrypted yet.
+    case notEncrypted(path: String)
+    /// A stored value failed its integrity check: changed outside Empower, or damaged.
+    case damagedContent
 
     public var description: String {
         switch self {
@@ -30,6 +38,16 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible, Equatable {
             "No record \(id.text.lowercased()) is on this device. Sync first, or check the id."
         case .notAllowed(let reason):
             reason
+        case .locked:
+            "The device is locked: run `empower-cli device unlock`."
+        case .wrongKey:
+            "The key given does not open this device's content."
+        case .notEncrypted(let path):
+            "The device in \(path) was set up before its content was encrypted: run `empower-cli device unlock` "
+                + "to choose a secret; its content is then encrypted in place."
+        case .damagedContent:
+            "Stored content failed its integrity check: the device's database was changed outside Empower or is "
+                + "damaged."
         }
     }
 }

@@ -38,24 +38,33 @@ struct BacklogBench {
             let devices = workspace.appendingPathComponent("devices-\(name)")
             defer { try? FileManager.default.removeItem(at: devices) }
             let writerDirectory = devices.appendingPathComponent("writer")
+            let writerKey = DataKey.random()
             let writer = try LocalReplica.create(
                 in: writerDirectory,
-                identity: BenchCommand.identity("dev-\(name)-a", serverURL: server.url)
+                identity: BenchCommand.identity("dev-\(name)-a", serverURL: server.url),
+                key: writerKey
             )
             for start in stride(from: 0, to: count, by: 1000) {
                 let sightings = (start..<min(start + 1000, count)).map { BenchCommand.sighting(index: $0) }
                 try writer.append(contentsOf: sightings.map { (.createSighting($0), $0.id) })
             }
-            try AccessTokenFile.save(writerToken, in: writerDirectory)
+            // `empower-cli sync` in its own process finds the key where `device unlock` leaves it.
+            try AccessTokenFile.save(writerToken, in: writerDirectory, key: writerKey)
+            try KernelKeyring.store(writerKey, for: writerDirectory, lasting: 3600)
+            defer { KernelKeyring.forget(for: writerDirectory) }
             let push = try syncInOwnProcess(device: writerDirectory, pushBatch: pushBatch)
             guard let pushSeconds = push.lastPushSeconds else { throw CLIError("The backlog was not pushed.") }
 
             let readerDirectory = devices.appendingPathComponent("reader")
+            let readerKey = DataKey.random()
             let reader = try LocalReplica.create(
                 in: readerDirectory,
-                identity: BenchCommand.identity("dev-\(name)-b", serverURL: server.url)
+                identity: BenchCommand.identity("dev-\(name)-b", serverURL: server.url),
+                key: readerKey
             )
-            try AccessTokenFile.save(readerToken, in: readerDirectory)
+            try AccessTokenFile.save(readerToken, in: readerDirectory, key: readerKey)
+            try KernelKeyring.store(readerKey, for: readerDirectory, lasting: 3600)
+            defer { KernelKeyring.forget(for: readerDirectory) }
             let pull = try syncInOwnProcess(device: readerDirectory, pushBatch: pushBatch)
             guard try reader.status().records == count else { throw CLIError("The backlog did not arrive whole.") }
             return Transfer(
@@ -95,7 +104,8 @@ struct BacklogBench {
             defer { try? FileManager.default.removeItem(at: deviceDirectory) }
             let device = try LocalReplica.create(
                 in: deviceDirectory,
-                identity: BenchCommand.identity("dev-noop", serverURL: server.url)
+                identity: BenchCommand.identity("dev-noop", serverURL: server.url),
+                key: DataKey.random()
             )
             // A device that has seen everything: its cursor is at the end of the store.
             let last = try await store.lastPosition()

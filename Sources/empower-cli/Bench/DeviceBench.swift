@@ -24,14 +24,16 @@ struct DeviceBench {
         let sightings = (0..<operations).map { BenchCommand.sighting(index: $0) }
         let oneByOne = try LocalReplica.create(
             in: workspace.appendingPathComponent("device-one-by-one"),
-            identity: BenchCommand.identity("dev-bench-a")
+            identity: BenchCommand.identity("dev-bench-a"),
+            key: DataKey.random()
         )
         let oneByOneSeconds = try BenchCommand.time {
             for sighting in sightings { try oneByOne.append(.createSighting(sighting), recordId: sighting.id) }
         }
         let bulk = try LocalReplica.create(
             in: workspace.appendingPathComponent("device-bulk"),
-            identity: BenchCommand.identity("dev-bench-b")
+            identity: BenchCommand.identity("dev-bench-b"),
+            key: DataKey.random()
         )
         let bulkSeconds = try BenchCommand.time {
             for start in stride(from: 0, to: operations, by: Self.bulkBatch) {
@@ -45,7 +47,8 @@ struct DeviceBench {
 
         let single = try LocalReplica.create(
             in: workspace.appendingPathComponent("device-single"),
-            identity: BenchCommand.identity("dev-bench-c")
+            identity: BenchCommand.identity("dev-bench-c"),
+            key: DataKey.random()
         )
         var ours: [Double] = []
         for index in 0..<samples {

@@ -29,7 +29,8 @@ struct DeviceFleet: Fleet {
                     role: member.account.role,
                     venueId: member.venue,
                     serverURL: server
-                )
+                ),
+                key: DataKey.random()
             )
             let transport = HTTPTransport(serverURL: server, token: token, client: BenchCommand.httpClient)
             return SyncEngine(replica: replica, transport: TimingTransport(inner: transport, log: log))

@@ -53,7 +53,12 @@ struct DemoCommand: AsyncParsableCommand {
             .run()
         }
         print(report)
-        if keep { print("\nKept: \(workspace.path)") }
+        if keep {
+            print("\nKept: \(workspace.path)")
+            print(
+                "(The devices' records are encrypted with keys made for this run and not kept; the central store is as it was.)"
+            )
+        }
     }
 }
 
@@ -74,7 +79,8 @@ struct DemoRun: Sendable {
             let directory = workspace.appendingPathComponent(device.deviceId)
             replicas[device.deviceId] = try LocalReplica.create(
                 in: directory,
-                identity: device.identity(serverURL: serverURL)
+                identity: device.identity(serverURL: serverURL),
+                key: DataKey.random()
             )
             tokens[device.deviceId] = try await enrol(device)
             print(
@@ -118,7 +124,8 @@ struct DemoRun: Sendable {
         for device in supervision.devices {
             let replica = try LocalReplica.create(
                 in: workspace.appendingPathComponent(device.deviceId),
-                identity: device.identity(serverURL: serverURL)
+                identity: device.identity(serverURL: serverURL),
+                key: DataKey.random()
             )
             replicas[device.deviceId] = replica
             tokens[device.deviceId] = try await enrol(device)

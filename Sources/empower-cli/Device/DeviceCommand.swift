@@ -7,8 +7,12 @@ import Sync
 struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
-        abstract: "Set up this device.",
-        subcommands: [DeviceInitCommand.self]
+        abstract: "Set up, unlock and lock this device.",
+        discussion: """
+            Everything recorded on this device is encrypted with a key that only the officer's unlock secret opens.
+            Unlock once per shift ('device unlock', 12 hours unless --for says otherwise); 'device lock' ends it.
+            """,
+        subcommands: [DeviceInitCommand.self, DeviceUnlockCommand.self, DeviceLockCommand.self]
     )
 }
 
@@ -21,6 +25,8 @@ struct DeviceInitCommand: AsyncParsableCommand {
             Exchanges the one-time enrolment token for this device's access token (kept in a file only you can
             read, never shown again) and creates the device's local store for the user, role and venue the
             server has on record. Needs the server once; everything after works offline until 'sync'.
+            Asks (twice) for the secret that unlocks the device, encrypts the store with a key only that secret
+            opens, and leaves the device unlocked for --for (12 hours).
             Example: empower-cli device init --server http://127.0.0.1:8080 --token emp_…
             """
     )
@@ -32,6 +38,14 @@ struct DeviceInitCommand: AsyncParsableCommand {
         help: ArgumentHelp("The one-time enrolment token from 'empower-cli admin device enrol'.", valueName: "token")
     )
     var token: String
+
+    @OptionGroup var secret: UnlockSecretOptions
+
+    @Option(
+        name: .customLong("for"),
+        help: ArgumentHelp("How long the device stays unlocked: 30m, 12h, 1d (at most 7d).", valueName: "duration")
+    )
+    var duration: UnlockDuration = .standard
 
     @OptionGroup var storage: DeviceDataOptions
 
@@ -48,8 +62,12 @@ struct DeviceInitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let serverURL = URL(string: server)!
-        // Refuse an occupied directory before the one-time token is spent.
+        // Refuse an occupied directory, a short secret or a machine without a keyring before the one-time token
+        // is spent.
         try LocalReplica.checkCanCreate(in: storage.directory)
+        _ = try KernelKeyring.unlocked(for: storage.directory)
+        let key = DataKey.random()
+        let wrappedKey = try WrappedDataKey.wrap(key, secret: try secret.newSecret())
         let enrolment: Enrolment
         do {
             enrolment = try await HTTPTransport(serverURL: serverURL, token: token, requestTimeout: 30).enrol()
@@ -68,10 +86,75 @@ struct DeviceInitCommand: AsyncParsableCommand {
             venueId: enrolment.venueIds.first,
             serverURL: serverURL
         )
-        _ = try LocalReplica.create(in: storage.directory, identity: identity)
-        try AccessTokenFile.save(enrolment.token, in: storage.directory)
+        _ = try LocalReplica.create(in: storage.directory, identity: identity, key: key, wrappedKey: wrappedKey)
+        try AccessTokenFile.save(enrolment.token, in: storage.directory, key: key)
+        let until = try KernelKeyring.store(key, for: storage.directory, lasting: duration.seconds)
         print("Device \(identity.deviceId) is enrolled for \(identity.userId) (\(identity.role.rawValue)).")
+        print("Unlocked until \(LogFormatting.localTime(until)); 'empower-cli device lock' locks it now.")
         print("Data: \(storage.directory.path)")
         print("Server: \(identity.serverURL.absoluteString) — nothing is sent until 'empower-cli sync'.")
+    }
+}
+
+/// `empower-cli device unlock`: opens the device's content for a while, with the officer's secret.
+struct DeviceUnlockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unlock",
+        abstract: "Unlock this device's records with your secret, for a shift (12 hours unless --for says).",
+        discussion: """
+            Recording, reading and syncing need the device unlocked; 'status' works while it is locked. The key
+            stays in the kernel keyring of your user (never on disk) until the time is up or 'device lock'.
+            A wrong secret changes nothing. A device set up before its content was encrypted is asked for a new
+            secret instead, and its content is encrypted in place.
+            Example: empower-cli device unlock --for 10h
+            """
+    )
+
+    @OptionGroup var secret: UnlockSecretOptions
+
+    @Option(
+        name: .customLong("for"),
+        help: ArgumentHelp("How long the device stays unlocked: 30m, 12h, 1d (at most 7d).", valueName: "duration")
+    )
+    var duration: UnlockDuration = .standard
+
+    @OptionGroup var storage: DeviceDataOptions
+
+    func run() async throws {
+        let replica = try storage.openLocked()
+        _ = try KernelKeyring.unlocked(for: storage.directory)
+        let key: DataKey
+        if replica.isEncrypted {
+            let wrappedKey = try replica.wrappedKey()
+            key = try wrappedKey.unwrap(secret: try secret.existingSecret())
+            _ = try LocalReplica.open(in: storage.directory, key: key)
+        } else {
+            print("This device was set up before its records were encrypted: they are encrypted with your new secret.")
+            key = DataKey.random()
+            let wrappedKey = try WrappedDataKey.wrap(key, secret: try secret.newSecret())
+            _ = try replica.encryptContent(with: key, wrappedKey: wrappedKey)
+            print("Every record on this device is encrypted now.")
+        }
+        // Also finishes an encryption cut short between the database and the token file.
+        try AccessTokenFile.sealIfClear(in: storage.directory, key: key)
+        let until = try KernelKeyring.store(key, for: storage.directory, lasting: duration.seconds)
+        print("Unlocked until \(LogFormatting.localTime(until)); 'empower-cli device lock' locks it now.")
+    }
+}
+
+/// `empower-cli device lock`: ends the unlock at once.
+struct DeviceLockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lock",
+        abstract: "Lock this device now: its records cannot be read or written until 'device unlock'.",
+        discussion: "Queued records stay queued; 'status' still works."
+    )
+
+    @OptionGroup var storage: DeviceDataOptions
+
+    func run() async throws {
+        _ = try storage.openLocked()
+        _ = try KernelKeyring.unlocked(for: storage.directory)
+        print(KernelKeyring.forget(for: storage.directory) ? "Locked." : "The device was already locked.")
     }
 }

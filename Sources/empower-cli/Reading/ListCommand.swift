@@ -36,7 +36,7 @@ struct ListCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let replica = try LocalReplica.open(in: storage.directory)
+        let replica = try storage.openUnlocked()
         let records = try replica.records(matching: RecordFilter(venueId: venue, since: since?.date))
         switch format {
         case .table: print(records.isEmpty ? "No records." : LogFormatting.table(records))
@@ -65,7 +65,7 @@ struct ShowCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try LocalReplica.open(in: storage.directory)
+        let replica = try storage.openUnlocked()
         guard let state = try replica.record(id: record.uuid) else { throw ReplicaError.unknownRecord(record.uuid) }
         print(LogFormatting.detail(state, attachments: try replica.attachments(of: record.uuid)))
     }

@@ -50,8 +50,9 @@ struct CentralFilterOptions: ParsableArguments {
 
     /// A client for the server this device syncs with, with its access token.
     func client() throws -> APIClient {
-        let identity = try LocalReplica.open(in: storage.directory).identity()
-        guard let token = AccessTokenFile.load(from: storage.directory) else {
+        let (replica, key) = try storage.openUnlockedWithKey()
+        let identity = try replica.identity()
+        guard let token = try storage.accessToken(key: key) else {
             throw CLIError("This device has no access token: enrol it with 'empower-cli device init --token'.")
         }
         return APIClient(serverURL: identity.serverURL, token: token)

@@ -29,7 +29,7 @@ struct AmendCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try LocalReplica.open(in: storage.directory)
+        let replica = try storage.openUnlocked()
         try replica.append(
             .amend(Amendment(field: field, value: value, reason: reason)),
             recordId: record.uuid,

@@ -40,7 +40,7 @@ struct InterventionAddCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try LocalReplica.open(in: storage.directory)
+        let replica = try storage.openUnlocked()
         let identity = try replica.identity()
         let now = Date().truncatedToMilliseconds
         let intervention = Intervention(

@@ -29,7 +29,7 @@ struct NoteAddCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try LocalReplica.open(in: storage.directory)
+        let replica = try storage.openUnlocked()
         let identity = try replica.identity()
         let now = Date().truncatedToMilliseconds
         let note = Note(recordId: record.uuid, author: identity.userId, recordedAt: now, text: text)

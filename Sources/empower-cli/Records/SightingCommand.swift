@@ -55,7 +55,7 @@ struct SightingAddCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try LocalReplica.open(in: storage.directory)
+        let replica = try storage.openUnlocked()
         let identity = try replica.identity()
         let now = Date().truncatedToMilliseconds
         let sighting = Sighting(

@@ -9,7 +9,7 @@ extension RedactionReason: ExpressibleByArgument {}
 
 /// Writes one register of a record on this (supervisor's) device.
 private func writeRegister(_ write: RegisterWrite, on record: RecordID, storage: DeviceDataOptions) throws {
-    let replica = try LocalReplica.open(in: storage.directory)
+    let replica = try storage.openUnlocked()
     try replica.append(.setRegister(write), recordId: record.uuid, now: Date().truncatedToMilliseconds)
 }
 
@@ -124,7 +124,7 @@ struct RedactCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try LocalReplica.open(in: storage.directory)
+        let replica = try storage.openUnlocked()
         try replica.append(
             .redact(Redaction(reason: reason, explanation: explanation)),
             recordId: record.uuid,

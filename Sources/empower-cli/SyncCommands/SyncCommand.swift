@@ -37,13 +37,13 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let replica = try LocalReplica.open(in: storage.directory)
+        let (replica, key) = try storage.openUnlockedWithKey()
         let identity = try replica.identity()
         let engine = SyncEngine(
             replica: replica,
             transport: HTTPTransport(
                 serverURL: identity.serverURL,
-                token: AccessTokenFile.load(from: storage.directory),
+                token: try storage.accessToken(key: key),
                 requestTimeout: timeout
             ),
             pushBatchSize: batchSize
@@ -87,7 +87,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try LocalReplica.open(in: storage.directory)
+        let replica = try storage.openLocked()
         let status = try replica.status()
         let identity = status.identity
         print("Device     \(identity.deviceId)")
@@ -99,6 +99,13 @@ struct StatusCommand: AsyncParsableCommand {
         print("Refused    \(status.parked)")
         print("Records    \(status.records)")
         print("Last sync  \(status.lastSyncAt.map(LogFormatting.localTime) ?? "never")")
+        if !replica.isEncrypted {
+            print("Content    not encrypted yet: run 'empower-cli device unlock' to choose a secret")
+        } else if let unlocked = try KernelKeyring.unlocked(for: storage.directory) {
+            print("Content    unlocked until \(LogFormatting.localTime(unlocked.until))")
+        } else {
+            print("Content    locked: run 'empower-cli device unlock'")
+        }
         for parked in try replica.parkedOperations() {
             print("  refused \(parked.opId.uuidString.lowercased()) (\(parked.code)): \(parked.message)")
         }

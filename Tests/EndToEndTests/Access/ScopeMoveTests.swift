@@ -52,7 +52,8 @@ struct ScopeMoveTests {
                             role: caller.role,
                             venueId: caller.venueIds.first,
                             serverURL: serverURL
-                        )
+                        ),
+                        key: testDataKey
                     )
                 )
             }

@@ -51,8 +51,10 @@ struct AccessCLITests {
 
         let file = directory.appendingPathComponent("access-token")
         #expect(try permissions(file) == 0o600)
-        let token = try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Sealed with the device's key: the file itself does not give the token away.
+        let token = try #require(try AccessTokenFile.load(from: directory, key: unlockedKey(of: directory)))
         #expect(token.hasPrefix("emp_") && token.count == 47, "not an access token: \(token.count) characters")
+        #expect(try Data(contentsOf: file).range(of: Data("emp_".utf8)) == nil)
         #expect(token != enrolment)
         for output in [initialised.stdout, initialised.stderr] {
             #expect(!output.contains(token), "device init printed the access token")
@@ -61,7 +63,7 @@ struct AccessCLITests {
         }
         // Nowhere in the device's database either.
         #expect(try !snapshot(ofDatabaseAt: databasePath(directory)).contains { $0.contains(token) })
-        let replica = try LocalReplica.open(in: directory)
+        let replica = try LocalReplica.open(in: directory, key: nil)
         #expect(try replica.identity().venueId == "venue-seel-st-03")
 
         // And it is the token the server knows the device by: a sync works with it.

@@ -91,10 +91,23 @@ enum CLIAccounts {
         return token
     }
 
-    /// `device init --server URL --token TOKEN --data DIR`.
+    /// The unlock secret of every device these tests set up with `device init`, in a file of its own.
+    static let secretFile: URL = {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "empower-e2e-secret-\(UUID().uuidString)"
+        )
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data(testSecret.utf8))
+        return file
+    }()
+
+    /// The secret in `secretFile`.
+    static let testSecret = "correct horse battery staple"
+
+    /// `device init --server URL --token TOKEN --data DIR --secret-file FILE`: the device is left unlocked.
     static func initDevice(server: URL, token: String, directory: URL) throws -> CLIRunner.Result {
         try CLIRunner.run([
             "device", "init", "--server", server.absoluteString, "--token", token, "--data", directory.path,
+            "--secret-file", secretFile.path,
         ])
     }
 

@@ -90,7 +90,8 @@ final class ConvergenceCase {
                         role: spec.role,
                         venueId: spec.venueId,
                         serverURL: URL(string: "http://127.0.0.1:9")!
-                    )
+                    ),
+                    key: testDataKey
                 )
                 devices.append(
                     Device(
@@ -198,7 +199,7 @@ final class ConvergenceCase {
     /// The app restarts: the replica is dropped and opened again from its file, its identity read back.
     private func restart(_ device: Int) throws {
         let before = try devices[device].replica.status()
-        devices[device].replica = try LocalReplica.open(in: devices[device].directory)
+        devices[device].replica = try LocalReplica.open(in: devices[device].directory, key: testDataKey)
         let after = try devices[device].replica.status()
         if after.identity != before.identity || after.pending != before.pending || after.pullCursor != before.pullCursor
         {
@@ -589,7 +590,9 @@ final class ConvergenceCase {
         case .invalid(let validation): validation.code
         case .notAllowed: "not-allowed"
         case .unknownRecord: "unknown-record"
-        case .notInitialised, .alreadyInitialised, .unusableDirectory: "\(error)"
+        case .notInitialised, .alreadyInitialised, .unusableDirectory, .locked, .wrongKey, .notEncrypted,
+            .damagedContent:
+            "\(error)"
         }
     }
 

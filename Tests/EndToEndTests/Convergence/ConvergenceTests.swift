@@ -29,7 +29,8 @@ struct ConvergenceTests {
             let replicas = try log.devices.map { device in
                 try LocalReplica.create(
                     in: workspace.appendingPathComponent(device.deviceId),
-                    identity: device.identity(serverURL: serverURL)
+                    identity: device.identity(serverURL: serverURL),
+                    key: testDataKey
                 )
             }
             // Offline: every device records its part of the log before anyone syncs.
@@ -81,7 +82,8 @@ struct ConvergenceTests {
             let replicas = try log.devices.map { device in
                 try LocalReplica.create(
                     in: workspace.appendingPathComponent(device.deviceId),
-                    identity: device.identity(serverURL: serverURL)
+                    identity: device.identity(serverURL: serverURL),
+                    key: testDataKey
                 )
             }
             for (device, replica) in zip(log.devices, replicas) {
@@ -115,7 +117,8 @@ struct ConvergenceTests {
             try await CentralServer.withRunningServer(store: store) { serverURL in
                 let replica = try LocalReplica.create(
                     in: workspace.appendingPathComponent(device.deviceId),
-                    identity: device.identity(serverURL: serverURL)
+                    identity: device.identity(serverURL: serverURL),
+                    key: testDataKey
                 )
                 for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
                 let batch = try replica.outboxBatch(maxOperations: 100)

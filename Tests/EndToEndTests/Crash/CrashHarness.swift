@@ -214,7 +214,7 @@ struct CrashDevice {
             serverData: server.dataDirectory,
             directory: parent.appendingPathComponent(deviceId)
         )
-        let identity = try LocalReplica.open(in: directory).identity()
+        let identity = try LocalReplica.open(in: directory, key: nil).identity()
         return CrashDevice(directory: directory, identity: identity)
     }
 
@@ -222,7 +222,7 @@ struct CrashDevice {
     /// is closed again before this returns, so no CLI process shares the file with it.
     /// - Returns: the new operations' ids.
     func recordBacklog(_ count: Int) throws -> Set<String> {
-        let replica = try LocalReplica.open(in: directory)
+        let replica = try LocalReplica.open(in: directory, key: try unlockedKey(of: directory))
         let now = Date().truncatedToMilliseconds
         let entries: [(OperationPayload, UUID)] = (0..<count).map { index in
             let sighting = Sighting(

@@ -51,7 +51,8 @@ struct NetworkFaultTests {
                 for device in log.devices {
                     let replica = try LocalReplica.create(
                         in: workspace.appendingPathComponent(device.deviceId),
-                        identity: device.identity(serverURL: proxyURL)
+                        identity: device.identity(serverURL: proxyURL),
+                        key: testDataKey
                     )
                     for entry in log.entries(of: device.deviceId) {
                         recorded.insert(try entry.record(on: replica).opId)
@@ -197,7 +198,8 @@ struct NetworkFaultTests {
                     proxyURL in
                     let replica = try LocalReplica.create(
                         in: workspace.appendingPathComponent(device.deviceId),
-                        identity: device.identity(serverURL: proxyURL)
+                        identity: device.identity(serverURL: proxyURL),
+                        key: testDataKey
                     )
                     for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
                     let batch = try replica.outboxBatch(maxOperations: 100)
@@ -243,7 +245,8 @@ struct NetworkFaultTests {
             )
             let replica = try LocalReplica.create(
                 in: workspace.appendingPathComponent(device.deviceId),
-                identity: device.identity(serverURL: URL(string: "http://127.0.0.1:9")!)
+                identity: device.identity(serverURL: URL(string: "http://127.0.0.1:9")!),
+                key: testDataKey
             )
             for entry in log.entries(of: device.deviceId) { try entry.record(on: replica) }
             try await CentralServer.withRunningServer(store: store) { serverURL in

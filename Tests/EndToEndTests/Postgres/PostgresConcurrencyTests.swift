@@ -74,7 +74,8 @@ struct PostgresConcurrencyTests {
                         role: role,
                         venueId: nil,
                         serverURL: server
-                    )
+                    ),
+                    key: testDataKey
                 )
                 // Small batches and pages: many short transactions, many cursor moves.
                 let engine = SyncEngine(

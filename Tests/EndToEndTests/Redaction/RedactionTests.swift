@@ -5,7 +5,8 @@ import Models
 import Sync
 import Testing
 
-/// A redaction removes a record's content from every replica, down to the bytes of the database files.
+/// A redaction removes a record's content from every replica, down to the bytes of the database files (on a
+/// device, where every byte of content is encrypted, down to what its key opens).
 @Suite("Redaction")
 struct RedactionTests {
     /// Words that appear nowhere else, so finding them in a file's bytes means the content is still there.
@@ -38,7 +39,8 @@ struct RedactionTests {
                     role: .officer,
                     venueId: nil,
                     serverURL: serverURL
-                )
+                ),
+                key: testDataKey
             )
             let supervisor = try LocalReplica.create(
                 in: workspace.appendingPathComponent("supervisor"),
@@ -48,7 +50,8 @@ struct RedactionTests {
                     role: .supervisor,
                     venueId: nil,
                     serverURL: serverURL
-                )
+                ),
+                key: testDataKey
             )
             func sync(_ replica: LocalReplica) async throws {
                 let token = replica === officer ? officerToken : supervisorToken
@@ -76,9 +79,11 @@ struct RedactionTests {
             try await sync(officer)
             try await sync(supervisor)
             let paths = [officer.path, supervisor.path, centralDirectory.appendingPathComponent("central.sqlite").path]
-            // The check can fail: before the redaction, the content is in every file.
-            for path in paths {
-                #expect(try fileBytes(path, contain: narrativeMarker))
+            // The check can fail: before the redaction, the content is in the central file and in what each
+            // device's key opens.
+            #expect(try fileBytes(paths[2], contain: narrativeMarker))
+            for replica in [officer, supervisor] {
+                #expect(try decryptedContent(of: replica).range(of: Data(narrativeMarker.utf8)) != nil)
             }
 
             // The officer, offline, amends again before hearing of the redaction.
@@ -108,6 +113,9 @@ struct RedactionTests {
                         recordId: sighting.id
                     )
                 }
+                for marker in markers {
+                    #expect(try decryptedContent(of: replica).range(of: Data(marker.utf8)) == nil)
+                }
             }
             // A second create with the same id never brings the record back.
             var revived = sighting
@@ -135,6 +143,14 @@ struct RedactionTests {
                 #expect(try !fileBytes(path, contain: marker), "\(marker) is still in \(path)")
             }
         }
+    }
+
+    /// Everything a device's key opens: every stored operation and every merged record, as JSON.
+    private func decryptedContent(of replica: LocalReplica) throws -> Data {
+        var content = Data()
+        for operation in try replica.allOperations() { content.append(WireCoding.encodeOperation(operation)) }
+        content.append(try WireCoding.makeEncoder().encode(try replica.records()))
+        return content
     }
 
     /// Folds the write-ahead log into the file and rebuilds it, as an inspector of a seized device would see it.

@@ -26,7 +26,7 @@ struct LocalReplicaTests {
             directory = replica.fileURL.deletingLastPathComponent()
             try replica.append(.createSighting(sighting), recordId: sighting.id)
         }
-        let reopened = try LocalReplica.open(in: directory)
+        let reopened = try LocalReplica.open(in: directory, key: testDataKey)
         let state = try #require(try reopened.record(id: sighting.id))
         #expect(state.original == .sighting(sighting))
         #expect(try reopened.status().pending == 1)
@@ -204,7 +204,9 @@ struct LocalReplicaTests {
     @Test("opening a directory with no device says so")
     func notInitialised() throws {
         let directory = try makeTemporaryDirectory()
-        #expect(throws: ReplicaError.notInitialised(path: directory.path)) { try LocalReplica.open(in: directory) }
+        #expect(throws: ReplicaError.notInitialised(path: directory.path)) {
+            try LocalReplica.open(in: directory, key: testDataKey)
+        }
     }
 
     @Test("a second init in the same directory is refused and leaves the device as it was")
@@ -212,8 +214,8 @@ struct LocalReplicaTests {
         let replica = try makeReplica()
         let directory = replica.fileURL.deletingLastPathComponent()
         #expect(throws: ReplicaError.alreadyInitialised(path: directory.path)) {
-            try LocalReplica.create(in: directory, identity: try replica.identity())
+            try LocalReplica.create(in: directory, identity: try replica.identity(), key: testDataKey)
         }
-        #expect(try LocalReplica.open(in: directory).identity() == (try replica.identity()))
+        #expect(try LocalReplica.open(in: directory, key: testDataKey).identity() == (try replica.identity()))
     }
 }
