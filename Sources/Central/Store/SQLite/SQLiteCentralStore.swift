@@ -18,7 +18,10 @@ public final class SQLiteCentralStore: CentralStore {
 
     public init(directory: URL, clockTolerance: TimeInterval = 10 * 60) throws {
         self.clockTolerance = clockTolerance
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // 0700 and 0600 whatever the umask: the file is made 0600 before SQLite opens it, and SQLite gives the
+        // -wal and -shm files it creates the main file's mode.
+        try PrivateDataDirectory.prepare(directory)
+        try PrivateDataDirectory.prepareDatabaseFile(directory.appendingPathComponent(Self.fileName))
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         database = try DatabasePool(
