@@ -11,7 +11,9 @@
 #
 # Environment: EMPOWER_CLI (default .build/debug/empower-cli; build it with
 # `swift build --product empower-cli`), SCHEMATHESIS_MAX_EXAMPLES (default 50 per operation),
-# SCHEMATHESIS_SEED (a fixed seed for a reproducible run), SCHEMATHESIS_VERSION (pin a version to install),
+# SCHEMATHESIS_SEED (default a fixed seed, so that the same commit always gives the same result; `random` draws a
+# fresh one for stress runs by hand; the seed is printed, and named again on failure), SCHEMATHESIS_VERSION (pin
+# a version to install),
 # SCHEMATHESIS_SPEC (another copy of the document, such as a deliberately broken one to see the checks bite).
 set -euo pipefail
 
@@ -20,6 +22,16 @@ cd "$root"
 cli="${EMPOWER_CLI:-$root/.build/debug/empower-cli}"
 venv="$root/.build/schemathesis-venv"
 max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
+seed="${SCHEMATHESIS_SEED:-20261206}"
+if [ "$seed" = random ]; then
+    seed="$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')"
+fi
+case "$seed" in
+'' | *[!0-9]*)
+    echo "SCHEMATHESIS_SEED=$seed: a decimal number or random." >&2
+    exit 2
+    ;;
+esac
 spec="$(realpath "${SCHEMATHESIS_SPEC:-docs/openapi.yaml}")"
 started=$(date +%s)
 
@@ -36,7 +48,7 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
     "$venv/bin/pip" install --quiet "schemathesis${SCHEMATHESIS_VERSION:+==$SCHEMATHESIS_VERSION}"
 fi
 schemathesis="$venv/bin/schemathesis"
-echo "Using $("$schemathesis" --version)"
+echo "Using $("$schemathesis" --version), seed $seed (SCHEMATHESIS_SEED), $max_examples examples per operation"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/empower-schemathesis.XXXXXX")"
 data="$work/central"
@@ -176,7 +188,7 @@ run() { # label token-or-empty path-regex [device user]
         --checks "$checks" \
         --phases examples,coverage,fuzzing \
         --max-examples "$max_examples" \
-        ${SCHEMATHESIS_SEED:+--seed "$SCHEMATHESIS_SEED"} \
+        --seed "$seed" \
         --generation-database none \
         --request-timeout 10 \
         --workers 2 \
@@ -210,7 +222,8 @@ fi
 
 elapsed=$(($(date +%s) - started))
 if [ "$failed" -ne 0 ]; then
-    echo "Schemathesis found problems (after ${elapsed}s)." >&2
+    echo "Schemathesis found problems (after ${elapsed}s; replay with SCHEMATHESIS_SEED=$seed" \
+        "SCHEMATHESIS_MAX_EXAMPLES=$max_examples)." >&2
     exit 1
 fi
-echo "Schemathesis passed: no server errors, every answer as documented (${elapsed}s)."
+echo "Schemathesis passed: no server errors, every answer as documented (seed $seed, ${elapsed}s)."

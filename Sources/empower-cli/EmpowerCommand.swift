@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The one executable for officers, venue staff, supervisors and administrators.
 @main
@@ -19,4 +20,11 @@ struct EmpowerCommand: AsyncParsableCommand {
             AdminCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )
+
+    /// Runs the command with a umask of 077: everything this program writes (databases, tokens, exports) is for
+    /// its user alone. The stores also set their files' modes themselves, whatever the umask.
+    static func main() async {
+        umask(0o077)
+        await main(nil)
+    }
 }

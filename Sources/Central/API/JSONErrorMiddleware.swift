@@ -26,6 +26,14 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 }
             return try APIError(status, code: error.code, message: error.message)
                 .response(from: request, context: context)
+        } catch is RedactionNotSettled {
+            return try APIError(
+                .serviceUnavailable,
+                code: "busy",
+                message: "The push is stored, but the server could not yet finish clearing redacted content from "
+                    + "its files; send it again.",
+                headers: [.retryAfter: "1"]
+            ).response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             return try Self.apiError(for: error.status).response(from: request, context: context)
         } catch {

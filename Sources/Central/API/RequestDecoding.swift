@@ -6,8 +6,9 @@ import NIOCore
 extension Request {
     /// Reads the body (at most `ProtocolLimits.maxRequestBodyBytes`) and decodes it with the wire coder.
     ///
-    /// - Throws: `APIError` 413 for a body too large, 400 `bad-json` naming the offending field for one
-    ///   that does not decode.
+    /// - Throws: `APIError` 413 for a body too large, 400 `too-deep` for one nested too deep, 400 `bad-json` for
+    ///   one that holds `null` (the API documents no field as nullable: a field that has no value is left out)
+    ///   and, naming the offending field, for one that does not decode.
     /// - Parameter decode: how to decode the bytes (a fast path of `WireCoding`); `JSONDecoder` by default.
     func decodeJSON<Value: Decodable>(
         _ type: Value.Type,
@@ -20,10 +21,19 @@ extension Request {
         } catch is NIOTooManyBytesError {
             throw APIError.bodyTooLarge
         }
-        guard Self.nestingDepth(of: buffer.readableBytesView) <= ProtocolLimits.maxJSONDepth else {
+        let shape = Self.shape(of: buffer.readableBytesView)
+        guard shape.depth <= ProtocolLimits.maxJSONDepth else {
             throw APIError.badRequest(
                 "too-deep",
                 "The body nests arrays and objects more than \(ProtocolLimits.maxJSONDepth) deep."
+            )
+        }
+        // Optional decoding would take `null` for "left out"; the document gives every field a type without null,
+        // so a client that sends null for an array or a string is told so instead of being half understood.
+        guard !shape.holdsNull else {
+            throw APIError.badRequest(
+                "bad-json",
+                "The body holds null: no field takes null; leave out a field that has no value."
             )
         }
         do {
@@ -35,10 +45,13 @@ extension Request {
         }
     }
 
-    /// The deepest nesting of arrays and objects, outside strings (malformed JSON is the decoder's to refuse).
-    static func nestingDepth(of bytes: some Sequence<UInt8>) -> Int {
+    /// What one pass over a body finds outside strings: the deepest nesting of arrays and objects, and whether a
+    /// `null` appears (in JSON, an `n` outside strings is only ever the start of `null`; malformed JSON is the
+    /// decoder's to refuse).
+    static func shape(of bytes: some Sequence<UInt8>) -> (depth: Int, holdsNull: Bool) {
         var depth = 0
         var deepest = 0
+        var holdsNull = false
         var inString = false
         var escaped = false
         for byte in bytes {
@@ -58,10 +71,11 @@ extension Request {
                 depth += 1
                 deepest = max(deepest, depth)
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: "n"): holdsNull = true
             default: break
             }
         }
-        return deepest
+        return (deepest, holdsNull)
     }
 
     /// Says what is wrong and where, without repeating the client's values.

@@ -90,6 +90,13 @@ public struct AuthoredOperation: Sendable, Hashable {
     }
 }
 
+/// A push whose redaction is stored, but whose redacted content could not yet be cleared from the store's
+/// write-ahead log (readers on older snapshots kept the checkpoint from completing): the push should be sent
+/// again, and its repetition clears it.
+public struct RedactionNotSettled: Error, Sendable, Hashable {
+    public init() {}
+}
+
 /// What a push did with each operation.
 public struct PushOutcome: Sendable, Hashable {
     public var accepted: [UUID]

@@ -63,15 +63,19 @@ public struct SubjectDescription: Codable, Sendable, Hashable {
 }
 
 /// What is recorded of the woman at risk: deliberately minimal, and never her identity.
+///
+/// Like the subject's description, nothing here defaults to an observation: an age band not given is `unknown`,
+/// and `appearedIntoxicated` and `wasAlone` are nil — not recorded — unless the reporter said yes or no.
+/// (Operations recorded before these became optional hold `false` where nothing was said.)
 public struct PersonAtRisk: Codable, Sendable, Hashable {
     public var ageBand: SubjectDescription.AgeBand
-    public var appearedIntoxicated: Bool
-    public var wasAlone: Bool
+    public var appearedIntoxicated: Bool?
+    public var wasAlone: Bool?
 
     public init(
         ageBand: SubjectDescription.AgeBand = .unknown,
-        appearedIntoxicated: Bool = false,
-        wasAlone: Bool = false
+        appearedIntoxicated: Bool? = nil,
+        wasAlone: Bool? = nil
     ) {
         self.ageBand = ageBand
         self.appearedIntoxicated = appearedIntoxicated

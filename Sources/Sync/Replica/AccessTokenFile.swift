@@ -55,6 +55,12 @@ public enum AccessTokenFile {
         guard descriptor >= 0 else {
             throw ReplicaError.unusableDirectory(path: directory.path, reason: "the token file cannot be written")
         }
+        // open's mode passes through the umask: set it exactly.
+        guard fchmod(descriptor, 0o600) == 0 else {
+            close(descriptor)
+            unlink(temporary)
+            throw ReplicaError.unusableDirectory(path: directory.path, reason: "the token file cannot be written")
+        }
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         let synced = fsync(descriptor)
         close(descriptor)

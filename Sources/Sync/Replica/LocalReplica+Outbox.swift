@@ -101,7 +101,7 @@ extension LocalReplica {
     @discardableResult
     public func applyPulledPage(_ page: PullResponse) throws -> Int {
         let cipher = try contentCipher()
-        return try database.writeWithoutTransaction { db in
+        let newCount = try database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             var newCount = 0
             let stored = Result {
@@ -115,6 +115,9 @@ extension LocalReplica {
             try stored.get()
             return newCount
         }
+        // A pulled redaction removed content from this file: clear its old copies from the log too.
+        if page.operations.contains(where: { $0.operation.kind == .redact }) { clearRedactedContentFromLog() }
+        return newCount
     }
 
     private static func storePulledPage(_ page: PullResponse, cipher: ContentCipher, db: Database) throws -> Int {

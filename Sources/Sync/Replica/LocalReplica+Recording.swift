@@ -26,7 +26,7 @@ extension LocalReplica {
     public func append(contentsOf entries: [(OperationPayload, UUID)], now: Date = Date()) throws -> [LogOperation] {
         let identity = storedIdentity
         let cipher = try contentCipher()
-        return try database.write { db in
+        let operations = try database.write { db in
             var clock = HybridLogicalClock(latest: try Self.clock(db))
             let upsert = try RecordTable.prepareUpsert(db)
             let operations = try entries.map { payload, recordId in
@@ -44,6 +44,16 @@ extension LocalReplica {
             try db.execute(sql: "UPDATE syncState SET clock = ?", arguments: [clock.latest.rawValue])
             return operations
         }
+        if operations.contains(where: { $0.kind == .redact }) { clearRedactedContentFromLog() }
+        return operations
+    }
+
+    /// After a redaction has committed: clears the copies of the redacted content's pages that earlier commits
+    /// left in the write-ahead log (`RedactionCheckpoint`). Readers on older snapshots can keep it from
+    /// completing; then the log is cleared at the next redaction or when the replica is closed, and the
+    /// redaction itself stands either way, so this never fails a write that has committed.
+    func clearRedactedContentFromLog() {
+        _ = try? RedactionCheckpoint.truncateLog(of: database)
     }
 
     private static func record(

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Models
+import SQLiteSupport
 
 /// The device's replica of the patrol log: one SQLite file holding operations, merged records, the outbox
 /// and the sync cursor.
@@ -70,7 +71,7 @@ public final class LocalReplica: Sendable {
         try checkCanCreate(in: directory)
         let file = directory.appendingPathComponent(fileName)
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try PrivateDataDirectory.prepare(directory)
         } catch {
             throw ReplicaError.unusableDirectory(path: directory.path, reason: "it cannot be created")
         }
@@ -143,6 +144,17 @@ public final class LocalReplica: Sendable {
         guard FileManager.default.isWritableFile(atPath: directory.path),
             FileManager.default.isReadableFile(atPath: directory.path)
         else { throw ReplicaError.unusableDirectory(path: directory.path, reason: "it is not readable and writable") }
+        // 0700 and 0600 whatever the umask; the database file made 0600 before SQLite opens it, so that its -wal
+        // and -shm files, which SQLite creates with the database file's mode, are 0600 too.
+        do {
+            try PrivateDataDirectory.prepare(directory)
+            try PrivateDataDirectory.prepareDatabaseFile(file)
+        } catch {
+            throw ReplicaError.unusableDirectory(
+                path: directory.path,
+                reason: "its files cannot be made private (0600)"
+            )
+        }
         do {
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true

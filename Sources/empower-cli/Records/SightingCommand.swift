@@ -38,7 +38,8 @@ struct SightingAddCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("What happened, briefly. No names or phone numbers.", valueName: "text"))
     var narrative: String = ""
 
-    @Option(help: "The subject's sex as perceived.") var subjectSex: SubjectDescription.Sex = .male
+    // Every description defaults to unknown or to nothing recorded: a default must never invent an observation.
+    @Option(help: "The subject's sex as perceived.") var subjectSex: SubjectDescription.Sex = .unknown
     @Option(help: "The subject's apparent age band.") var subjectAgeBand: SubjectDescription.AgeBand = .unknown
     @Option(help: "The subject's apparent height band (cm).") var subjectHeightBand: SubjectDescription.HeightBand =
         .unknown
@@ -49,8 +50,16 @@ struct SightingAddCommand: AsyncParsableCommand {
 
     @Option(help: "The apparent age band of the woman at risk.") var atRiskAgeBand: SubjectDescription.AgeBand =
         .unknown
-    @Flag(help: "The woman at risk appeared intoxicated.") var atRiskIntoxicated = false
-    @Flag(help: "The woman at risk was alone or separated from friends.") var atRiskAlone = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Whether the woman at risk appeared intoxicated (neither flag: not recorded)."
+    )
+    var atRiskIntoxicated: Bool?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Whether the woman at risk was alone or separated from friends (neither flag: not recorded)."
+    )
+    var atRiskAlone: Bool?
 
     @OptionGroup var storage: DeviceDataOptions
 

@@ -94,10 +94,10 @@ enum LogFormatting {
             if let clothing = subject.clothing { lines.append("  clothing   \(clothing)") }
             if let features = subject.distinguishingFeatures { lines.append("  features   \(features)") }
             let atRisk = sighting.personAtRisk
-            lines.append(
-                "  at risk    age \(atRisk.ageBand.rawValue)\(atRisk.appearedIntoxicated ? ", appeared intoxicated" : "")"
-                    + "\(atRisk.wasAlone ? ", alone" : "")"
-            )
+            // Only what was recorded: nil (not said) prints nothing, false prints the "not".
+            let intoxicated = atRisk.appearedIntoxicated.map { $0 ? ", appeared intoxicated" : ", not intoxicated" }
+            let alone = atRisk.wasAlone.map { $0 ? ", alone" : ", not alone" }
+            lines.append("  at risk    age \(atRisk.ageBand.rawValue)\(intoxicated ?? "")\(alone ?? "")")
             if !sighting.narrative.isEmpty { lines.append("  narrative  \(sighting.narrative)") }
         case .intervention(let intervention):
             if let sightingId = intervention.sightingId {

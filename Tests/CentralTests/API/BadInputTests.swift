@@ -38,6 +38,52 @@ struct BadInputTests {
         }
     }
 
+    @Test(
+        "null where the document gives a type is bad-json and adds no one",
+        arguments: [
+            #"{"id":"PC-5120","role":"officer","venueIds":null}"#,
+            #"{"id":"SIA-5120-0001","role":"venue-staff","venueIds":[null]}"#,
+            #"{"id":null,"role":"officer"}"#,
+        ]
+    )
+    func nullInUserIsRefused(body: String) async throws {
+        try await withRouter { store, client in
+            let admin = client.signed(with: try await Accounts.adminToken(store))
+            let before = try await store.users().count
+            let response = try await admin.post("/v1/admin/users", body: Data(body.utf8))
+            let error = try expectError(response, status: .badRequest, code: "bad-json")
+            #expect(error.message.contains("null"))
+            #expect(try await store.users().count == before)
+        }
+    }
+
+    @Test("null in a pushed operation is bad-json, and nothing is stored")
+    func nullInPushIsRefused() async throws {
+        try await withRouter { store, client in
+            var push = try jsonObject(PushRequest(deviceId: Fixture.deviceId, operations: [Fixture.createSighting()]))
+            var operations = try #require(push["operations"] as? [[String: Any]])
+            var payload = try #require(operations[0]["payload"] as? [String: Any])
+            payload["narrative"] = NSNull()
+            operations[0]["payload"] = payload
+            push["operations"] = operations
+            let response = try await client.post("/v1/sync/push", body: try jsonData(push))
+            try expectError(response, status: .badRequest, code: "bad-json")
+            #expect(try await store.operationCount() == 0)
+        }
+    }
+
+    @Test("the word null inside a string is a value like any other")
+    func nullInStringIsAccepted() async throws {
+        try await withRouter { store, client in
+            let admin = client.signed(with: try await Accounts.adminToken(store))
+            let response = try await admin.post(
+                "/v1/admin/users",
+                body: Data(#"{"id":"PC-5121","role":"officer","note":"null, not null"}"#.utf8)
+            )
+            #expect(response.status == .created, "body: \(response.text)")
+        }
+    }
+
     /// A push whose first operation lists a behaviour that does not exist.
     private func pushWithUnknownBehaviour(_ name: String) throws -> Data {
         var push = try jsonObject(PushRequest(deviceId: Fixture.deviceId, operations: [Fixture.createSighting()]))

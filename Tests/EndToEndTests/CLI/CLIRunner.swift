@@ -172,6 +172,13 @@ final class ServeProcess {
         (process.terminationReason, process.terminationStatus)
     }
 
+    /// SIGKILL: no draining, no clean close of the database; waits until the process has gone.
+    func kill() {
+        guard process.isRunning else { return }
+        _ = Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     deinit { stop() }
 
     /// A device enrolled for a user (added if new) in `directory` through this server.

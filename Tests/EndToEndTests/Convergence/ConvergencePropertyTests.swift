@@ -17,7 +17,8 @@ import Testing
 /// Environment:
 /// - `EMPOWER_PROPERTY_CASES`: how many cases (default 1000); `100000` for a stress run by hand.
 /// - `EMPOWER_PROPERTY_SEED`: replays the one case with this seed (printed on failure).
-/// - `EMPOWER_PROPERTY_BASE_SEED`: repeats a whole run (printed in the summary); random by default.
+/// - `EMPOWER_PROPERTY_BASE_SEED`: the seed of the whole run (printed in the summary); fixed by default, so the
+///   same commit always runs the same cases; `random` for a fresh run by hand.
 /// - `EMPOWER_PROPERTY_WORKERS`: cases run at once (default: the number of processors, at least 2).
 @Suite("Replicas converge: property")
 struct ConvergencePropertyTests {
@@ -62,8 +63,7 @@ struct PropertyConfiguration: Sendable {
         let environment = ProcessInfo.processInfo.environment
         return PropertyConfiguration(
             cases: environment["EMPOWER_PROPERTY_CASES"].flatMap { Int($0) }.map { max(1, $0) } ?? 1000,
-            baseSeed: environment["EMPOWER_PROPERTY_BASE_SEED"].flatMap(SeedText.parse)
-                ?? UInt64.random(in: 0...UInt64.max),
+            baseSeed: SeedText.fromEnvironment("EMPOWER_PROPERTY_BASE_SEED", default: 0xE3B0_5EED_C0DE_0001),
             replaySeed: environment["EMPOWER_PROPERTY_SEED"].flatMap(SeedText.parse),
             workers: environment["EMPOWER_PROPERTY_WORKERS"].flatMap { Int($0) }.map { max(1, $0) }
                 ?? max(2, ProcessInfo.processInfo.activeProcessorCount)

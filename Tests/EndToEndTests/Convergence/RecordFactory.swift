@@ -66,8 +66,8 @@ enum RecordFactory {
             ),
             personAtRisk: PersonAtRisk(
                 ageBand: rng.pick(SubjectDescription.AgeBand.allCases),
-                appearedIntoxicated: rng.chance(0.5),
-                wasAlone: rng.chance(0.3)
+                appearedIntoxicated: rng.chance(0.3) ? nil : rng.chance(0.5),
+                wasAlone: rng.chance(0.3) ? nil : rng.chance(0.3)
             ),
             riskLevel: rng.pick(RiskLevel.allCases),
             narrative: rng.pick(narratives)

@@ -78,4 +78,17 @@ enum SeedText {
         if trimmed.lowercased().hasPrefix("0x") { return UInt64(trimmed.dropFirst(2), radix: 16) }
         return UInt64(trimmed)
     }
+
+    /// The seed named by the environment variable `name`: `default` when it is unset, so that the same commit
+    /// always gives the same result; a fresh random seed when it is `random` (stress runs by hand). Stops the run
+    /// with a message when it is neither a seed nor `random`.
+    static func fromEnvironment(_ name: String, default fixed: UInt64) -> UInt64 {
+        switch ProcessInfo.processInfo.environment[name] {
+        case nil, "": return fixed
+        case "random": return UInt64.random(in: 1...UInt64.max)
+        case let text?:
+            guard let seed = parse(text) else { fatalError("\(name)=\(text): 0x and hex digits, decimal, or random") }
+            return seed
+        }
+    }
 }

@@ -34,12 +34,11 @@ enum Crash {
         }
     }
 
-    /// The seed of one scenario: `EMPOWER_CRASH_SEED` when set (to replay a failure), else a fresh one; printed
-    /// either way.
+    /// The seed of one scenario: fixed, unless `EMPOWER_CRASH_SEED` names one (to replay a failure) or is `random`
+    /// (stress runs by hand); printed either way. (The kill moments repeat with the seed; where they land in the
+    /// work still depends on the machine's speed.)
     static func seed(for scenario: String) -> UInt64 {
-        let seed =
-            ProcessInfo.processInfo.environment["EMPOWER_CRASH_SEED"].flatMap { UInt64($0) }
-            ?? UInt64.random(in: 1...UInt64.max)
+        let seed = SeedText.fromEnvironment("EMPOWER_CRASH_SEED", default: 0xC2A5_5EED_0000_0001)
         print("[crash] \(scenario): seed \(seed) (replay with EMPOWER_CRASH_SEED=\(seed))")
         return seed
     }

@@ -1,12 +1,13 @@
 import Central
 import Foundation
-import GRDB
 import Models
 import Sync
 import Testing
 
-/// A redaction removes a record's content from every replica, down to the bytes of the database files (on a
-/// device, where every byte of content is encrypted, down to what its key opens).
+/// A redaction removes a record's content from every replica, down to the bytes of the database files: every
+/// byte of every file of the central data directory and of the devices' (database, -wal and -shm files), while
+/// the server runs, after it is killed with SIGKILL, and after it restarts — with nothing compacted by the test;
+/// and on a device, whose files hold content only sealed, from everything its key opens.
 @Suite("Redaction")
 struct RedactionTests {
     /// Words that appear nowhere else, so finding them in a file's bytes means the content is still there.
@@ -14,7 +15,7 @@ struct RedactionTests {
     let amendmentMarker = "Marmot-Harbour-9082 amendment"
     let lateMarker = "Ibis-Quarry-5530 late amendment"
 
-    @Test("the redacted content is absent from every database file, the tombstone everywhere, late amendments too")
+    @Test("the redacted content is absent from every file, the tombstone everywhere, late amendments too")
     func contentGoneEverywhere() async throws {
         let workspace = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: workspace) }
@@ -30,7 +31,7 @@ struct RedactionTests {
             for: UserAccount(id: "PS-0311", role: .supervisor)
         )
 
-        let files: [String] = try await CentralServer.withRunningServer(store: store) { serverURL in
+        let directories: [URL] = try await CentralServer.withRunningServer(store: store) { serverURL in
             let officer = try LocalReplica.create(
                 in: workspace.appendingPathComponent("officer"),
                 identity: DeviceIdentity(
@@ -78,10 +79,13 @@ struct RedactionTests {
             )
             try await sync(officer)
             try await sync(supervisor)
-            let paths = [officer.path, supervisor.path, centralDirectory.appendingPathComponent("central.sqlite").path]
-            // The check can fail: before the redaction, the content is in the central file and in what each
-            // device's key opens.
-            #expect(try fileBytes(paths[2], contain: narrativeMarker))
+            let directories = [
+                centralDirectory, workspace.appendingPathComponent("officer"),
+                workspace.appendingPathComponent("supervisor"),
+            ]
+            // The check can fail: before the redaction, the content is in the central data directory, and in what
+            // each device's key opens (a device's files hold it sealed).
+            #expect(try !RedactionScan.files(in: centralDirectory, holding: narrativeMarker).isEmpty)
             for replica in [officer, supervisor] {
                 #expect(try decryptedContent(of: replica).range(of: Data(narrativeMarker.utf8)) != nil)
             }
@@ -134,41 +138,122 @@ struct RedactionTests {
                 now: Date()
             )
             #expect(answer.rejected.map(\.code) == ["record-exists"])
-            return paths
+
+            // With the server running and every database open, as they are: nothing folded or compacted.
+            try withExtendedLifetime([officer, supervisor]) {
+                for directory in directories {
+                    let database = directory == centralDirectory ? SQLiteCentralStore.fileName : LocalReplica.fileName
+                    let log = directory.appendingPathComponent(database + "-wal").path
+                    #expect(FileManager.default.fileExists(atPath: log), "\(log): the database is not open")
+                    for marker in markers {
+                        let holding = try RedactionScan.files(in: directory, holding: marker)
+                        #expect(holding.isEmpty, "\(marker) is still in \(holding)")
+                    }
+                }
+            }
+            return directories
         }
 
-        for path in files {
-            try compact(path)
+        for directory in directories {
             for marker in markers {
-                #expect(try !fileBytes(path, contain: marker), "\(marker) is still in \(path)")
+                let holding = try RedactionScan.files(in: directory, holding: marker)
+                #expect(holding.isEmpty, "\(marker) is still in \(holding) after the server stopped")
             }
         }
     }
 
-    /// Everything a device's key opens: every stored operation and every merged record, as JSON.
-    private func decryptedContent(of replica: LocalReplica) throws -> Data {
-        var content = Data()
-        for operation in try replica.allOperations() { content.append(WireCoding.encodeOperation(operation)) }
-        content.append(try WireCoding.makeEncoder().encode(try replica.records()))
-        return content
-    }
-
-    /// Folds the write-ahead log into the file and rebuilds it, as an inspector of a seized device would see it.
-    private func compact(_ path: String) throws {
-        let database = try DatabaseQueue(path: path)
-        try database.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-            try db.execute(sql: "VACUUM")
-            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+    @Test("after a redaction, the real server's files hold none of the content, running, SIGKILLed and restarted")
+    func contentGoneFromServerFilesThroughSIGKILL() throws {
+        let workspace = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        let server = try ServeProcess(data: workspace.appendingPathComponent("central"))
+        defer { server.stop() }
+        let officer = try server.enrolDevice(
+            "dev-redact-officer",
+            user: "PC-4127",
+            in: workspace.appendingPathComponent("officer")
+        )
+        let supervisor = try server.enrolDevice(
+            "dev-redact-supervisor",
+            user: "PS-0311",
+            role: "supervisor",
+            in: workspace.appendingPathComponent("supervisor")
+        )
+        func run(_ arguments: [String], on device: URL) throws -> String {
+            let result = try CLIRunner.run(arguments + ["--data", device.path])
+            #expect(result.status == 0, "\(arguments.prefix(2)) failed: \(result.stderr)")
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-    }
+        // The record, with an amendment, and other records around it pushed and pulled in several commits, so
+        // that the content's pages are written again and again.
+        let id = try run(
+            [
+                "sighting", "add", "--venue", "venue-concert-sq-01", "--behaviour", "following", "--risk", "low",
+                "--narrative", narrativeMarker,
+            ],
+            on: officer
+        )
+        _ = try run(["sync"], on: officer)
+        _ = try run(
+            ["amend", id, "--field", "narrative", "--value", amendmentMarker, "--reason", "Fuller"],
+            on: officer
+        )
+        for round in 0..<3 {
+            _ = try run(
+                [
+                    "sighting", "add", "--venue", "venue-concert-sq-01", "--behaviour", "leering", "--risk", "low",
+                    "--narrative", "Another sighting, round \(round)",
+                ],
+                on: officer
+            )
+            _ = try run(["sync"], on: officer)
+            _ = try run(["sync"], on: supervisor)
+        }
+        // The check can fail: before the redaction, the content is in the server's files.
+        #expect(try !RedactionScan.files(in: server.data, holding: narrativeMarker).isEmpty)
 
-    /// Whether the database file or its write-ahead log holds these bytes.
-    private func fileBytes(_ path: String, contain text: String) throws -> Bool {
+        _ = try run(["redact", id, "--reason", "recorded-in-error", "--explanation", "Wrong incident"], on: supervisor)
+        _ = try run(["sync"], on: supervisor)
+        _ = try run(["sync"], on: officer)
+        let markers = [narrativeMarker, amendmentMarker]
+        func expectGone(_ moment: String) throws {
+            for directory in [server.data, officer, supervisor] {
+                for marker in markers {
+                    let holding = try RedactionScan.files(in: directory, holding: marker)
+                    #expect(holding.isEmpty, "\(moment): \(marker) is in \(holding)")
+                }
+            }
+        }
+        try expectGone("while the server runs")
+        server.kill()
+        try expectGone("after SIGKILL")
+        let restarted = try ServeProcess(data: server.data)
+        defer { restarted.stop() }
+        try expectGone("after a restart")
+    }
+}
+
+/// Looks for content in the bytes of files, as an inspector of a seized disk would.
+enum RedactionScan {
+    /// The names of the files in `directory` (at any depth, whatever they are: databases, -wal, -shm, tokens)
+    /// whose bytes hold `text`.
+    static func files(in directory: URL, holding text: String) throws -> [String] {
         let needle = Data(text.utf8)
-        return try [path, path + "-wal"].contains { file in
-            guard FileManager.default.fileExists(atPath: file) else { return false }
-            return try Data(contentsOf: URL(fileURLWithPath: file)).range(of: needle) != nil
+        let names = try FileManager.default.subpathsOfDirectory(atPath: directory.path).sorted()
+        return try names.filter { name in
+            let url = directory.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue
+            else { return false }
+            return try Data(contentsOf: url).range(of: needle) != nil
         }
     }
+}
+
+/// Everything a device's key opens: every stored operation and every merged record, as JSON.
+private func decryptedContent(of replica: LocalReplica) throws -> Data {
+    var content = Data()
+    for operation in try replica.allOperations() { content.append(WireCoding.encodeOperation(operation)) }
+    content.append(try WireCoding.makeEncoder().encode(try replica.records()))
+    return content
 }

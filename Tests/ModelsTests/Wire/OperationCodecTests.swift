@@ -109,8 +109,8 @@ enum RandomOperation {
                     ),
                     personAtRisk: PersonAtRisk(
                         ageBand: one(SubjectDescription.AgeBand.self),
-                        appearedIntoxicated: Bool.random(using: &random),
-                        wasAlone: Bool.random(using: &random)
+                        appearedIntoxicated: maybe(Bool.random(using: &random)),
+                        wasAlone: maybe(Bool.random(using: &random))
                     ),
                     riskLevel: one(RiskLevel.self),
                     narrative: text()

@@ -18,7 +18,10 @@ public final class SQLiteCentralStore: CentralStore {
 
     public init(directory: URL, clockTolerance: TimeInterval = 10 * 60) throws {
         self.clockTolerance = clockTolerance
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // 0700 and 0600 whatever the umask: the file is made 0600 before SQLite opens it, and SQLite gives the
+        // -wal and -shm files it creates the main file's mode.
+        try PrivateDataDirectory.prepare(directory)
+        try PrivateDataDirectory.prepareDatabaseFile(directory.appendingPathComponent(Self.fileName))
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         database = try DatabasePool(
@@ -42,6 +45,21 @@ public final class SQLiteCentralStore: CentralStore {
     }
 
     public func push(_ operations: [LogOperation], by caller: Caller, now: Date) async throws -> PushOutcome {
+        let outcome = try await storePush(operations, by: caller, now: now)
+        // A redaction is answered only once its content is gone from the files too: the pages that held it are
+        // overwritten (secure_delete), and the copies of them that earlier commits left in the write-ahead log
+        // are cleared by a TRUNCATE checkpoint. Only pushes with an accepted redaction pay for it (a repeated
+        // push of one pays again, which is how a checkpoint kept from completing by readers is retried).
+        let accepted = Set(outcome.accepted)
+        if operations.contains(where: { $0.kind == .redact && accepted.contains($0.opId) }) {
+            guard try await RedactionCheckpoint.truncateLog(of: database, attempts: 2).completed else {
+                throw RedactionNotSettled()
+            }
+        }
+        return outcome
+    }
+
+    private func storePush(_ operations: [LogOperation], by caller: Caller, now: Date) async throws -> PushOutcome {
         try await database.write { db in
             var outcome = PushOutcome()
             var stored: [LogOperation] = []

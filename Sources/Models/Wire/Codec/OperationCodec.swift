@@ -100,10 +100,14 @@ enum OperationCodec {
         w.beginObject()
         w.key("ageBand")
         w.string(sighting.personAtRisk.ageBand.rawValue)
-        w.key("appearedIntoxicated")
-        w.bool(sighting.personAtRisk.appearedIntoxicated)
-        w.key("wasAlone")
-        w.bool(sighting.personAtRisk.wasAlone)
+        if let intoxicated = sighting.personAtRisk.appearedIntoxicated {
+            w.key("appearedIntoxicated")
+            w.bool(intoxicated)
+        }
+        if let alone = sighting.personAtRisk.wasAlone {
+            w.key("wasAlone")
+            w.bool(alone)
+        }
         w.endObject()
         w.key("recordedAt")
         w.date(sighting.recordedAt)
@@ -336,15 +340,15 @@ enum OperationCodec {
                 try r.readObject { r, key in
                     switch key {
                     case "ageBand": ageBand = try r.readEnum(SubjectDescription.AgeBand.self)
-                    case "appearedIntoxicated": intoxicated = try r.readBool()
-                    case "wasAlone": alone = try r.readBool()
+                    case "appearedIntoxicated": intoxicated = try r.readNull() ? nil : try r.readBool()
+                    case "wasAlone": alone = try r.readNull() ? nil : try r.readBool()
                     default: try r.skipValue()
                     }
                 }
                 personAtRisk = PersonAtRisk(
                     ageBand: try required(ageBand, "ageBand"),
-                    appearedIntoxicated: try required(intoxicated, "appearedIntoxicated"),
-                    wasAlone: try required(alone, "wasAlone")
+                    appearedIntoxicated: intoxicated,
+                    wasAlone: alone
                 )
             case "riskLevel": riskLevel = try r.readEnum(RiskLevel.self)
             case "narrative": narrative = try r.readString()
