@@ -210,6 +210,40 @@ struct DeviceEncryptionCLITests {
         #expect(expired.stderr.contains("The device is locked: run `empower-cli device unlock`"))
     }
 
+    /// Whether this process has a terminal (then its children could prompt on it, and the test below would wait).
+    static let hasTerminal: Bool = {
+        let terminal = open("/dev/tty", O_RDWR | O_NOCTTY)
+        if terminal >= 0 { close(terminal) }
+        return terminal >= 0
+    }()
+
+    @Test(
+        "with no terminal to ask on and no --secret-file, init and unlock say how to give the secret",
+        .enabled(if: !hasTerminal, "a terminal is attached: the command would ask on it")
+    )
+    func noTerminalNoSecretFile() throws {
+        let server = try ServeProcess()
+        defer { server.stop() }
+        let workspace = try makeTemporaryDirectory()
+        let message = "There is no terminal to ask for the unlock secret on: give it with --secret-file FILE."
+        try CLIAccounts.addUser("PC-4127", role: "officer", serverData: server.data)
+        let token = try CLIAccounts.enrolmentToken(user: "PC-4127", device: "dev-no-tty", serverData: server.data)
+        let directory = workspace.appendingPathComponent("device")
+        let initialised = try CLIRunner.run([
+            "device", "init", "--server", server.url.absoluteString, "--token", token, "--data", directory.path,
+        ])
+        #expect(initialised.status != 0)
+        #expect(initialised.stderr.contains(message), "stderr was: \(initialised.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(LocalReplica.fileName).path))
+
+        let device = try server.enrolDevice("dev-no-tty-2", user: "PC-4127", in: workspace.appendingPathComponent("b"))
+        #expect(try run(["device", "lock"], on: device).status == 0)
+        let unlocked = try run(["device", "unlock"], on: device)
+        #expect(unlocked.status != 0)
+        #expect(unlocked.stderr.contains(message), "stderr was: \(unlocked.stderr)")
+        #expect(try run(["list"], on: device).stderr.contains("The device is locked"))
+    }
+
     @Test("a short secret is refused before the enrolment token is spent", arguments: ["", "short"])
     func shortSecretRefused(secret: String) throws {
         let server = try ServeProcess()
