@@ -48,13 +48,19 @@ struct CentralFilterOptions: ParsableArguments {
         ]
     }
 
-    /// A client for the server this device syncs with, with its access token.
-    func client() throws -> APIClient {
+    /// Runs `body` with a client for the server this device syncs with, with its access token; when the server
+    /// says this device was ordered wiped, erases its data directory instead (`RemoteWipe`).
+    func withClient<Result>(_ body: (APIClient) async throws -> Result) async throws -> Result {
+        try await RemoteWipe.finishInterrupted(in: storage.directory)
         let identity = try LocalReplica.open(in: storage.directory).identity()
         guard let token = AccessTokenFile.load(from: storage.directory) else {
             throw CLIError("This device has no access token: enrol it with 'empower-cli device init --token'.")
         }
-        return APIClient(serverURL: identity.serverURL, token: token)
+        do {
+            return try await body(APIClient(serverURL: identity.serverURL, token: token))
+        } catch is WipeOrderedError {
+            throw await RemoteWipe.carryOut(in: storage.directory, serverURL: identity.serverURL)
+        }
     }
 }
 
@@ -75,10 +81,9 @@ struct SearchCommand: AsyncParsableCommand {
     var format: ListFormat = .table
 
     func run() async throws {
-        let list: RecordList = try await filter.client().send(
-            "GET",
-            "v1/records" + APIClient.query(filter.queryItems)
-        )
+        let list: RecordList = try await filter.withClient {
+            try await $0.send("GET", "v1/records" + APIClient.query(filter.queryItems))
+        }
         switch format {
         case .table: print(list.records.isEmpty ? "No records." : LogFormatting.table(list.records))
         case .csv: print(RecordCSV.make(list.records), terminator: "")
@@ -124,7 +129,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let query = APIClient.query(filter.queryItems + [("recipient", recipient), ("format", format.rawValue)])
-        let data = try await filter.client().data("GET", "v1/records/export" + query)
+        let data = try await filter.withClient { try await $0.data("GET", "v1/records/export" + query) }
         guard let out else {
             FileHandle.standardOutput.write(data)
             return
