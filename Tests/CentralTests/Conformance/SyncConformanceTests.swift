@@ -211,7 +211,7 @@ struct SyncConformanceTests {
                 #expect(try await reopened.verifyAudit().isIntact)
             }
             if kind == .postgres {
-                #expect(try await harness.count("SELECT count(*) FROM schema_migrations") == 2)
+                #expect(try await harness.count("SELECT count(*) FROM schema_migrations") == 3)
             }
         }
     }
