@@ -89,16 +89,17 @@ public enum DeviceDataWipe {
     }
 
     /// Removes the access token, the marker and then the directory itself (step 4).
+    /// - Returns: how many files went besides the marker (the token, and anything that appeared since step 2).
     /// - Throws: `Failure` when something is left (the marker stays while anything else does).
-    public static func finish(in directory: URL) throws {
-        // Anything that appeared since step 2 goes too.
-        try eraseData(in: directory)
-        _ = try remove(directory.appendingPathComponent(AccessTokenFile.fileName))
+    @discardableResult
+    public static func finish(in directory: URL) throws -> Int {
+        let removed = try eraseData(in: directory) + remove(directory.appendingPathComponent(AccessTokenFile.fileName))
         _ = try remove(directory.appendingPathComponent(markerName))
         guard rmdir(directory.path) == 0 || errno == ENOENT else {
             throw Failure(path: directory.path, reason: String(cString: strerror(errno)))
         }
         syncDirectory(directory.deletingLastPathComponent())
+        return removed
     }
 
     /// The names in a directory (none when it is gone).

@@ -12,9 +12,9 @@ enum RemoteWipe {
             "This device was reported lost or stolen: an administrator revoked it and ordered its data erased."
         do {
             try DeviceDataWipe.begin(in: directory, serverURL: serverURL)
-            let erased = try DeviceDataWipe.eraseData(in: directory)
+            var erased = try DeviceDataWipe.eraseData(in: directory)
             let confirmation = await confirm(in: directory, serverURL: serverURL)
-            try DeviceDataWipe.finish(in: directory)
+            erased += try DeviceDataWipe.finish(in: directory)
             let files = "\(erased) file\(erased == 1 ? "" : "s")"
             return CLIError(
                 "\(lead) Its data directory \(directory.path) has been erased (\(files)); no patrol data is left "
