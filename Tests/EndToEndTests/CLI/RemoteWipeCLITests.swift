@@ -158,6 +158,42 @@ struct RemoteWipeCLITests {
         #expect(files(under: lost).contains(LocalReplica.fileName))
     }
 
+    @Test("a device offline when the wipe is ordered keeps its data until its next contact, and wipes then")
+    func offlineDeviceWipesAtNextContact() throws {
+        let first = try ServeProcess()
+        let lost = try first.enrolDevice(
+            Self.lostId,
+            user: "PC-4127",
+            in: try makeTemporaryDirectory().appendingPathComponent("lost")
+        )
+        try record("Seel Street", on: lost)
+        let port = try #require(first.url.port)
+        first.stop()
+        // Ordered on the server's console while the device has no signal.
+        let ordered = try CLIRunner.run([
+            "admin", "device", "revoke", "--data", first.data.path, "--device", Self.lostId, "--wipe",
+        ])
+        #expect(ordered.status == 0, "stderr was: \(ordered.stderr)")
+
+        let offline = try CLIRunner.run(["sync", "--timeout", "5", "--data", lost.path])
+        #expect(offline.status == 1)
+        #expect(offline.stderr.contains("could not be reached"), "stderr was: \(offline.stderr)")
+        #expect(files(under: lost).contains(LocalReplica.fileName), "nothing happens without contact")
+
+        let server = try ServeProcess(data: first.data, port: port)
+        defer { server.stop() }
+        #expect(server.url == first.url)
+        let wiped = try CLIRunner.run(["sync", "--timeout", "10", "--data", lost.path])
+        #expect(wiped.status == 1)
+        #expect(wiped.stderr.contains("has been erased"), "stderr was: \(wiped.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: lost.path))
+        #expect(
+            try auditLog(server).filter { Self.wipeActions.contains($0.action) }.map(\.action) == [
+                .wipeOrdered, .wipeDelivered, .wiped,
+            ]
+        )
+    }
+
     @Test("a wipe cut off part way (after the data, before the token) is finished by the next sync")
     func interruptedWipeIsFinished() throws {
         let server = try ServeProcess()
