@@ -194,6 +194,27 @@ struct RemoteWipeCLITests {
         )
     }
 
+    @Test("search reaches the server too: a supervisor's device ordered wiped erases its data there")
+    func searchWipes() throws {
+        let server = try ServeProcess()
+        defer { server.stop() }
+        let tablet = try server.enrolDevice(
+            "dev-ps2201-tablet",
+            user: "PS-2201",
+            role: "supervisor",
+            in: try makeTemporaryDirectory().appendingPathComponent("tablet")
+        )
+        let ordered = try CLIRunner.run([
+            "admin", "device", "revoke", "--data", server.data.path, "--device", "dev-ps2201-tablet", "--wipe",
+        ])
+        #expect(ordered.status == 0, "stderr was: \(ordered.stderr)")
+        let searched = try CLIRunner.run(["search", "--reason", "Weekly review", "--data", tablet.path])
+        #expect(searched.status == 1)
+        #expect(searched.stderr.contains("has been erased"), "stderr was: \(searched.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: tablet.path))
+        #expect(try auditLog(server).last?.action == .wiped)
+    }
+
     @Test("a wipe cut off part way (after the data, before the token) is finished by the next sync")
     func interruptedWipeIsFinished() throws {
         let server = try ServeProcess()
