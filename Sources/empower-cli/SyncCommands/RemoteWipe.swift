@@ -34,14 +34,14 @@ enum RemoteWipe {
         guard DeviceDataWipe.isPending(in: directory) else { return }
         guard let serverURL = DeviceDataWipe.pendingServerURL(in: directory) else {
             // Without the server's URL nothing can be confirmed; the erasure still completes.
+            let outcome: String
             do {
                 try DeviceDataWipe.finish(in: directory)
-                throw CLIError("An interrupted wipe of \(directory.path) was finished; the server was not told.")
-            } catch let error as CLIError {
-                throw error
+                outcome = "was finished; the server was not told"
             } catch {
-                throw CLIError("An interrupted wipe of \(directory.path) could not finish: \(error).")
+                outcome = "could not finish: \(error)"
             }
+            throw CLIError("An interrupted wipe of \(directory.path) \(outcome).")
         }
         throw await carryOut(in: directory, serverURL: serverURL)
     }
@@ -49,7 +49,7 @@ enum RemoteWipe {
     /// Sends the confirmation; a sentence for the person, whatever the answer.
     private static func confirm(in directory: URL, serverURL: URL) async -> String {
         guard let token = AccessTokenFile.load(from: directory) else {
-            return "The server could not be told (no access token was left); its audit log shows the wipe delivered."
+            return "The server could not be told (no access token was left); its audit log shows the order delivered."
         }
         let reason: String
         do throws(SyncError) {
@@ -62,7 +62,7 @@ enum RemoteWipe {
             case .badResponse: reason = "its answer could not be understood"
             }
         }
-        return "The server could not be told (\(reason)); its audit log shows the wipe delivered."
+        return "The server could not be told (\(reason)); its audit log shows the order delivered."
     }
 }
 
