@@ -50,6 +50,14 @@ struct DeviceInitCommand: AsyncParsableCommand {
         let serverURL = URL(string: server)!
         // Refuse an occupied directory before the one-time token is spent.
         try LocalReplica.checkCanCreate(in: storage.directory)
+        // A remote wipe of a lost device erases everything in its data directory: it holds the device's files only.
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: storage.directory.path), !entries.isEmpty
+        {
+            throw CLIError(
+                "\(storage.directory.path) holds other files; give the device a new or empty directory (--data), "
+                    + "since a remote wipe of a lost device erases everything in it."
+            )
+        }
         let enrolment: Enrolment
         do {
             enrolment = try await HTTPTransport(serverURL: serverURL, token: token, requestTimeout: 30).enrol()

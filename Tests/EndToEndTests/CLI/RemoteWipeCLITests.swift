@@ -215,6 +215,29 @@ struct RemoteWipeCLITests {
         #expect(try auditLog(server).last?.action == .wiped)
     }
 
+    @Test("device init refuses a directory that holds other files, which a wipe would erase, before spending the token")
+    func initRefusesOccupiedDirectory() throws {
+        let server = try ServeProcess()
+        defer { server.stop() }
+        let workspace = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        let shared = workspace.appendingPathComponent("documents")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        try Data("someone's notes".utf8).write(to: shared.appendingPathComponent("notes.txt"))
+        try CLIAccounts.addUser("PC-4127", role: "officer", serverData: server.data)
+        let token = try CLIAccounts.enrolmentToken(user: "PC-4127", device: Self.lostId, serverData: server.data)
+
+        let refused = try CLIAccounts.initDevice(server: server.url, token: token, directory: shared)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("holds other files"), "stderr was: \(refused.stderr)")
+        #expect(files(under: shared) == ["notes.txt"])
+        // An empty directory will do, and the token was not spent.
+        let empty = workspace.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let initialised = try CLIAccounts.initDevice(server: server.url, token: token, directory: empty)
+        #expect(initialised.status == 0, "stderr was: \(initialised.stderr)")
+    }
+
     @Test("a wipe cut off part way (after the data, before the token) is finished by the next sync")
     func interruptedWipeIsFinished() throws {
         let server = try ServeProcess()
