@@ -125,7 +125,7 @@ enum PostgresSchema {
             ]
         ),
         Migration(
-            name: "v3: remote wipe of lost devices",
+            name: "v4: remote wipe of lost devices",
             sql: [
                 """
                 -- A lost or stolen device's remote wipe. Only the last access token the device was issued may learn

@@ -125,7 +125,7 @@ enum CentralSchema {
         }
         // A lost or stolen device's remote wipe. Only the last access token the device was issued may learn of
         // it (its hash is kept here, unique, so the lookup of a refused token is one index probe) and confirm it.
-        migrator.registerMigration("v4: remote wipe of lost devices") { db in
+        migrator.registerMigration("v5: remote wipe of lost devices") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE deviceWipe (
