@@ -95,7 +95,15 @@ public enum DeviceDataWipe {
     public static func finish(in directory: URL) throws -> Int {
         let removed = try eraseData(in: directory) + remove(directory.appendingPathComponent(AccessTokenFile.fileName))
         _ = try remove(directory.appendingPathComponent(markerName))
-        guard rmdir(directory.path) == 0 || errno == ENOENT else {
+        // A data directory reached through a symbolic link: the link goes, and the emptied directory it named.
+        var status = stat()
+        if lstat(directory.path, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK {
+            let target = directory.resolvingSymlinksInPath()
+            guard unlink(directory.path) == 0, rmdir(target.path) == 0 || errno == ENOENT else {
+                throw Failure(path: directory.path, reason: String(cString: strerror(errno)))
+            }
+            syncDirectory(target.deletingLastPathComponent())
+        } else if rmdir(directory.path) != 0 && errno != ENOENT {
             throw Failure(path: directory.path, reason: String(cString: strerror(errno)))
         }
         syncDirectory(directory.deletingLastPathComponent())

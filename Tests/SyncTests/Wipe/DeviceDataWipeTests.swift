@@ -42,6 +42,25 @@ struct DeviceDataWipeTests {
         #expect(try String(contentsOf: outside, encoding: .utf8) == "not the device's")
     }
 
+    @Test("a data directory reached through a symbolic link: its files, the directory and the link go")
+    func dataDirectoryBehindALink() throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let real = root.appendingPathComponent("card/empower")
+        try write("patrol data", to: real.appendingPathComponent(LocalReplica.fileName))
+        try AccessTokenFile.save("emp_token", in: real)
+        let link = root.appendingPathComponent("device")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: real)
+
+        try DeviceDataWipe.begin(in: link, serverURL: URL(string: "http://127.0.0.1:8080")!)
+        #expect(try DeviceDataWipe.eraseData(in: link) == 1)
+        #expect(try DeviceDataWipe.finish(in: link) == 1, "the token")
+        #expect(
+            !FileManager.default.fileExists(atPath: real.path) && !FileManager.default.fileExists(atPath: link.path)
+        )
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["card"])
+    }
+
     @Test("finishing twice, or on a directory already gone, is harmless")
     func finishIsIdempotent() throws {
         let root = try makeTemporaryDirectory()
