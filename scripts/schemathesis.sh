@@ -201,13 +201,13 @@ run() { # label token-or-empty path-regex [device user]
     fi
 }
 
-run "no token" "" '^/v1/(health|enrol)$'
-run "officer" "$officer_token" '^/v1/(sync/|venues$)' dev-schemathesis-off-7q2 PC-4127
+run "no token" "" '^/v1/(health|enrol|device/wiped)$'
+run "officer" "$officer_token" '^/v1/(sync/|venues$|device/wiped$)' dev-schemathesis-off-7q2 PC-4127
 run "supervisor" "$supervisor_token" '^/v1/(sync/|venues$|records|admin/audit)' dev-schemathesis-sup-7q2 PS-1012
 run "administrator" "$admin_token" '^/v1/admin/(venues|users|devices|audit|audit/verify)$'
-# Revocation and rotation last, on their own: given the device list, Schemathesis would reuse the ids it
-# saw there and revoke the administrator's own device halfway through the other operations.
-run "administrator" "$admin_token" '^/v1/admin/devices/[^/]+/(revoke|token)$'
+# Revocation, wipe orders and rotation last, on their own: given the device list, Schemathesis would reuse the
+# ids it saw there and revoke the administrator's own device halfway through the other operations.
+run "administrator" "$admin_token" '^/v1/admin/devices/[^/]+/(revoke|wipe|token)$'
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "The server is not running any more:" >&2

@@ -19,6 +19,7 @@ struct AdminRoutes: Sendable {
         admin.get("devices", use: listDevices)
         admin.post("devices", use: enrolDevice)
         admin.post("devices/:id/revoke", use: revokeDevice)
+        admin.post("devices/:id/wipe", use: orderWipe)
         admin.post("devices/:id/token", use: rotateToken)
         admin.get("audit", use: listAudit)
         admin.get("audit/verify", use: verifyAudit)
@@ -84,6 +85,15 @@ struct AdminRoutes: Sendable {
         let id = try Self.deviceId(context)
         try await store.revokeDevice(id: id, by: caller, now: Date())
         return try JSONResponse.make(RevokedDevice(deviceId: id, revoked: true))
+    }
+
+    /// `POST /v1/admin/devices/{id}/wipe`: revokes a lost or stolen device and orders it to erase its data at its
+    /// next contact.
+    @Sendable func orderWipe(request: Request, context: Context) async throws -> Response {
+        let caller = try context.requireCaller([.admin])
+        let id = try Self.deviceId(context)
+        let wipe = try await store.orderWipe(deviceId: id, by: caller, now: Date())
+        return try JSONResponse.make(OrderedWipe(deviceId: id, revoked: true, wipe: wipe))
     }
 
     @Sendable func rotateToken(request: Request, context: Context) async throws -> Response {
@@ -158,6 +168,13 @@ public struct IssuedToken: Codable, Sendable, Hashable {
 public struct RevokedDevice: Codable, Sendable, Hashable {
     public var deviceId: String
     public var revoked: Bool
+}
+
+/// The answer to `POST /v1/admin/devices/{id}/wipe`.
+public struct OrderedWipe: Codable, Sendable, Hashable {
+    public var deviceId: String
+    public var revoked: Bool
+    public var wipe: DeviceWipe
 }
 
 public struct UserList: Codable, Sendable, Hashable {

@@ -37,12 +37,15 @@ public struct DeviceAccount: Codable, Sendable, Hashable {
     public var userId: String
     public var enrolledAt: Date
     public var revokedAt: Date?
+    /// The remote wipe ordered for the device (lost or stolen), if any.
+    public var wipe: DeviceWipe?
 
-    public init(id: String, userId: String, enrolledAt: Date, revokedAt: Date? = nil) {
+    public init(id: String, userId: String, enrolledAt: Date, revokedAt: Date? = nil, wipe: DeviceWipe? = nil) {
         self.id = id
         self.userId = userId
         self.enrolledAt = enrolledAt
         self.revokedAt = revokedAt
+        self.wipe = wipe
     }
 }
 
@@ -83,6 +86,19 @@ public protocol AccountDirectory: Sendable {
     func rotateToken(deviceId: String, by caller: Caller, now: Date) async throws -> String
     /// Who a valid access token belongs to; nil for an unknown, revoked or expired token.
     func caller(forToken token: String, now: Date) async throws -> Caller?
+
+    /// Revokes a lost or stolen device (as `revokeDevice`) and orders it to erase its data at its next contact,
+    /// which only the last access token it was issued can receive. Audited as ordered.
+    /// - Throws: `AccountError`: unknown device (not found); a wipe ordered or confirmed already, or a device
+    ///   that never redeemed its enrolment (conflict). Nothing changes then.
+    func orderWipe(deviceId: String, by caller: Caller, now: Date) async throws -> DeviceWipe
+    /// The device told to erase its data by this token: the one its wipe was ordered for, until the wipe is
+    /// confirmed. The first such contact marks the wipe delivered, audited in the same transaction.
+    /// - Returns: nil for every other token (live, revoked, unknown or retired), which learns nothing of wipes.
+    func deliverWipe(token: String, now: Date) async throws -> Caller?
+    /// Records, audited, that the device holding this token erased its data, and retires the token for good.
+    /// - Returns: nil when the token has no wipe waiting for confirmation (nothing is changed).
+    func confirmWipe(token: String, now: Date) async throws -> Caller?
 }
 
 /// How long an enrolment token may wait to be used.

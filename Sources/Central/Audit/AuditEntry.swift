@@ -24,6 +24,12 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         case enrolmentRedeemed = "enrolment-redeemed"
         case revoke = "device-revoked"
         case rotate = "token-rotated"
+        /// A lost or stolen device revoked and ordered to erase its data at its next contact.
+        case wipeOrdered = "device-wipe-ordered"
+        /// The device made contact with its token and was told to erase its data.
+        case wipeDelivered = "device-wipe-delivered"
+        /// The device confirmed it erased its data (no content: who, which device, when).
+        case wiped = "device-wiped"
         case userAdded = "user-added"
         case venueSaved = "venue-saved"
         case auditRead = "audit-read"

@@ -49,6 +49,7 @@ public enum CentralServer {
         SyncRoutes(store: store, clock: clock).register(on: v1)
         RecordRoutes(store: store).register(on: v1)
         AdminRoutes(store: store).register(on: v1)
+        DeviceRoutes(store: store).register(on: v1)
         return router
     }
 }

@@ -157,7 +157,14 @@ public struct SyncEngine: Sendable {
             case .finish:
                 // Reference data is refreshed last; a failure here leaves the old list and does not undo a sync
                 // whose pushes and pulls are done.
-                if let venues = try? await transport.venues() {
+                var venues: [Venue]?
+                do throws(SyncError) {
+                    venues = try await transport.venues()
+                } catch {
+                    // An order to wipe this device cannot wait for the next sync like the venue list can.
+                    if error.isWipeOrdered { throw error }
+                }
+                if let venues {
                     try replica.replaceVenues(venues)
                     report.venuesRefreshed = true
                 }

@@ -92,6 +92,12 @@ public struct HTTPTransport: SyncTransport {
         try await send(path: "v1/enrol", method: .POST, body: Data("{}".utf8))
     }
 
+    /// Tells the server this device erased its data after it was ordered wiped (this transport's token is the
+    /// device's access token); the server audits it and retires the token.
+    public func confirmWipe() async throws(SyncError) -> WipeConfirmation {
+        try await send(path: DeviceWipeProtocol.confirmationPath, method: .POST, body: nil)
+    }
+
     private func send<Response: Decodable>(
         path: String,
         method: HTTPMethod,

@@ -27,6 +27,13 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
+    /// Whether the server said an administrator ordered this device wiped (lost or stolen): its data directory
+    /// is to be erased (`DeviceDataWipe`). Only the device's own token obtains this answer.
+    public var isWipeOrdered: Bool {
+        if case .server(401, DeviceWipeProtocol.orderedCode, _, _) = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .unreachable(let server, let reason):

@@ -12,6 +12,7 @@ protocol AdminBackend: Sendable {
     func users() async throws -> [UserAccount]
     func enrol(deviceId: String, userId: String) async throws -> String
     func revoke(deviceId: String) async throws
+    func orderWipe(deviceId: String) async throws -> DeviceWipe
     func devices() async throws -> [DeviceAccount]
     func rotate(deviceId: String) async throws -> String
     func audit(_ filter: AuditFilter) async throws -> [AuditEntry]
@@ -80,6 +81,9 @@ struct LocalAdminBackend: AdminBackend {
     func revoke(deviceId: String) async throws {
         try await withStore { try await $0.revokeDevice(id: deviceId, by: caller, now: Date()) }
     }
+    func orderWipe(deviceId: String) async throws -> DeviceWipe {
+        try await withStore { try await $0.orderWipe(deviceId: deviceId, by: caller, now: Date()) }
+    }
     func devices() async throws -> [DeviceAccount] { try await withStore { try await $0.devices() } }
     func rotate(deviceId: String) async throws -> String {
         try await withStore { try await $0.rotateToken(deviceId: deviceId, by: caller, now: Date()) }
@@ -124,6 +128,10 @@ struct RemoteAdminBackend: AdminBackend {
     }
     func revoke(deviceId: String) async throws {
         let _: RevokedDevice = try await client.send("POST", "v1/admin/devices/\(try Self.segment(deviceId))/revoke")
+    }
+    func orderWipe(deviceId: String) async throws -> DeviceWipe {
+        let ordered: OrderedWipe = try await client.send("POST", "v1/admin/devices/\(try Self.segment(deviceId))/wipe")
+        return ordered.wipe
     }
     func devices() async throws -> [DeviceAccount] {
         let list: DeviceList = try await client.send("GET", "v1/admin/devices")

@@ -194,15 +194,31 @@ struct AdminDeviceCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cut a device off at once (a lost or stolen device): its tokens stop working."
+            abstract: "Cut a device off at once (a lost or stolen device): its tokens stop working.",
+            discussion: """
+                With --wipe the device is also ordered to erase its data: the next time it contacts the server \
+                (sync, search, export) it deletes every file of its data directory and confirms with its own \
+                token. 'admin device list' shows the wipe ordered, delivered and confirmed; the audit log \
+                records each step. Without --wipe the device keeps its data (queued records stay queued).
+                """
         )
         @OptionGroup var target: AdminTargetOptions
         @Option(help: "The device's id.") var device: String
+        @Flag(help: "Also order the device to erase its data directory at its next contact with the server.")
+        var wipe = false
 
         func run() async throws {
             let backend = try target.backend()
-            try await administer { try await backend.revoke(deviceId: device) }
-            print("Device \(device) is revoked.")
+            guard wipe else {
+                try await administer { try await backend.revoke(deviceId: device) }
+                print("Device \(device) is revoked.")
+                return
+            }
+            _ = try await administer { try await backend.orderWipe(deviceId: device) }
+            print(
+                "Device \(device) is revoked and ordered wiped: the next time it contacts the server it erases its "
+                    + "data directory. 'admin device list' shows when it has."
+            )
         }
     }
 
@@ -213,7 +229,19 @@ struct AdminDeviceCommand: AsyncParsableCommand {
         func run() async throws {
             let backend = try target.backend()
             for device in try await administer({ try await backend.devices() }) {
-                let state = device.revokedAt.map { "revoked \(WireCoding.formatDate($0))" } ?? "active"
+                var state = device.revokedAt.map { "revoked \(WireCoding.formatDate($0))" } ?? "active"
+                if let wipe = device.wipe {
+                    switch wipe.state {
+                    case .ordered:
+                        state += "  wipe ordered \(WireCoding.formatDate(wipe.orderedAt)) by \(wipe.orderedBy)"
+                    case .delivered:
+                        state +=
+                            "  wipe delivered \(WireCoding.formatDate(wipe.deliveredAt ?? wipe.orderedAt)), "
+                            + "not confirmed"
+                    case .confirmed:
+                        state += "  wiped \(WireCoding.formatDate(wipe.confirmedAt ?? wipe.orderedAt)) (confirmed)"
+                    }
+                }
                 print("\(device.id)  \(device.userId)  \(state)")
             }
         }

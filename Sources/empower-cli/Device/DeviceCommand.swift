@@ -65,6 +65,14 @@ struct DeviceInitCommand: AsyncParsableCommand {
         // Refuse an occupied directory, a short secret or a machine without a keyring before the one-time token
         // is spent.
         try LocalReplica.checkCanCreate(in: storage.directory)
+        // A remote wipe of a lost device erases everything in its data directory: it holds the device's files only.
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: storage.directory.path), !entries.isEmpty
+        {
+            throw CLIError(
+                "\(storage.directory.path) holds other files; give the device a new or empty directory (--data), "
+                    + "since a remote wipe of a lost device erases everything in it."
+            )
+        }
         _ = try KernelKeyring.unlocked(for: storage.directory)
         let key = DataKey.random()
         let wrappedKey = try WrappedDataKey.wrap(key, secret: try secret.newSecret())

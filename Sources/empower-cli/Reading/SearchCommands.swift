@@ -48,14 +48,23 @@ struct CentralFilterOptions: ParsableArguments {
         ]
     }
 
-    /// A client for the server this device syncs with, with its access token.
-    func client() throws -> APIClient {
-        let (replica, key) = try storage.openUnlockedWithKey()
-        let identity = try replica.identity()
-        guard let token = try storage.accessToken(key: key) else {
+    /// Runs `body` with a client for the server this device syncs with, with its access token; when the server
+    /// says this device was ordered wiped, erases its data directory instead (`RemoteWipe`).
+    func withClient<Result>(_ body: (APIClient) async throws -> Result) async throws -> Result {
+        try await RemoteWipe.finishInterrupted(in: storage.directory)
+        // The replica is closed before any wipe touches its files.
+        let (identity, storedToken) = try {
+            let (replica, key) = try storage.openUnlockedWithKey()
+            return (try replica.identity(), try storage.accessToken(key: key))
+        }()
+        guard let token = storedToken else {
             throw CLIError("This device has no access token: enrol it with 'empower-cli device init --token'.")
         }
-        return APIClient(serverURL: identity.serverURL, token: token)
+        do {
+            return try await body(APIClient(serverURL: identity.serverURL, token: token))
+        } catch is WipeOrderedError {
+            throw await RemoteWipe.carryOut(in: storage.directory, serverURL: identity.serverURL)
+        }
     }
 }
 
@@ -76,10 +85,9 @@ struct SearchCommand: AsyncParsableCommand {
     var format: ListFormat = .table
 
     func run() async throws {
-        let list: RecordList = try await filter.client().send(
-            "GET",
-            "v1/records" + APIClient.query(filter.queryItems)
-        )
+        let list: RecordList = try await filter.withClient {
+            try await $0.send("GET", "v1/records" + APIClient.query(filter.queryItems))
+        }
         switch format {
         case .table: print(list.records.isEmpty ? "No records." : LogFormatting.table(list.records))
         case .csv: print(RecordCSV.make(list.records), terminator: "")
@@ -125,7 +133,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let query = APIClient.query(filter.queryItems + [("recipient", recipient), ("format", format.rawValue)])
-        let data = try await filter.client().data("GET", "v1/records/export" + query)
+        let data = try await filter.withClient { try await $0.data("GET", "v1/records/export" + query) }
         guard let out else {
             FileHandle.standardOutput.write(data)
             return

@@ -39,6 +39,7 @@ struct APIClient: Sendable {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
             let error = try? WireCoding.decode(ErrorBody.self, from: data)
+            if status == 401, error?.code == DeviceWipeProtocol.orderedCode { throw WipeOrderedError() }
             if status == 401 {
                 throw CLIError(
                     "The server does not accept this token: it has been revoked or has expired, or it is not one. "

@@ -37,6 +37,16 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let directory = storage.directory
+        try await RemoteWipe.finishInterrupted(in: directory)
+        // The replica is closed once `sync` returns, before any wipe touches its files.
+        if let serverURL = try await sync() {
+            throw await RemoteWipe.carryOut(in: directory, serverURL: serverURL)
+        }
+    }
+
+    /// Syncs and prints what moved. - Returns: the server's URL when it said this device is to be wiped.
+    private func sync() async throws -> URL? {
         let (replica, key) = try storage.openUnlockedWithKey()
         let identity = try replica.identity()
         let engine = SyncEngine(
@@ -52,6 +62,9 @@ struct SyncCommand: AsyncParsableCommand {
         let report: SyncReport
         do {
             report = try await engine.sync { display.show($0) }
+        } catch let error as SyncError where error.isWipeOrdered {
+            display.finish()
+            return identity.serverURL
         } catch let error as SyncError where error.isUnauthorised {
             display.finish()
             let pending = try replica.status().pending
@@ -74,6 +87,7 @@ struct SyncCommand: AsyncParsableCommand {
         if !report.rejected.isEmpty {
             print("Refused operations are kept on this device; 'empower-cli status' lists them.")
         }
+        return nil
     }
 }
 

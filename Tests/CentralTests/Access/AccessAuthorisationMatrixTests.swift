@@ -353,14 +353,21 @@ struct AccessMatrixStep {
                 body: try WireCoding.encode(device),
                 subject: device.deviceId
             )
-        case .adminRevokeDevice, .adminRotateToken:
+        case .confirmWipe:
+            return Request(method: "POST", path: "/v1/device/wiped")
+        case .adminRevokeDevice, .adminOrderWipe, .adminRotateToken:
             let target = "dev-target-\(serial)"
             let token = try await world.store.provisionDevice(
                 target,
                 for: UserAccount(id: AccessPeople.officer.userId, role: .officer),
                 by: .console(user: "access-tests")
             )
-            let action = if case .adminRevokeDevice = endpoint { "revoke" } else { "token" }
+            let action =
+                switch endpoint {
+                case .adminRevokeDevice: "revoke"
+                case .adminOrderWipe: "wipe"
+                default: "token"
+                }
             return Request(
                 method: "POST",
                 path: "/v1/admin/devices/\(target)/\(action)",
@@ -478,6 +485,17 @@ struct AccessMatrixStep {
             let old = try await world.http.get("/v1/venues", bearer: request.targetToken)
             expectAccessError(old, status: 401, code: "unauthorized", "\(context): the revoked device's token")
             return AccessAuditExpectation(action: .revoke, caller: caller, subject: subject)
+        case .adminOrderWipe:
+            let subject = try #require(request.subject)
+            let ordered = try reply.decode(OrderedWipe.self)
+            #expect(ordered.deviceId == subject && ordered.revoked && ordered.wipe.state == .ordered, "\(context)")
+            #expect(try await store.devices().contains { $0.id == subject && $0.wipe?.state == .ordered }, "\(context)")
+            // Not tried with the target's token here: that contact is audited (delivered), one entry more than
+            // the request's own; the conformance suite and the end-to-end tests follow the wipe from here.
+            return AccessAuditExpectation(action: .wipeOrdered, caller: caller, subject: subject)
+        case .confirmWipe:
+            Issue.record("\(context): a wipe was confirmed with a token no wipe was ordered for")
+            return nil
         case .adminRotateToken:
             let subject = try #require(request.subject)
             let issued = try reply.decode(IssuedToken.self)

@@ -77,7 +77,11 @@ enum AccessEndpoint: Sendable, CustomStringConvertible {
     case adminListDevices
     case adminEnrolDevice
     case adminRevokeDevice
+    /// `POST /v1/admin/devices/{id}/wipe` of a device provisioned for the row.
+    case adminOrderWipe
     case adminRotateToken
+    /// `POST /v1/device/wiped` with the column's token (no wipe was ordered for any column's device).
+    case confirmWipe
     case adminAudit
     case adminAuditVerify
 
@@ -98,6 +102,8 @@ enum AccessEndpoint: Sendable, CustomStringConvertible {
         case .adminListDevices: "GET /v1/admin/devices"
         case .adminEnrolDevice: "POST /v1/admin/devices"
         case .adminRevokeDevice: "POST /v1/admin/devices/{id}/revoke"
+        case .adminOrderWipe: "POST /v1/admin/devices/{id}/wipe"
+        case .confirmWipe: "POST /v1/device/wiped"
         case .adminRotateToken: "POST /v1/admin/devices/{id}/token"
         case .adminAudit: "GET /v1/admin/audit"
         case .adminAuditVerify: "GET /v1/admin/audit/verify"
@@ -298,6 +304,26 @@ enum AccessPolicy {
             staffA: .forbidden,
             staffB: .forbidden,
             admin: .ok,
+            badToken: .unauthorized
+        ),
+        AccessPolicyRow(
+            .adminOrderWipe,
+            officer: .forbidden,
+            supervisor: .forbidden,
+            staffA: .forbidden,
+            staffB: .forbidden,
+            admin: .ok,
+            badToken: .unauthorized
+        ),
+        // A wipe is confirmed only with the token it was ordered for: a live token of a device with no wipe
+        // hears so, and every bad token hears what it always does.
+        AccessPolicyRow(
+            .confirmWipe,
+            officer: .refused(409, "no-wipe-ordered"),
+            supervisor: .refused(409, "no-wipe-ordered"),
+            staffA: .refused(409, "no-wipe-ordered"),
+            staffB: .refused(409, "no-wipe-ordered"),
+            admin: .refused(409, "no-wipe-ordered"),
             badToken: .unauthorized
         ),
         AccessPolicyRow(

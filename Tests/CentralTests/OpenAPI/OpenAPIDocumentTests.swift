@@ -159,6 +159,8 @@ struct OpenAPIDocumentTests {
         var officer: String
         var recordId: UUID
         var enrolmentToken: String
+        /// The access token of a device an administrator ordered wiped.
+        var wipeOrdered: String
     }
 
     static let venue = Venue(
@@ -190,6 +192,9 @@ struct OpenAPIDocumentTests {
             by: .console(),
             now: now
         )
+        _ = try await store.provisionDevice("dev-oa-lost", for: officerUser)
+        let wipeOrdered = try await store.provisionDevice("dev-oa-stolen", for: officerUser)
+        _ = try await store.orderWipe(deviceId: "dev-oa-stolen", by: .console(), now: now)
 
         let stamp = now.truncatedToMilliseconds
         let sighting = Sighting(
@@ -215,7 +220,8 @@ struct OpenAPIDocumentTests {
             supervisor: supervisor,
             officer: officer,
             recordId: sighting.id,
-            enrolmentToken: enrolmentToken
+            enrolmentToken: enrolmentToken,
+            wipeOrdered: wipeOrdered
         )
     }
 
@@ -269,6 +275,9 @@ struct OpenAPIDocumentTests {
             )
         case "POST /v1/admin/devices/{id}/revoke":
             return Call(uri: "/v1/admin/devices/dev-oa-spare-1/revoke", token: setup.admin)
+        case "POST /v1/admin/devices/{id}/wipe":
+            return Call(uri: "/v1/admin/devices/dev-oa-lost/wipe", token: setup.admin)
+        case "POST /v1/device/wiped": return Call(uri: "/v1/device/wiped", token: setup.wipeOrdered)
         case "POST /v1/admin/devices/{id}/token":
             return Call(uri: "/v1/admin/devices/dev-oa-spare-2/token", token: setup.admin)
         case "GET /v1/admin/audit": return Call(uri: "/v1/admin/audit?actor=PC-4127", token: setup.admin)

@@ -37,11 +37,11 @@ struct CLIRunner {
         )
     }
 
-    /// Starts `empower-cli serve` on a free port and returns the process with the URL it printed.
-    static func startServer(dataDirectory: URL) throws -> (Process, URL) {
+    /// Starts `empower-cli serve` on `port` (0: a free one) and returns the process with the URL it printed.
+    static func startServer(dataDirectory: URL, port: Int = 0) throws -> (Process, URL) {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["serve", "--port", "0", "--data", dataDirectory.path]
+        process.arguments = ["serve", "--port", "\(port)", "--data", dataDirectory.path]
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
@@ -148,11 +148,12 @@ final class ServeProcess {
     let url: URL
     private let process: Process
 
-    /// Starts a server on `data` (a fresh directory under a new temporary one when nil).
-    init(data: URL? = nil) throws {
+    /// Starts a server on `data` (a fresh directory under a new temporary one when nil), on `port` (0: a free
+    /// one; a server started again on its last port is at the same URL for the devices).
+    init(data: URL? = nil, port: Int = 0) throws {
         let directory = try data ?? makeTemporaryDirectory().appendingPathComponent("central")
         self.data = directory
-        (process, url) = try CLIRunner.startServer(dataDirectory: directory)
+        (process, url) = try CLIRunner.startServer(dataDirectory: directory, port: port)
     }
 
     /// The central store's SQLite file.

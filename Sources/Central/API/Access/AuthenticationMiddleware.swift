@@ -12,8 +12,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let accounts: any AccountDirectory
     let rateLimiter: RateLimiter
-    /// Paths answered without a token.
-    static let openPaths: Set<String> = ["/v1/health", "/v1/enrol"]
+    /// Paths answered without an access token (enrolment and the wipe confirmation check their own).
+    static let openPaths: Set<String> = ["/v1/health", "/v1/enrol", "/" + DeviceWipeProtocol.confirmationPath]
 
     func handle(
         _ request: Request,
@@ -21,9 +21,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard !Self.openPaths.contains(request.uri.path) else { return try await next(request, context) }
-        guard let token = Self.bearerToken(in: request),
-            let caller = try await accounts.caller(forToken: token, now: Date())
-        else { throw APIError.unauthorized }
+        guard let token = Self.bearerToken(in: request) else { throw APIError.unauthorized }
+        guard let caller = try await accounts.caller(forToken: token, now: Date()) else {
+            // Only the token a wipe was ordered for learns of it; every other refused token hears what it always did.
+            if try await accounts.deliverWipe(token: token, now: Date()) != nil { throw APIError.wipeOrdered }
+            throw APIError.unauthorized
+        }
         if let wait = rateLimiter.admit(key: AccessToken.hash(token), now: Date()) {
             throw APIError(
                 .tooManyRequests,

@@ -35,4 +35,14 @@ extension APIError {
             "A valid access token is required (Authorization: Bearer …). It may have been revoked or have expired; ask an administrator.",
         headers: [.wwwAuthenticate: "Bearer"]
     )
+
+    /// The answer to the token of a device an administrator ordered wiped: a code no other token can obtain.
+    static let wipeOrdered = APIError(
+        .unauthorized,
+        code: DeviceWipeProtocol.orderedCode,
+        message:
+            "This device was reported lost or stolen: it is revoked and ordered to erase its data. Erase the data "
+            + "directory, then confirm with POST /v1/device/wiped and this token.",
+        headers: [.wwwAuthenticate: "Bearer"]
+    )
 }

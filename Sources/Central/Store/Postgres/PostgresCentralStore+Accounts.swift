@@ -60,16 +60,28 @@ extension PostgresCentralStore {
     public func devices() async throws -> [DeviceAccount] {
         var devices: [DeviceAccount] = []
         let rows = try await client.query(
-            "SELECT id, user_id, enrolled_at, revoked_at FROM device ORDER BY id COLLATE \"C\"",
+            """
+            SELECT device.id, device.user_id, device.enrolled_at, device.revoked_at, device_wipe.ordered_at,
+                device_wipe.ordered_by, device_wipe.delivered_at, device_wipe.confirmed_at
+            FROM device LEFT JOIN device_wipe ON device_wipe.device_id = device.id ORDER BY device.id COLLATE "C"
+            """,
             logger: logger
         )
-        for try await (id, userId, enrolledAt, revokedAt) in rows.decode((String, String, String, String?).self) {
+        for try await (id, userId, enrolledAt, revokedAt, orderedAt, orderedBy, deliveredAt, confirmedAt)
+            in rows.decode((String, String, String, String?, String?, String?, String?, String?).self)
+        {
             devices.append(
                 DeviceAccount(
                     id: id,
                     userId: userId,
                     enrolledAt: WireCoding.parseDate(enrolledAt) ?? .distantPast,
-                    revokedAt: revokedAt.flatMap(WireCoding.parseDate)
+                    revokedAt: revokedAt.flatMap(WireCoding.parseDate),
+                    wipe: Self.deviceWipe(
+                        orderedAt: orderedAt,
+                        orderedBy: orderedBy,
+                        deliveredAt: deliveredAt,
+                        confirmedAt: confirmedAt
+                    )
                 )
             )
         }

@@ -157,6 +157,25 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        Migration(
+            name: "v4: remote wipe of lost devices",
+            sql: [
+                """
+                -- A lost or stolen device's remote wipe. Only the last access token the device was issued may learn
+                -- of it (its hash is kept here, unique, so the lookup of a refused token is one index probe) and
+                -- confirm it.
+                CREATE TABLE device_wipe (
+                    device_id TEXT PRIMARY KEY REFERENCES device (id),
+                    token_hash TEXT NOT NULL UNIQUE REFERENCES credential (token_hash),
+                    ordered_at TEXT NOT NULL,
+                    ordered_by TEXT NOT NULL,
+                    delivered_at TEXT,
+                    confirmed_at TEXT,
+                    CHECK (confirmed_at IS NULL OR delivered_at IS NOT NULL)
+                )
+                """
+            ]
+        ),
     ]
 
     /// Applies the steps not applied yet, in order, each in its own transaction with its record.

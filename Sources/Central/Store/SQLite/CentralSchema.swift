@@ -150,6 +150,23 @@ enum CentralSchema {
                     """
             )
         }
+        // A lost or stolen device's remote wipe. Only the last access token the device was issued may learn of
+        // it (its hash is kept here, unique, so the lookup of a refused token is one index probe) and confirm it.
+        migrator.registerMigration("v5: remote wipe of lost devices") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE deviceWipe (
+                        deviceId TEXT PRIMARY KEY NOT NULL REFERENCES device(id),
+                        tokenHash TEXT NOT NULL UNIQUE REFERENCES credential(tokenHash),
+                        orderedAt TEXT NOT NULL,
+                        orderedBy TEXT NOT NULL,
+                        deliveredAt TEXT,
+                        confirmedAt TEXT,
+                        CHECK (confirmedAt IS NULL OR deliveredAt IS NOT NULL)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -45,12 +45,20 @@ extension SQLiteCentralStore {
 
     public func devices() async throws -> [DeviceAccount] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, userId, enrolledAt, revokedAt FROM device ORDER BY id").map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT device.id, device.userId, device.enrolledAt, device.revokedAt, deviceWipe.orderedAt,
+                        deviceWipe.orderedBy, deviceWipe.deliveredAt, deviceWipe.confirmedAt
+                    FROM device LEFT JOIN deviceWipe ON deviceWipe.deviceId = device.id ORDER BY device.id
+                    """
+            ).map { row in
                 DeviceAccount(
                     id: row["id"],
                     userId: row["userId"],
                     enrolledAt: WireCoding.parseDate(row["enrolledAt"]) ?? .distantPast,
-                    revokedAt: (row["revokedAt"] as String?).flatMap(WireCoding.parseDate)
+                    revokedAt: (row["revokedAt"] as String?).flatMap(WireCoding.parseDate),
+                    wipe: Self.deviceWipe(row)
                 )
             }
         }
