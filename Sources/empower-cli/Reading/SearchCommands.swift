@@ -63,7 +63,7 @@ struct CentralFilterOptions: ParsableArguments {
         do {
             return try await body(APIClient(serverURL: identity.serverURL, token: token))
         } catch is WipeOrderedError {
-            throw await RemoteWipe.carryOut(in: storage.directory, serverURL: identity.serverURL)
+            throw await RemoteWipe.carryOut(in: storage.directory, serverURL: identity.serverURL, token: token)
         }
     }
 }

@@ -6,14 +6,16 @@ import Sync
 /// stolen): erase the data directory (`DeviceDataWipe`), tell the server with the device's token, and end
 /// with an error that says what happened (exit status 1).
 enum RemoteWipe {
-    /// Erases the data directory and confirms the wipe; the returned error is what the command ends with.
-    static func carryOut(in directory: URL, serverURL: URL) async -> CLIError {
+    /// Erases the data directory, forgets its unlocked key and confirms the wipe with the device's token (read
+    /// before the erasure: the file is sealed with the key); the returned error is what the command ends with.
+    static func carryOut(in directory: URL, serverURL: URL, token: String?) async -> CLIError {
         let lead =
             "This device was reported lost or stolen: an administrator revoked it and ordered its data erased."
         do {
             try DeviceDataWipe.begin(in: directory, serverURL: serverURL)
             var erased = try DeviceDataWipe.eraseData(in: directory)
-            let confirmation = await confirm(in: directory, serverURL: serverURL)
+            _ = KernelKeyring.forget(for: directory)
+            let confirmation = await confirm(token: token, serverURL: serverURL)
             erased += try DeviceDataWipe.finish(in: directory)
             let files = "\(erased) file\(erased == 1 ? "" : "s")"
             return CLIError(
@@ -43,12 +45,16 @@ enum RemoteWipe {
             }
             throw CLIError("An interrupted wipe of \(directory.path) \(outcome).")
         }
-        throw await carryOut(in: directory, serverURL: serverURL)
+        // The token is sealed: readable only while the key that sealed it is still unlocked.
+        let token = (try? KernelKeyring.unlocked(for: directory)).flatMap { $0 }.flatMap {
+            try? AccessTokenFile.load(from: directory, key: $0.key)
+        }
+        throw await carryOut(in: directory, serverURL: serverURL, token: token)
     }
 
     /// Sends the confirmation; a sentence for the person, whatever the answer.
-    private static func confirm(in directory: URL, serverURL: URL) async -> String {
-        guard let token = AccessTokenFile.load(from: directory) else {
+    private static func confirm(token: String?, serverURL: URL) async -> String {
+        guard let token else {
             return "The server could not be told (no access token was left); its audit log shows the order delivered."
         }
         let reason: String

@@ -40,20 +40,22 @@ struct SyncCommand: AsyncParsableCommand {
         let directory = storage.directory
         try await RemoteWipe.finishInterrupted(in: directory)
         // The replica is closed once `sync` returns, before any wipe touches its files.
-        if let serverURL = try await sync() {
-            throw await RemoteWipe.carryOut(in: directory, serverURL: serverURL)
+        if let (serverURL, token) = try await sync() {
+            throw await RemoteWipe.carryOut(in: directory, serverURL: serverURL, token: token)
         }
     }
 
-    /// Syncs and prints what moved. - Returns: the server's URL when it said this device is to be wiped.
-    private func sync() async throws -> URL? {
+    /// Syncs and prints what moved. - Returns: the server's URL and the device's token when the server said this
+    /// device is to be wiped.
+    private func sync() async throws -> (serverURL: URL, token: String?)? {
         let (replica, key) = try storage.openUnlockedWithKey()
         let identity = try replica.identity()
+        let token = try storage.accessToken(key: key)
         let engine = SyncEngine(
             replica: replica,
             transport: HTTPTransport(
                 serverURL: identity.serverURL,
-                token: try storage.accessToken(key: key),
+                token: token,
                 requestTimeout: timeout
             ),
             pushBatchSize: batchSize
@@ -64,7 +66,7 @@ struct SyncCommand: AsyncParsableCommand {
             report = try await engine.sync { display.show($0) }
         } catch let error as SyncError where error.isWipeOrdered {
             display.finish()
-            return identity.serverURL
+            return (identity.serverURL, token)
         } catch let error as SyncError where error.isUnauthorised {
             display.finish()
             let pending = try replica.status().pending

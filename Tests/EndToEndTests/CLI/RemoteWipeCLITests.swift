@@ -64,7 +64,7 @@ struct RemoteWipeCLITests {
         let synced = try CLIRunner.run(["sync", "--data", lost.path])
         #expect(synced.status == 0, "stderr was: \(synced.stderr)")
         try record("Bold Street", on: lost)  // queued when the device goes missing
-        let token = try #require(AccessTokenFile.load(from: lost))
+        let token = try #require(try AccessTokenFile.load(from: lost, key: unlockedKey(of: lost)))
         #expect(files(under: lost).contains(LocalReplica.fileName))
 
         let ordered = try CLIRunner.run([
@@ -146,7 +146,7 @@ struct RemoteWipeCLITests {
         #expect(synced.status == 0, "stderr was: \(synced.stderr)")
         #expect(files(under: other).contains(LocalReplica.fileName))
         // Its token cannot confirm the lost device's wipe; a made-up token hears only "unauthorized".
-        let otherToken = try #require(AccessTokenFile.load(from: other))
+        let otherToken = try #require(try AccessTokenFile.load(from: other, key: unlockedKey(of: other)))
         let otherTransport = HTTPTransport(serverURL: server.url, token: otherToken, requestTimeout: 10)
         #expect(await refusal { _ = try await otherTransport.confirmWipe() } == "409 no-wipe-ordered")
         let guessed = HTTPTransport(serverURL: server.url, token: AccessToken.generate(), requestTimeout: 10)
