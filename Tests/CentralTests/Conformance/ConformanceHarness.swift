@@ -268,6 +268,7 @@ enum Conformance {
 
     static func intervention(
         at venueId: String = venueA,
+        following sightingId: UUID? = nil,
         by caller: Caller = officer,
         actions: [InterventionAction] = [.engagement]
     ) -> LogOperation {
@@ -281,6 +282,7 @@ enum Conformance {
             payload: .createIntervention(
                 Intervention(
                     id: id,
+                    sightingId: sightingId,
                     occurredAt: now,
                     recordedAt: now,
                     by: caller.userId,

@@ -14,35 +14,6 @@ struct ProjectionConformanceTests {
         venueIds: [Conformance.venueB]
     )
 
-    /// An intervention by `caller` following `sightingId`.
-    static func intervention(
-        following sightingId: UUID,
-        by caller: Caller,
-        actions: [InterventionAction]
-    ) -> LogOperation {
-        let id = UUID()
-        let now = Date().truncatedToMilliseconds
-        return LogOperation(
-            deviceId: caller.deviceId,
-            author: caller.userId,
-            hlc: Conformance.stamp(1),
-            recordId: id,
-            payload: .createIntervention(
-                Intervention(
-                    id: id,
-                    sightingId: sightingId,
-                    occurredAt: now,
-                    recordedAt: now,
-                    by: caller.userId,
-                    location: Location(venueId: Conformance.venueA),
-                    actions: actions,
-                    outcome: actions.contains(.arrest) ? .arrested : .personSafeguarded,
-                    notes: caller.role == .venueStaff ? "" : "Arrested on suspicion, PNC checked"
-                )
-            )
-        )
-    }
-
     static func push(_ store: any CentralStore, _ operations: [LogOperation], by caller: Caller) async throws {
         let outcome = try await store.push(operations, by: caller, now: Date())
         #expect(outcome.rejected.isEmpty, "\(outcome.rejected)")
@@ -56,7 +27,11 @@ struct ProjectionConformanceTests {
         try await withConformanceStore(kind) { conformance in
             let store = conformance.store
             let sighting = Conformance.sighting(narrative: "Officer's narrative: PNC check on the subject")
-            let arrest = Self.intervention(following: sighting.recordId, by: Conformance.officer, actions: [.arrest])
+            let arrest = Conformance.intervention(
+                following: sighting.recordId,
+                by: Conformance.officer,
+                actions: [.arrest]
+            )
             let policeNote = Conformance.note(about: sighting.recordId, text: "Known to police, see intel log")
             try await Self.push(store, [sighting, arrest, policeNote], by: Conformance.officer)
             let staffNote = Conformance.note(about: sighting.recordId, by: Conformance.staffA, text: "CCTV kept")
@@ -99,7 +74,7 @@ struct ProjectionConformanceTests {
             let store = conformance.store
             let sighting = Conformance.sighting()
             try await Self.push(store, [sighting], by: Conformance.officer)
-            let intervention = Self.intervention(
+            let intervention = Conformance.intervention(
                 following: sighting.recordId,
                 by: Conformance.staffA,
                 actions: [.reunitedWithFriends]
