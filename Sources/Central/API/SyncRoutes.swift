@@ -62,7 +62,8 @@ struct SyncRoutes: Sendable {
         let response = PushResponse(
             accepted: outcome.accepted,
             rejected: outcome.rejected,
-            serverClock: clock.now(observing: outcome.latestClock)
+            serverClock: clock.now(observing: outcome.latestClock),
+            serverTime: Date()
         )
         return try JSONResponse.make(response)
     }
@@ -91,7 +92,8 @@ struct SyncRoutes: Sendable {
             cursor: page.cursor,
             hasMore: page.hasMore,
             withdrawn: page.withdrawn,
-            serverClock: clock.now(observing: page.operations.map(\.hlc).max() ?? .zero)
+            serverClock: clock.now(observing: page.operations.map(\.hlc).max() ?? .zero),
+            serverTime: Date()
         )
         return JSONResponse.make(encoded: body)
     }

@@ -21,11 +21,20 @@ public struct PushResponse: Codable, Sendable, Hashable {
     public var rejected: [RejectedOperation]
     /// The server's clock after the push, for the device's clock to observe.
     public var serverClock: HLCTimestamp
+    /// The server's wall clock when it answered: the time a device anchors its own to (`ClockAnchor`). Absent
+    /// from older servers' answers.
+    public var serverTime: Date?
 
-    public init(accepted: [UUID], rejected: [RejectedOperation], serverClock: HLCTimestamp) {
+    public init(
+        accepted: [UUID],
+        rejected: [RejectedOperation],
+        serverClock: HLCTimestamp,
+        serverTime: Date? = nil
+    ) {
         self.accepted = accepted
         self.rejected = rejected
         self.serverClock = serverClock
+        self.serverTime = serverTime
     }
 }
 
@@ -79,6 +88,8 @@ public struct PullResponse: Codable, Sendable, Hashable {
     /// Whether more operations wait after this page.
     public var hasMore: Bool
     public var serverClock: HLCTimestamp
+    /// The server's wall clock when it answered (see `PushResponse.serverTime`).
+    public var serverTime: Date?
     /// Records that left the caller's scope after this page's operations (an amendment moved them to another
     /// venue): the device removes them and what hangs from them. Absent from the JSON when empty.
     public var withdrawn: [UUID]
@@ -88,17 +99,19 @@ public struct PullResponse: Codable, Sendable, Hashable {
         cursor: Int64,
         hasMore: Bool,
         serverClock: HLCTimestamp,
+        serverTime: Date? = nil,
         withdrawn: [UUID] = []
     ) {
         self.operations = operations
         self.cursor = cursor
         self.hasMore = hasMore
         self.serverClock = serverClock
+        self.serverTime = serverTime
         self.withdrawn = withdrawn
     }
 
     private enum CodingKeys: String, CodingKey {
-        case operations, cursor, hasMore, serverClock, withdrawn
+        case operations, cursor, hasMore, serverClock, serverTime, withdrawn
     }
 
     public init(from decoder: any Decoder) throws {
@@ -107,6 +120,7 @@ public struct PullResponse: Codable, Sendable, Hashable {
         cursor = try container.decode(Int64.self, forKey: .cursor)
         hasMore = try container.decode(Bool.self, forKey: .hasMore)
         serverClock = try container.decode(HLCTimestamp.self, forKey: .serverClock)
+        serverTime = try container.decodeIfPresent(Date.self, forKey: .serverTime)
         withdrawn = try container.decodeIfPresent([UUID].self, forKey: .withdrawn) ?? []
     }
 
@@ -116,6 +130,7 @@ public struct PullResponse: Codable, Sendable, Hashable {
         try container.encode(cursor, forKey: .cursor)
         try container.encode(hasMore, forKey: .hasMore)
         try container.encode(serverClock, forKey: .serverClock)
+        try container.encodeIfPresent(serverTime, forKey: .serverTime)
         if !withdrawn.isEmpty { try container.encode(withdrawn, forKey: .withdrawn) }
     }
 }

@@ -24,7 +24,8 @@ public enum WireAssembly {
         cursor: Int64,
         hasMore: Bool,
         withdrawn: [UUID] = [],
-        serverClock: HLCTimestamp
+        serverClock: HLCTimestamp,
+        serverTime: Date? = nil
     ) -> Data {
         var body = Data("{\"cursor\":\(cursor),\"hasMore\":\(hasMore),\"operations\":[".utf8)
         for (index, operation) in operations.enumerated() {
@@ -34,6 +35,7 @@ public enum WireAssembly {
             body.append(contentsOf: ",\"seq\":\(operation.seq)}".utf8)
         }
         body.append(contentsOf: "],\"serverClock\":\(serverClock.rawValue)".utf8)
+        if let serverTime { body.append(contentsOf: ",\"serverTime\":\"\(WireCoding.formatDate(serverTime))\"".utf8) }
         if !withdrawn.isEmpty {
             body.append(contentsOf: ",\"withdrawn\":[".utf8)
             body.append(contentsOf: withdrawn.map { "\"\($0.text)\"" }.joined(separator: ",").utf8)

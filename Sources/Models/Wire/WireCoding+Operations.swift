@@ -58,6 +58,7 @@ extension WireCoding {
                 var cursor: Int64?
                 var hasMore: Bool?
                 var clock: Int64?
+                var serverTime: Date?
                 var operations: [SequencedOperation]?
                 var withdrawn: [UUID] = []
                 try reader.readObject { r, key in
@@ -65,6 +66,11 @@ extension WireCoding {
                     case "cursor": cursor = try r.readInt64()
                     case "hasMore": hasMore = try r.readBool()
                     case "serverClock": clock = try r.readInt64()
+                    case "serverTime":
+                        guard let time = parseDate(try r.readString()) else {
+                            throw JSONReader.Failure(reason: "bad server time")
+                        }
+                        serverTime = time
                     case "operations":
                         var list: [SequencedOperation] = []
                         try r.readArray { r in
@@ -108,6 +114,7 @@ extension WireCoding {
                     cursor: try required(cursor, "cursor"),
                     hasMore: try required(hasMore, "hasMore"),
                     serverClock: HLCTimestamp(rawValue: stamp),
+                    serverTime: serverTime,
                     withdrawn: withdrawn
                 )
             }

@@ -8,6 +8,11 @@ import Models
 /// stored (a repeated push is harmless, `opId` being the idempotency key), and a pulled page is stored
 /// together with its cursor in one transaction. Memory stays flat whatever the backlog: one bounded batch
 /// or page is held at a time.
+///
+/// Nothing is stranded by a refusal that passes: a batch the server refuses whole is sent again in halves until
+/// the one operation at fault is parked alone, and operations refused because this device's clock ran ahead are
+/// stamped again by the server-anchored clock and sent again in the same sync
+/// (`LocalReplica.restampPassingRefusals`).
 public struct SyncEngine: Sendable {
     public let replica: LocalReplica
     public let transport: any SyncTransport
@@ -18,6 +23,9 @@ public struct SyncEngine: Sendable {
     /// Most operations asked for in one pull.
     public var pullPageSize: Int
     public var retryPolicy: RetryPolicy
+    /// Reads the device's clocks when an answer arrives (to anchor to the server's time) and when operations
+    /// are stamped again.
+    public var clock: @Sendable () -> DeviceTime
 
     /// Operations in one push unless told otherwise: few enough that a push lost to a bad network costs
     /// little to send again, many enough that a large backlog moves in few transactions.
@@ -33,7 +41,8 @@ public struct SyncEngine: Sendable {
         pushBatchSize: Int = SyncEngine.defaultPushBatchSize,
         pushBatchBytes: Int = 2 << 20,
         pullPageSize: Int = SyncEngine.defaultPullPageSize,
-        retryPolicy: RetryPolicy = RetryPolicy()
+        retryPolicy: RetryPolicy = RetryPolicy(),
+        clock: @escaping @Sendable () -> DeviceTime = DeviceClock.now
     ) {
         self.replica = replica
         self.transport = transport
@@ -41,6 +50,7 @@ public struct SyncEngine: Sendable {
         self.pushBatchBytes = min(pushBatchBytes, ProtocolLimits.maxRequestBodyBytes / 2)
         self.pullPageSize = min(max(pullPageSize, 1), ProtocolLimits.maxOperationsPerPull)
         self.retryPolicy = retryPolicy
+        self.clock = clock
     }
 
     /// Pushes every pending operation, then pulls until the server has nothing more, then refreshes venues.
@@ -58,22 +68,35 @@ public struct SyncEngine: Sendable {
         var batch = OutboxBatch()
         var lastError: SyncError?
         // The next page, asked for while the current one is stored: the server and this device work at once.
-        var prefetch: (cursor: Int64, task: Task<PullResponse, any Error>)?
+        var prefetch: (cursor: Int64, task: Task<(PullResponse, DeviceTime), any Error>)?
         defer { prefetch?.task.cancel() }
         // The next push, sent while the answer to the last one is stored. Cancelled on the way out: its
         // operations stay queued (the server may have them; pushing them again is harmless).
-        var pushAhead: (batch: OutboxBatch, task: Task<PushResponse, any Error>)?
+        var pushAhead: (batch: OutboxBatch, task: Task<(PushResponse, DeviceTime), any Error>)?
         defer { pushAhead?.task.cancel() }
+        // Set while a refused batch is being narrowed down to the operation at fault.
+        var narrowedBatchSize: Int?
+        var restamped = false
         while true {
             switch action {
             case .push:
-                let sending: (batch: OutboxBatch, task: Task<PushResponse, any Error>)
+                let sending: (batch: OutboxBatch, task: Task<(PushResponse, DeviceTime), any Error>)
                 if let next = pushAhead {
                     sending = next
                     pushAhead = nil
                 } else {
-                    let first = try replica.outboxBatch(maxOperations: pushBatchSize, maxBytes: pushBatchBytes)
+                    let first = try replica.outboxBatch(
+                        maxOperations: narrowedBatchSize ?? pushBatchSize,
+                        maxBytes: pushBatchBytes
+                    )
                     if first.isEmpty {
+                        // Once all else is sent: what was refused for a cause that has passed goes again, once.
+                        if !restamped {
+                            restamped = true
+                            let again = try replica.restampPassingRefusals(at: clock())
+                            report.restamped += again
+                            if again > 0 { continue }
+                        }
                         action = machine.handle(.pushed(outboxEmpty: true))
                         continue
                     }
@@ -81,12 +104,17 @@ public struct SyncEngine: Sendable {
                 }
                 batch = sending.batch
                 let response: PushResponse
+                let heardAt: DeviceTime
                 do {
-                    response = try await sending.task.value
+                    (response, heardAt) = try await sending.task.value
                 } catch {
                     let failure = (error as? SyncError) ?? .badResponse("the push was interrupted")
                     lastError = failure
-                    action = machine.handle(.failed(failure.failure), jitter: .random(in: 0..<1))
+                    action = machine.handle(
+                        .failed(failure.failure),
+                        jitter: .random(in: 0..<1),
+                        batchSize: batch.operationIds.count
+                    )
                     continue
                 }
                 let settled = Set(response.accepted).union(response.rejected.map(\.opId))
@@ -98,12 +126,12 @@ public struct SyncEngine: Sendable {
                 // The next batch goes out before this answer is stored: the server works on it meanwhile. It is
                 // sent only now, after the server finished this one, so the server still takes them in order.
                 let next = try replica.outboxBatch(
-                    maxOperations: pushBatchSize,
+                    maxOperations: narrowedBatchSize ?? pushBatchSize,
                     maxBytes: pushBatchBytes,
                     after: batch.lastLocalSeq
                 )
                 if !next.isEmpty { pushAhead = (next, push(next, deviceId: deviceId)) }
-                try replica.applyPushResponse(response)
+                try replica.applyPushResponse(response, heardAt: heardAt)
                 report.pushed += response.accepted.count
                 report.rejected += response.rejected
                 progress(.pushed(batch: batch.operationIds.count, total: report.pushed + report.rejected.count))
@@ -112,15 +140,22 @@ public struct SyncEngine: Sendable {
                 let rejected = batch.operationIds.map { RejectedOperation(opId: $0, code: code, message: message) }
                 try replica.applyPushResponse(PushResponse(accepted: [], rejected: rejected, serverClock: .zero))
                 report.rejected += rejected
+                // Found: the rest goes in whole batches again.
+                narrowedBatchSize = nil
+                action = machine.handle(.parked)
+            case .splitBatch(let size):
+                narrowedBatchSize = size
+                report.splitBatches += 1
                 action = machine.handle(.parked)
             case .pull:
                 let cursor = try replica.pullCursor()
                 let page: PullResponse
+                let heardAt: DeviceTime
                 do {
                     if let pending = prefetch, pending.cursor == cursor {
                         prefetch = nil
                         do {
-                            page = try await pending.task.value
+                            (page, heardAt) = try await pending.task.value
                         } catch {
                             throw (error as? SyncError) ?? .badResponse("the pull was interrupted")
                         }
@@ -128,6 +163,7 @@ public struct SyncEngine: Sendable {
                         prefetch?.task.cancel()
                         prefetch = nil
                         page = try await transport.pull(after: cursor, limit: pullPageSize)
+                        heardAt = clock()
                     }
                     guard page.cursor >= cursor else {
                         throw SyncError.badResponse("the server's cursor went backwards")
@@ -145,9 +181,12 @@ public struct SyncEngine: Sendable {
                 if page.hasMore {
                     let next = page.cursor
                     let limit = pullPageSize
-                    prefetch = (next, Task { [transport] in try await transport.pull(after: next, limit: limit) })
+                    prefetch = (
+                        next,
+                        Task { [transport, clock] in (try await transport.pull(after: next, limit: limit), clock()) }
+                    )
                 }
-                report.pulled += try replica.applyPulledPage(page)
+                report.pulled += try replica.applyPulledPage(page, heardAt: heardAt)
                 report.received += page.operations.count
                 progress(.pulled(page: page.operations.count, total: report.received))
                 action = machine.handle(.pulled(hasMore: page.hasMore))
@@ -169,6 +208,9 @@ public struct SyncEngine: Sendable {
                     report.venuesRefreshed = true
                 }
                 try replica.markSynced(at: Date())
+                // Refusals since stamped again and sent are no longer refused.
+                let parked = Set(try replica.parkedOperations().map(\.opId))
+                report.rejected.removeAll { !parked.contains($0.opId) }
                 return report
             case .fail:
                 throw lastError ?? SyncError.badResponse("the sync stopped in an unexpected state")
@@ -179,8 +221,8 @@ public struct SyncEngine: Sendable {
 
 extension SyncEngine {
     /// Sends one batch in a task of its own.
-    private func push(_ batch: OutboxBatch, deviceId: String) -> Task<PushResponse, any Error> {
-        Task { [transport] in try await transport.push(deviceId: deviceId, batch: batch) }
+    private func push(_ batch: OutboxBatch, deviceId: String) -> Task<(PushResponse, DeviceTime), any Error> {
+        Task { [transport, clock] in (try await transport.push(deviceId: deviceId, batch: batch), clock()) }
     }
 }
 
@@ -188,8 +230,12 @@ extension SyncEngine {
 public struct SyncReport: Sendable, Hashable {
     /// This device's operations the server has now stored.
     public var pushed = 0
-    /// This device's operations the server refused; they are parked with its reasons.
+    /// This device's operations the server refused and that stay parked with its reasons.
     public var rejected: [RejectedOperation] = []
+    /// Operations refused for a cause that passed (this device's clock ran ahead), stamped again and sent again.
+    public var restamped = 0
+    /// Batches the server refused whole, sent again in halves to find the operation at fault.
+    public var splitBatches = 0
     /// Operations pulled that were new to this device.
     public var pulled = 0
     /// Operations received in pull pages, including this device's own coming back.

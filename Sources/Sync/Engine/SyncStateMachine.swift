@@ -5,8 +5,9 @@
 ///
 /// A sync pushes until the outbox is empty, then pulls until the server has nothing more. Network errors,
 /// 5xx and 429 are retried with exponential backoff and jitter (honouring `Retry-After`); after
-/// `RetryPolicy.maxAttempts` failures in a row it fails. Any other 4xx answer to a push parks that batch
-/// with the server's reason and goes on; to a pull it fails (there is nothing to park).
+/// `RetryPolicy.maxAttempts` failures in a row it fails. Any other 4xx answer to a push of several operations
+/// sends them again in halves, so that one bad operation never holds back the others; to a push of one it
+/// parks that operation with the server's reason and goes on; to a pull it fails (there is nothing to park).
 public struct SyncStateMachine: Sendable, Hashable {
     /// Where the sync is.
     public enum State: Sendable, Hashable {
@@ -32,7 +33,7 @@ public struct SyncStateMachine: Sendable, Hashable {
         case pulled(hasMore: Bool)
         /// The request failed.
         case failed(Failure)
-        /// The batch was parked after a refusal.
+        /// The batch refused was parked, or split to be sent again in halves.
         case parked
         /// The backoff delay is over.
         case backoffElapsed
@@ -61,6 +62,8 @@ public struct SyncStateMachine: Sendable, Hashable {
         case wait(seconds: Double)
         /// Park the batch just sent with the server's reason, then report `.parked`.
         case parkBatch(code: String, message: String)
+        /// Send the batch just refused again in batches of at most `size` operations, then report `.parked`.
+        case splitBatch(size: Int)
         case finish
         case fail(Failure)
     }
@@ -74,8 +77,10 @@ public struct SyncStateMachine: Sendable, Hashable {
 
     /// Moves on after an event.
     ///
-    /// - Parameter jitter: a random number in 0..<1 from the caller, spread over the backoff delay.
-    public mutating func handle(_ event: Event, jitter: Double = 0.5) -> Action {
+    /// - Parameters:
+    ///   - jitter: a random number in 0..<1 from the caller, spread over the backoff delay.
+    ///   - batchSize: how many operations the push that failed carried.
+    public mutating func handle(_ event: Event, jitter: Double = 0.5, batchSize: Int = 1) -> Action {
         switch (state, event) {
         case (.idle, .start):
             state = .pushing(attempt: 1)
@@ -89,7 +94,7 @@ public struct SyncStateMachine: Sendable, Hashable {
             state = .failed(failure)
             return .fail(failure)
         case (.pushing, .failed(.refused(_, let code, let message))):
-            return .parkBatch(code: code, message: message)
+            return batchSize > 1 ? .splitBatch(size: batchSize / 2) : .parkBatch(code: code, message: message)
         case (.pushing, .parked):
             state = .pushing(attempt: 1)
             return .push

@@ -169,6 +169,21 @@ enum DeviceSchema {
                     """
             )
         }
+        // The server's time as this device last heard it (`ClockAnchor`): stamps and default times are told by it,
+        // so a wrong wall clock cannot stamp ahead of or behind the server's. Each operation made here keeps the boot
+        // clock's reading when it was made, so that one refused because the wall clock ran ahead is retimed exactly.
+        migrator.registerMigration("v5: clock anchor") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE operation ADD COLUMN bootId TEXT;
+                    ALTER TABLE operation ADD COLUMN bootTime INTEGER;
+                    ALTER TABLE syncState ADD COLUMN anchorServerTime INTEGER;
+                    ALTER TABLE syncState ADD COLUMN anchorBootId TEXT;
+                    ALTER TABLE syncState ADD COLUMN anchorBootTime INTEGER;
+                    ALTER TABLE syncState ADD COLUMN anchorWallOffset INTEGER;
+                    """
+            )
+        }
         return migrator
     }
 }

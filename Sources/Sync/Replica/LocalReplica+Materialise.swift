@@ -51,14 +51,25 @@ extension LocalReplica {
                     db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
                     arguments: [idText]
                 )
+                var damaged: [String] = []
                 while let row = try rows.next() {
                     let opId: String = row["opId"]
                     guard !known.contains(opId) else { continue }
-                    let body = try cipher.open(row["body"], as: .operationBody, of: try id(opId))
-                    operations.append(try WireCoding.decodeOperation(body))
+                    guard let operation = try? WireCoding.decodeOperation(
+                        cipher.open(row["body"], as: .operationBody, of: try id(opId))
+                    ) else {
+                        damaged.append(opId)
+                        continue
+                    }
+                    operations.append(operation)
                 }
+                for opId in damaged { try setAsideDamaged(opId, db: db) }
             }
-            guard let state = RecordFold.fold(operations) else { continue }
+            guard let state = RecordFold.fold(operations) else {
+                // Nothing readable creates it (its create operation's stored copy is damaged): no row until it is.
+                try db.cachedStatement(sql: "DELETE FROM record WHERE id = ?").execute(arguments: [idText])
+                continue
+            }
             if state.redaction != nil { redacted.append(recordId) }
             try RecordTable.write(state, isNew: isNew, upsert: upsert, encoder: encoder, db: db) { row in
                 .blob(try row.state.map { try cipher.seal(Data($0.utf8), as: .recordState, of: row.id) })
@@ -80,8 +91,10 @@ extension LocalReplica {
     /// Rewrites this device's copies of a redacted record's operations without their content.
     ///
     /// This user's own operations still waiting for the server keep theirs until it acknowledges them
-    /// (the server then keeps them without content too); everything else loses it now.
+    /// (the server then keeps them without content too), and so do those it refused for a cause that passes,
+    /// which go again (`restampPassingRefusals`); everything else loses it now.
     static func removeRedactedContent(of recordIds: some Collection<UUID>, cipher: ContentCipher, db: Database) throws {
+        let keptCodes = "[" + (passingRefusals.sorted() + ["unknown-record"]).map { "\"\($0)\"" }.joined(separator: ",") + "]"
         for recordId in Set(recordIds)
         where try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT redacted FROM record WHERE id = ?"),
@@ -89,12 +102,19 @@ extension LocalReplica {
         ) == true {
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT opId, body FROM operation WHERE recordId = ? AND outbox != 'pending'",
-                arguments: [recordId.text]
+                sql: """
+                    SELECT opId, body FROM operation WHERE recordId = ? AND outbox != 'pending'
+                    AND NOT (outbox = 'parked' AND parkedCode IN (SELECT value FROM json_each(?)))
+                    """,
+                arguments: [recordId.text, keptCodes]
             )
             for row in rows {
                 let opId: String = row["opId"]
-                let body = try cipher.openText(row["body"], as: .operationBody, of: try id(opId))
+                guard let body = try? cipher.openText(row["body"], as: .operationBody, of: try id(opId)) else {
+                    // Damaged: its content is unreadable anyway; set aside as any damaged copy.
+                    try setAsideDamaged(opId, db: db)
+                    continue
+                }
                 guard let stripped = try WireCoding.removingContent(fromEncoded: body) else { continue }
                 try db.execute(
                     sql: "UPDATE operation SET body = ? WHERE opId = ?",

@@ -29,7 +29,8 @@ extension LocalReplica {
         -> OutboxBatch
     {
         let cipher = try contentCipher()
-        return try database.read { db in
+        var damaged: [UUID] = []
+        let batch = try database.read { db in
             var batch = OutboxBatch()
             let rows = try Row.fetchCursor(
                 db.cachedStatement(
@@ -42,7 +43,15 @@ extension LocalReplica {
             )
             while let row = try rows.next() {
                 let opId = try Self.id(row["opId"])
-                let body = try cipher.open(row["body"], as: .operationBody, of: opId)
+                let body: Data
+                do {
+                    body = try cipher.open(row["body"], as: .operationBody, of: opId)
+                } catch ReplicaError.damagedContent {
+                    // A stored copy that fails its integrity check is never sent; the rest of the batch goes.
+                    damaged.append(opId)
+                    batch.lastLocalSeq = row["localSeq"]
+                    continue
+                }
                 if !batch.operationIds.isEmpty && batch.byteCount + body.count > maxBytes { break }
                 batch.operationIds.append(opId)
                 batch.encodedOperations.append(body)
@@ -51,11 +60,43 @@ extension LocalReplica {
             }
             return batch
         }
+        if !damaged.isEmpty {
+            try database.write { db in
+                try Self.quarantine(damaged, db: db)
+                try Self.mergeAgain(recordsOf: damaged, cipher: cipher, db: db)
+            }
+        }
+        return batch
+    }
+
+    /// The code of an operation of this device whose stored copy is damaged: it is parked, never sent.
+    public static let damagedCode = "damaged"
+
+    /// Parks this device's own operations whose stored copies failed their integrity check, with a message
+    /// that says what happened and what to do: they cannot be sent, and they hold back nothing else.
+    static func quarantine(_ opIds: [UUID], db: Database) throws {
+        for opId in opIds {
+            try db.execute(
+                sql: """
+                    UPDATE operation SET outbox = 'parked', parkedCode = ?, parkedMessage = ?
+                    WHERE opId = ? AND (outbox = 'pending' OR outbox = 'parked')
+                    """,
+                arguments: [
+                    damagedCode,
+                    "This operation's stored copy on this device is damaged (it fails its integrity check), so it "
+                        + "cannot be sent; everything else is sent without it. Record it again if you can.",
+                    opId.text,
+                ]
+            )
+        }
     }
 
     /// Applies the server's answer to a push in one transaction: accepted operations leave the outbox,
-    /// rejected ones are parked with the server's reason (kept, shown by `status`, never dropped).
-    public func applyPushResponse(_ response: PushResponse) throws {
+    /// rejected ones are parked with the server's reason (kept, shown by `status`, never dropped), and this
+    /// device's clock is anchored to the server's time in the answer.
+    ///
+    /// - Parameter time: the device's clocks when the answer arrived.
+    public func applyPushResponse(_ response: PushResponse, heardAt time: DeviceTime = DeviceClock.now()) throws {
         let cipher = try contentCipher()
         try database.write { db in
             for opId in response.accepted {
@@ -72,7 +113,7 @@ extension LocalReplica {
                     arguments: [rejection.code, rejection.message, rejection.opId.text]
                 )
             }
-            try Self.observe(response.serverClock, db: db)
+            try Self.observe(response.serverClock, serverTime: response.serverTime, heardAt: time, db: db)
             // Operations the server now holds lose their content if their record was redacted meanwhile.
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM record WHERE redacted = 1)") == true else {
                 return
@@ -99,14 +140,24 @@ extension LocalReplica {
     /// power cut is lost with the cursor that follows it, so it is pulled again, and what it marked acknowledged
     /// is pushed again harmlessly. Either way the database stays consistent (WAL).
     @discardableResult
-    public func applyPulledPage(_ page: PullResponse) throws -> Int {
+    public func applyPulledPage(_ page: PullResponse, heardAt time: DeviceTime = DeviceClock.now()) throws -> Int {
+        do {
+            return try storePulledPage(page, heardAt: time)
+        } catch ReplicaError.damagedContent {
+            // A stored copy the page's records are merged with is damaged: set aside, then the page again.
+            try healDamagedContent()
+            return try storePulledPage(page, heardAt: time)
+        }
+    }
+
+    private func storePulledPage(_ page: PullResponse, heardAt time: DeviceTime) throws -> Int {
         let cipher = try contentCipher()
         let newCount = try database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             var newCount = 0
             let stored = Result {
                 try db.inTransaction {
-                    newCount = try Self.storePulledPage(page, cipher: cipher, db: db)
+                    newCount = try Self.storePulledPage(page, heardAt: time, cipher: cipher, db: db)
                     return .commit
                 }
             }
@@ -120,7 +171,13 @@ extension LocalReplica {
         return newCount
     }
 
-    private static func storePulledPage(_ page: PullResponse, cipher: ContentCipher, db: Database) throws -> Int {
+    private static func storePulledPage(
+        _ page: PullResponse,
+        heardAt time: DeviceTime,
+        cipher: ContentCipher,
+        db: Database
+    ) throws -> Int {
+        let cursorBefore = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
         var new: [LogOperation] = []
         var returned: [LogOperation] = []
         let insert = try PreparedStatement(
@@ -168,8 +225,12 @@ extension LocalReplica {
             if outbox == "pending" || outbox == "parked" {
                 // The server's copy is the one every replica keeps (without content if the record was
                 // redacted since this device made it).
+                // The server's copy also stands in for one of ours that was quarantined as damaged.
                 try db.cachedStatement(
-                    sql: "UPDATE operation SET outbox = 'acknowledged', body = ? WHERE opId = ?"
+                    sql: """
+                        UPDATE operation SET outbox = 'acknowledged', body = ?, parkedCode = NULL, parkedMessage = NULL
+                        WHERE opId = ?
+                        """
                 ).execute(arguments: [body, operation.opId.text])
                 returned.append(operation)
             }
@@ -182,12 +243,17 @@ extension LocalReplica {
         )
         try Self.removeRedactedContent(of: redacted, cipher: cipher, db: db)
         try Self.withdraw(page.withdrawn, at: page.cursor, db: db)
+        // A damaged copy set aside while merging moved the cursor back to pull it again: that stands.
         let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
-        try db.execute(
-            sql: "UPDATE syncState SET pullCursor = ?",
-            arguments: [max(cursor, page.cursor)]
+        if cursor >= cursorBefore {
+            try db.execute(sql: "UPDATE syncState SET pullCursor = ?", arguments: [max(cursor, page.cursor)])
+        }
+        try Self.observe(
+            max(page.serverClock, page.operations.map(\.operation.hlc).max() ?? .zero),
+            serverTime: page.serverTime,
+            heardAt: time,
+            db: db
         )
-        try Self.observe(max(page.serverClock, page.operations.map(\.operation.hlc).max() ?? .zero), db: db)
         return new.count
     }
 
@@ -252,9 +318,5 @@ extension LocalReplica {
     /// The position after which the next pull starts.
     public func pullCursor() throws -> Int64 {
         try database.read { db in try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0 }
-    }
-
-    private static func observe(_ stamp: HLCTimestamp, db: Database) throws {
-        try db.execute(sql: "UPDATE syncState SET clock = MAX(clock, ?)", arguments: [stamp.rawValue])
     }
 }

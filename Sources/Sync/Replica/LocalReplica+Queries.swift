@@ -6,7 +6,7 @@ extension LocalReplica {
     /// The merged records that match the filter, oldest event first.
     public func records(matching filter: RecordFilter = RecordFilter()) throws -> [RecordState] {
         let cipher = try contentCipher()
-        return try database.read { db in
+        return try readHealingDamage { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let venueId = filter.venueId {
@@ -35,13 +35,13 @@ extension LocalReplica {
     /// One merged record, or nil when it is not on this device.
     public func record(id: UUID) throws -> RecordState? {
         let cipher = try contentCipher()
-        return try database.read { db in try Self.state(of: id, cipher: cipher, db: db) }
+        return try readHealingDamage { db in try Self.state(of: id, cipher: cipher, db: db) }
     }
 
     /// The notes and interventions attached to a record, oldest first.
     public func attachments(of id: UUID) throws -> [RecordState] {
         let cipher = try contentCipher()
-        return try database.read { db in
+        return try readHealingDamage { db in
             try Self.states(
                 db,
                 cipher: cipher,
@@ -52,11 +52,16 @@ extension LocalReplica {
         }
     }
 
-    /// Every operation on this device, in the order they were stored here.
+    /// Every operation on this device, in the order they were stored here — except those quarantined because
+    /// their stored copy is damaged (`parkedOperations` lists them).
     public func allOperations() throws -> [LogOperation] {
         let cipher = try contentCipher()
         return try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT opId, body FROM operation ORDER BY localSeq").map { row in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT opId, body FROM operation WHERE parkedCode IS NOT ? ORDER BY localSeq",
+                arguments: [Self.damagedCode]
+            ).map { row in
                 try WireCoding.decodeOperation(
                     cipher.open(row["body"], as: .operationBody, of: try Self.id(row["opId"]))
                 )

@@ -13,27 +13,38 @@ extension LocalReplica {
     /// - Parameters:
     ///   - payload: what to record; a create's record must carry this user as its reporter.
     ///   - recordId: the record it touches (the new record's id for a create).
-    ///   - now: the device's wall clock.
+    ///   - now: the device's clocks; the operation is stamped at the time they tell by the server's clock
+    ///     (`estimatedTime`).
     /// - Returns: the stored operation.
     @discardableResult
-    public func append(_ payload: OperationPayload, recordId: UUID, now: Date = Date()) throws -> LogOperation {
+    public func append(
+        _ payload: OperationPayload,
+        recordId: UUID,
+        now: DeviceTime = DeviceClock.now()
+    ) throws -> LogOperation {
         try append(contentsOf: [(payload, recordId)], now: now)[0]
     }
 
     /// Records several operations in one transaction, as `append(_:recordId:now:)` records one: all are
     /// stored, or (on the first refusal) none. For imports and bulk loads.
     @discardableResult
-    public func append(contentsOf entries: [(OperationPayload, UUID)], now: Date = Date()) throws -> [LogOperation] {
+    public func append(
+        contentsOf entries: [(OperationPayload, UUID)],
+        now time: DeviceTime = DeviceClock.now()
+    ) throws -> [LogOperation] {
         let identity = storedIdentity
         let cipher = try contentCipher()
-        let operations = try database.write { db in
-            var clock = HybridLogicalClock(latest: try Self.clock(db))
+        let write = { @Sendable (db: Database) throws -> [LogOperation] in
+            let stamping = try Self.stampingClock(at: time, db: db)
+            var clock = stamping.clock
+            let now = stamping.now
             let upsert = try RecordTable.prepareUpsert(db)
             let operations = try entries.map { payload, recordId in
                 try Self.record(
                     payload,
                     recordId: recordId,
                     now: now,
+                    boot: time.boot,
                     identity: identity,
                     clock: &clock,
                     upsert: upsert,
@@ -43,6 +54,14 @@ extension LocalReplica {
             }
             try db.execute(sql: "UPDATE syncState SET clock = ?", arguments: [clock.latest.rawValue])
             return operations
+        }
+        let operations: [LogOperation]
+        do {
+            operations = try database.write(write)
+        } catch ReplicaError.damagedContent {
+            // A record it is checked against is damaged: merged again from what is readable, then tried again.
+            try healDamagedContent()
+            operations = try database.write(write)
         }
         if operations.contains(where: { $0.kind == .redact }) { clearRedactedContentFromLog() }
         return operations
@@ -60,6 +79,7 @@ extension LocalReplica {
         _ payload: OperationPayload,
         recordId: UUID,
         now: Date,
+        boot: BootInstant?,
         identity: DeviceIdentity,
         clock: inout HybridLogicalClock,
         upsert: PreparedStatement,
@@ -74,7 +94,7 @@ extension LocalReplica {
             payload: payload
         )
         try checkScope(of: operation, identity: identity, now: now, cipher: cipher, db: db)
-        try insert(operation, outbox: "pending", cipher: cipher, db: db)
+        try insert(operation, outbox: "pending", madeAt: boot, cipher: cipher, db: db)
         try rematerialise([operation], upsert: upsert, cipher: cipher, db: db)
         if case .redact = payload { try removeRedactedContent(of: [recordId], cipher: cipher, db: db) }
         if case .amend = payload, let state = try state(of: recordId, cipher: cipher, db: db),
@@ -148,12 +168,20 @@ extension LocalReplica {
         HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT clock FROM syncState") ?? 0)
     }
 
-    static func insert(_ operation: LogOperation, outbox: String, cipher: ContentCipher, db: Database) throws {
+    /// Stores an operation made here, with the boot clock's reading when it was made (`madeAt`).
+    static func insert(
+        _ operation: LogOperation,
+        outbox: String,
+        madeAt boot: BootInstant?,
+        cipher: ContentCipher,
+        db: Database
+    ) throws {
         let body = try cipher.seal(WireCoding.encodeOperation(operation), as: .operationBody, of: operation.opId)
         try db.cachedStatement(
-            sql: "INSERT INTO operation (opId, recordId, hlc, body, outbox) VALUES (?, ?, ?, ?, ?)"
+            sql: "INSERT INTO operation (opId, recordId, hlc, body, outbox, bootId, bootTime) VALUES (?, ?, ?, ?, ?, ?, ?)"
         ).execute(arguments: [
-            operation.opId.text, operation.recordId.text, operation.hlc.rawValue, body, outbox,
+            operation.opId.text, operation.recordId.text, operation.hlc.rawValue, body, outbox, boot?.bootId,
+            boot?.milliseconds,
         ])
     }
 }

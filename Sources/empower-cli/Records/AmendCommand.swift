@@ -32,8 +32,7 @@ struct AmendCommand: AsyncParsableCommand {
         let replica = try storage.openUnlocked()
         try replica.append(
             .amend(Amendment(field: field, value: value, reason: reason)),
-            recordId: record.uuid,
-            now: Date().truncatedToMilliseconds
+            recordId: record.uuid
         )
         print("Amended \(field.rawValue) of \(record.uuid.uuidString.lowercased()); the original stays in its history.")
     }

@@ -42,7 +42,9 @@ struct InterventionAddCommand: AsyncParsableCommand {
     func run() async throws {
         let replica = try storage.openUnlocked()
         let identity = try replica.identity()
-        let now = Date().truncatedToMilliseconds
+        // Told by the server-anchored clock, not the wall clock, which may be wrong by hours.
+        let time = DeviceClock.now()
+        let now = try replica.estimatedTime(at: time).truncatedToMilliseconds
         let intervention = Intervention(
             sightingId: follows?.uuid,
             occurredAt: place.occurredAt?.date ?? now,
@@ -53,7 +55,7 @@ struct InterventionAddCommand: AsyncParsableCommand {
             outcome: outcome,
             notes: notes
         )
-        try replica.append(.createIntervention(intervention), recordId: intervention.id, now: now)
+        try replica.append(.createIntervention(intervention), recordId: intervention.id, now: time)
         MinimisationWarnings.print(for: [notes])
         print(intervention.id.uuidString.lowercased())
     }

@@ -31,9 +31,11 @@ struct NoteAddCommand: AsyncParsableCommand {
     func run() async throws {
         let replica = try storage.openUnlocked()
         let identity = try replica.identity()
-        let now = Date().truncatedToMilliseconds
+        // Told by the server-anchored clock, not the wall clock, which may be wrong by hours.
+        let time = DeviceClock.now()
+        let now = try replica.estimatedTime(at: time).truncatedToMilliseconds
         let note = Note(recordId: record.uuid, author: identity.userId, recordedAt: now, text: text)
-        try replica.append(.createNote(note), recordId: note.id, now: now)
+        try replica.append(.createNote(note), recordId: note.id, now: time)
         MinimisationWarnings.print(for: [text])
         print(note.id.uuidString.lowercased())
     }

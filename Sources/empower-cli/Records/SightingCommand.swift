@@ -66,7 +66,9 @@ struct SightingAddCommand: AsyncParsableCommand {
     func run() async throws {
         let replica = try storage.openUnlocked()
         let identity = try replica.identity()
-        let now = Date().truncatedToMilliseconds
+        // Told by the server-anchored clock, not the wall clock, which may be wrong by hours.
+        let time = DeviceClock.now()
+        let now = try replica.estimatedTime(at: time).truncatedToMilliseconds
         let sighting = Sighting(
             occurredAt: place.occurredAt?.date ?? now,
             recordedAt: now,
@@ -90,7 +92,7 @@ struct SightingAddCommand: AsyncParsableCommand {
             riskLevel: risk,
             narrative: narrative
         )
-        try replica.append(.createSighting(sighting), recordId: sighting.id, now: now)
+        try replica.append(.createSighting(sighting), recordId: sighting.id, now: time)
         MinimisationWarnings.print(for: [narrative, otherBehaviour, subjectClothing, subjectFeatures])
         print(sighting.id.uuidString.lowercased())
     }

@@ -10,7 +10,7 @@ extension RedactionReason: ExpressibleByArgument {}
 /// Writes one register of a record on this (supervisor's) device.
 private func writeRegister(_ write: RegisterWrite, on record: RecordID, storage: DeviceDataOptions) throws {
     let replica = try storage.openUnlocked()
-    try replica.append(.setRegister(write), recordId: record.uuid, now: Date().truncatedToMilliseconds)
+    try replica.append(.setRegister(write), recordId: record.uuid)
 }
 
 /// `empower-cli review ID --status S`.
@@ -127,8 +127,7 @@ struct RedactCommand: AsyncParsableCommand {
         let replica = try storage.openUnlocked()
         try replica.append(
             .redact(Redaction(reason: reason, explanation: explanation)),
-            recordId: record.uuid,
-            now: Date().truncatedToMilliseconds
+            recordId: record.uuid
         )
         print("Redacted \(record.uuid.uuidString.lowercased()); the redaction reaches the others at the next sync.")
     }

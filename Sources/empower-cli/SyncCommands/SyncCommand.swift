@@ -11,6 +11,16 @@ struct SyncCommand: AsyncParsableCommand {
         discussion: """
             When the server cannot be reached, nothing is lost: records stay queued on this device and the
             command exits with status 1. Run it again when there is a signal.
+
+            What the server refuses for a cause that passes is sent again by itself: a batch refused whole goes
+            again in halves, and records refused because this device's clock ran ahead are stamped again by the
+            server's time.
+
+            Exit status:
+              0  everything queued reached the server
+              1  the sync could not finish (nothing is lost; run it again)
+              3  operations are parked: refused by the server for good, or damaged on this device
+                 ('empower-cli status' lists them with the reasons)
             """
     )
 
@@ -36,18 +46,34 @@ struct SyncCommand: AsyncParsableCommand {
         }
     }
 
+    /// The exit status when operations are parked after the sync.
+    static let parkedExitCode: Int32 = 3
+
     func run() async throws {
         let directory = storage.directory
         try await RemoteWipe.finishInterrupted(in: directory)
         // The replica is closed once `sync` returns, before any wipe touches its files.
-        if let (serverURL, token) = try await sync() {
+        switch try await sync() {
+        case .wipeOrdered(let serverURL, let token):
             throw await RemoteWipe.carryOut(in: directory, serverURL: serverURL, token: token)
+        case .parked:
+            throw ExitCode(Self.parkedExitCode)
+        case .done:
+            break
         }
     }
 
-    /// Syncs and prints what moved. - Returns: the server's URL and the device's token when the server said this
-    /// device is to be wiped.
-    private func sync() async throws -> (serverURL: URL, token: String?)? {
+    /// How a sync ended, as far as the exit status goes.
+    private enum Ending {
+        case done
+        /// Operations are parked on this device.
+        case parked
+        /// The server said this device is to be wiped; its URL and the device's token.
+        case wipeOrdered(serverURL: URL, token: String?)
+    }
+
+    /// Syncs and prints what moved.
+    private func sync() async throws -> Ending {
         let (replica, key) = try storage.openUnlockedWithKey()
         let identity = try replica.identity()
         let token = try storage.accessToken(key: key)
@@ -66,7 +92,7 @@ struct SyncCommand: AsyncParsableCommand {
             report = try await engine.sync { display.show($0) }
         } catch let error as SyncError where error.isWipeOrdered {
             display.finish()
-            return (identity.serverURL, token)
+            return .wipeOrdered(serverURL: identity.serverURL, token: token)
         } catch let error as SyncError where error.isUnauthorised {
             display.finish()
             let pending = try replica.status().pending
@@ -78,6 +104,13 @@ struct SyncCommand: AsyncParsableCommand {
         }
         display.finish()
         print("Pushed \(report.pushed) operation\(report.pushed == 1 ? "" : "s"); pulled \(report.pulled) new.")
+        if report.restamped > 0 {
+            print(
+                "\(report.restamped) operation\(report.restamped == 1 ? " was" : "s were") refused because this device's "
+                    + "clock ran ahead, and sent again stamped by the server's time."
+            )
+        }
+        if let warning = ClockOffsetText.warning(try replica.clockAnchor()) { print(warning) }
         for rejection in report.rejected {
             print(
                 "Refused by the server: \(rejection.opId.uuidString.lowercased()) (\(rejection.code)): \(rejection.message)"
@@ -86,10 +119,15 @@ struct SyncCommand: AsyncParsableCommand {
         if !report.venuesRefreshed {
             print("The venue list could not be refreshed this time; the device keeps the one it had.")
         }
-        if !report.rejected.isEmpty {
-            print("Refused operations are kept on this device; 'empower-cli status' lists them.")
+        let parked = try replica.status().parked
+        if parked > 0 {
+            print(
+                "\(parked) operation\(parked == 1 ? " is" : "s are") parked on this device (refused or damaged); "
+                    + "'empower-cli status' lists them with the reasons."
+            )
+            return .parked
         }
-        return nil
+        return .done
     }
 }
 
@@ -115,6 +153,7 @@ struct StatusCommand: AsyncParsableCommand {
         print("Refused    \(status.parked)")
         print("Records    \(status.records)")
         print("Last sync  \(status.lastSyncAt.map(LogFormatting.localTime) ?? "never")")
+        print("Clock      \(ClockOffsetText.statusLine(try replica.clockAnchor()))")
         if !replica.isEncrypted {
             print("Content    not encrypted yet: run 'empower-cli device unlock' to choose a secret")
         } else if let unlocked = try KernelKeyring.unlocked(for: storage.directory) {

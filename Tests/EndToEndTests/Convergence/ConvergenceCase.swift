@@ -44,6 +44,9 @@ final class ConvergenceCase {
         var replica: LocalReplica
         let transport: ChaosTransport
         var skewMilliseconds: Int64
+        /// The device's boot: a new one at each reboot, and the true time it started at.
+        var bootId: String
+        var bootStartMilliseconds: Int64
     }
 
     let plan: ConvergencePlan
@@ -57,6 +60,10 @@ final class ConvergenceCase {
     private let startMilliseconds = Date().millisecondsSince1970
     private var elapsedMilliseconds: Int64 = 0
     private var stepPrefix = ""
+    /// What each device recorded and kept, by device: every one of them must reach the server exactly once.
+    var recorded: [String: [RecordedContent]] = [:]
+    /// What each device recorded whose only stored copy the case damaged: it cannot reach the server.
+    var damaged: [String: [(opId: UUID, content: RecordedContent)]] = [:]
 
     private init(plan: ConvergencePlan) {
         self.plan = plan
@@ -99,7 +106,9 @@ final class ConvergenceCase {
                         directory: directory.appendingPathComponent(spec.deviceId),
                         replica: replica,
                         transport: ChaosTransport(server: server, caller: spec.caller),
-                        skewMilliseconds: spec.skewMilliseconds
+                        skewMilliseconds: spec.skewMilliseconds,
+                        bootId: "boot-\(spec.deviceId)-0",
+                        bootStartMilliseconds: startMilliseconds - 3_600_000
                     )
                 )
             }
@@ -164,9 +173,26 @@ final class ConvergenceCase {
     /// The true time of the case: the real time it started, moved on by each step.
     private var trueNow: Date { Date(millisecondsSince1970: startMilliseconds + elapsedMilliseconds) }
 
-    /// A device's clock: the true time plus its skew.
+    /// A device's wall clock: the true time plus its skew.
     private func clock(of device: Int) -> Date {
         Date(millisecondsSince1970: startMilliseconds + elapsedMilliseconds + devices[device].skewMilliseconds)
+    }
+
+    /// A device's clocks: its wall clock, and its boot clock, which runs true from its boot.
+    func deviceTime(of device: Int) -> DeviceTime {
+        let trueMilliseconds = startMilliseconds + elapsedMilliseconds
+        return DeviceTime(
+            wall: clock(of: device),
+            boot: BootInstant(
+                bootId: devices[device].bootId,
+                milliseconds: trueMilliseconds - devices[device].bootStartMilliseconds
+            )
+        )
+    }
+
+    /// The time a device tells by its server-anchored clock: what the CLI makes a record's time by default.
+    private func estimatedTime(of device: Int) throws -> Date {
+        try devices[device].replica.estimatedTime(at: deviceTime(of: device))
     }
 
     // MARK: Steps
@@ -185,6 +211,7 @@ final class ConvergenceCase {
         case .redact: try redact(on: device, rng: &rng)
         case .forbidden: try attemptForbidden(on: device, rng: &rng)
         case .clockJump: jumpClock(of: device, rng: &rng)
+        case .corruptStored: try corruptStored(on: device, rng: &rng)
         case .sync: try await sync(device, rng: &rng)
         case .pushBatch: try await pushBatch(from: device, rng: &rng)
         case .pullPage: try await pullPage(to: device, rng: &rng)
@@ -200,6 +227,13 @@ final class ConvergenceCase {
     private func restart(_ device: Int) throws {
         let before = try devices[device].replica.status()
         devices[device].replica = try LocalReplica.open(in: devices[device].directory, key: testDataKey)
+        if devices[device].bootId.hasSuffix("-0") || elapsedMilliseconds % 3 == 0 {
+            // The device itself restarts: its boot clock starts again, so its anchor holds no more.
+            devices[device].bootId = "boot-\(devices[device].spec.deviceId)-\(elapsedMilliseconds)"
+            devices[device].bootStartMilliseconds = startMilliseconds + elapsedMilliseconds
+            log("reboots")
+            count("reboots")
+        }
         let after = try devices[device].replica.status()
         if after.identity != before.identity || after.pending != before.pending || after.pullCursor != before.pullCursor
         {
@@ -227,7 +261,7 @@ final class ConvergenceCase {
         let sighting = RecordFactory.sighting(
             id: id,
             reporter: spec.userId,
-            now: clock(of: device),
+            now: try estimatedTime(of: device),
             venueId: venueId,
             rng: &rng
         )
@@ -252,7 +286,7 @@ final class ConvergenceCase {
             by: spec.userId,
             role: spec.role,
             following: follows,
-            now: clock(of: device),
+            now: try estimatedTime(of: device),
             venueId: venueId,
             rng: &rng
         )
@@ -275,7 +309,7 @@ final class ConvergenceCase {
             id: id,
             about: target.id,
             author: devices[device].spec.userId,
-            now: clock(of: device),
+            now: try estimatedTime(of: device),
             rng: &rng
         )
         let label = newLabel(.note, id)
@@ -297,7 +331,13 @@ final class ConvergenceCase {
         let candidates = spec.role == .supervisor && !others.isEmpty && (own.isEmpty || rng.chance(0.5)) ? others : own
         guard !candidates.isEmpty else { return log("has no record of its own to amend") }
         let target = rng.pick(candidates)
-        let amendment = RecordFactory.amendment(of: target.current, role: spec.role, venueId: spec.venueId, rng: &rng)
+        let amendment = RecordFactory.amendment(
+            of: target.current,
+            role: spec.role,
+            venueId: spec.venueId,
+            now: try estimatedTime(of: device),
+            rng: &rng
+        )
         // The outcome the rules call for, judged against the record as it stands on the device. The scope of
         // venue staff is the venue a record was made at (a note: its record's), which never changes: every
         // record on their device is in it, whatever amendments did to its venue since; they may move a record
@@ -331,7 +371,7 @@ final class ConvergenceCase {
         let target = rng.pick(live)
         let write = RecordFactory.registerWrite(
             linkable: live.map(\.id).filter { $0 != target.id },
-            now: clock(of: device),
+            now: try estimatedTime(of: device),
             rng: &rng
         )
         let shown: String
@@ -372,7 +412,7 @@ final class ConvergenceCase {
         let states = try devices[device].replica.records()
         let live = states.filter { !Self.isRedacted($0) }
         let redacted = states.filter(Self.isRedacted)
-        let now = clock(of: device)
+        let now = try estimatedTime(of: device)
         var options: [(what: String, payload: OperationPayload, recordId: UUID, codes: Set<String>)] = []
         // A supervisor may amend anyone's record; everyone else only their own.
         let othersRecords = live.filter { $0.original.author != spec.userId }
@@ -522,8 +562,14 @@ final class ConvergenceCase {
     private func jumpClock(of device: Int, rng: inout SeededGenerator) {
         let old = devices[device].skewMilliseconds
         let limit = ConvergencePlan.maxSkewMilliseconds
-        // Mostly backwards: the case a hybrid logical clock exists for.
-        let new = rng.chance(0.7) ? rng.int64(-limit...old) : rng.int64(-limit...limit)
+        let new: Int64
+        if rng.chance(0.2) {
+            // Set hours wrong, or (a wrong clock) set right.
+            new = abs(old) > limit ? rng.int64(-2000...2000) : ConvergencePlan.skew(&rng)
+        } else {
+            // Mostly backwards: the case a hybrid logical clock exists for.
+            new = rng.chance(0.7) ? rng.int64(-limit...max(old, -limit)) : rng.int64(-limit...limit)
+        }
         devices[device].skewMilliseconds = new
         log("clock set from \(Skew.format(old)) to \(Skew.format(new))")
         count("clock-jumps")
@@ -538,9 +584,15 @@ final class ConvergenceCase {
         what: String
     ) {
         let replica = devices[device].replica
-        let now = clock(of: device)
+        let now: Date
         do {
-            let operation = try replica.append(payload, recordId: recordId, now: now)
+            now = try estimatedTime(of: device)
+        } catch {
+            return fail("error", "d\(device) \(what): the estimated time cannot be read: \(error)")
+        }
+        do {
+            let operation = try replica.append(payload, recordId: recordId, now: deviceTime(of: device))
+            recorded[devices[device].spec.deviceId, default: []].append(RecordedContent(operation))
             count("append.\(operation.kind.rawValue)")
             log("\(what): stored at \(operation.hlc)")
             if case .refused(let codes) = expectation {
@@ -607,7 +659,8 @@ final class ConvergenceCase {
             transport: transport,
             pushBatchSize: rng.int(1...6),
             pullPageSize: rng.int(1...6),
-            retryPolicy: RetryPolicy(maxAttempts: 4, baseDelay: 0, maxDelay: 0)
+            retryPolicy: RetryPolicy(maxAttempts: 4, baseDelay: 0, maxDelay: 0),
+            clock: { [time = deviceTime(of: device)] in time }
         )
         do {
             let report = try await engine.sync()
@@ -636,13 +689,13 @@ final class ConvergenceCase {
             count("partial-push.failed")
             return log("pushes \(batch.operationIds.count) by hand: fails, \(error)")
         }
-        try replica.applyPushResponse(response)
+        try replica.applyPushResponse(response, heardAt: deviceTime(of: device))
         count("partial-push")
         log(
             "pushes \(batch.operationIds.count) by hand: \(response.accepted.count) accepted, \(response.rejected.count) rejected"
         )
         if rng.chance(0.2) {
-            try replica.applyPushResponse(response)
+            try replica.applyPushResponse(response, heardAt: deviceTime(of: device))
             log("applies that answer twice")
         }
     }
@@ -660,11 +713,11 @@ final class ConvergenceCase {
             count("partial-pull.failed")
             return log("pulls a page by hand after \(cursor): fails, \(error)")
         }
-        let new = try replica.applyPulledPage(page)
+        let new = try replica.applyPulledPage(page, heardAt: deviceTime(of: device))
         count("partial-pull")
         log("pulls a page by hand: (\(cursor), \(page.cursor)], \(page.operations.count) operations, \(new) new")
         if rng.chance(0.25) {
-            try replica.applyPulledPage(page)
+            try replica.applyPulledPage(page, heardAt: deviceTime(of: device))
             log("applies that page twice")
         }
     }
@@ -687,7 +740,7 @@ final class ConvergenceCase {
         while true {
             let cursor = try replica.pullCursor()
             let page = try await devices[device].transport.pull(after: cursor, limit: rng.int(1...4))
-            new += try replica.applyPulledPage(page)
+            new += try replica.applyPulledPage(page, heardAt: deviceTime(of: device))
             pages += 1
             if !page.hasMore { break }
         }
@@ -708,7 +761,7 @@ final class ConvergenceCase {
         let candidates = server?.deliveredPages.filter { $0.after <= cursor && $0.scope == scope } ?? []
         guard !candidates.isEmpty else { return log("has no earlier page to replay") }
         let page = rng.pick(candidates)
-        let new = try replica.applyPulledPage(page.response)
+        let new = try replica.applyPulledPage(page.response, heardAt: deviceTime(of: device))
         count("page-replayed")
         log("gets an earlier page again: (\(page.after), \(page.response.cursor)], \(new) new")
     }
@@ -722,12 +775,12 @@ final class ConvergenceCase {
         do {
             let first = try await transport.pull(after: cursor, limit: limit)
             guard first.hasMore else {
-                try replica.applyPulledPage(first)
+                try replica.applyPulledPage(first, heardAt: deviceTime(of: device))
                 return log("pulls (\(cursor), \(first.cursor)]: a single page, nothing to reorder")
             }
             let second = try await transport.pull(after: first.cursor, limit: limit)
-            let newLater = try replica.applyPulledPage(second)
-            let newEarlier = try replica.applyPulledPage(first)
+            let newLater = try replica.applyPulledPage(second, heardAt: deviceTime(of: device))
+            let newEarlier = try replica.applyPulledPage(first, heardAt: deviceTime(of: device))
             count("pages-reversed")
             log(
                 "applies (\(first.cursor), \(second.cursor)] (\(newLater) new) before (\(cursor), \(first.cursor)] "
@@ -742,7 +795,7 @@ final class ConvergenceCase {
         let answers = devices[device].transport.pushAnswers
         guard !answers.isEmpty else { return log("has no earlier push answer") }
         let answer = rng.pick(answers)
-        try devices[device].replica.applyPushResponse(answer)
+        try devices[device].replica.applyPushResponse(answer, heardAt: deviceTime(of: device))
         count("push-answer-replayed")
         log("gets an earlier push answer again (\(answer.accepted.count) accepted)")
     }
@@ -753,7 +806,12 @@ final class ConvergenceCase {
             for (index, device) in devices.enumerated() {
                 device.transport.setChaos(seed: nil)
                 do {
-                    let report = try await SyncEngine(replica: device.replica, transport: device.transport).sync()
+                    let time = deviceTime(of: index)
+                    let report = try await SyncEngine(
+                        replica: device.replica,
+                        transport: device.transport,
+                        clock: { time }
+                    ).sync()
                     log(
                         "round \(round) d\(index): pushed \(report.pushed), rejected \(report.rejected.count), "
                             + "received \(report.received), \(report.pulled) new"

@@ -1,5 +1,6 @@
 import Central
 import Foundation
+import GRDB
 import Models
 import Sync
 
@@ -26,6 +27,16 @@ extension ConvergenceCase {
         count("final.amendments", by: centralRecords.map(\.amendments.count).reduce(0, +))
         checkFold(of: centralOperations, against: centralRecords, holder: "the central store")
         checkContentRemoved(from: centralOperations, redacted: redacted, holder: "the central store")
+        // What the case damaged on its only device is lost, unless the server stored it before (its answer lost):
+        // then the server's copy comes back in its place. Records whose create is lost never reach the server, nor
+        // what hangs on them.
+        let centralIds = Set(centralOperations.map(\.opId))
+        let lost = damaged.mapValues { $0.filter { !centralIds.contains($0.opId) }.map(\.content) }
+        let lostRecords = Set(lost.values.joined().filter { content in
+            LogOperation(deviceId: "", author: "", hlc: .zero, recordId: content.recordId, payload: content.payload)
+                .kind.isCreate
+        }.map(\.recordId))
+        var expectedParked: [String: [RecordedContent]] = [:]
 
         for (index, device) in devices.enumerated() {
             let holder = "d\(index) (\(device.spec.userId))"
@@ -44,10 +55,46 @@ extension ConvergenceCase {
             // Venue staff may have recorded on a record that an amendment moved out of their scope before their
             // operation reached the server: the server answers as for a record it does not hold, and the
             // operation stays parked, shown by `status`. Anything else parked is a failure.
+            // What the case damaged is quarantined, never sent; what hangs from a record whose create was damaged is
+            // refused as for a record the server does not hold.
             let parked = try device.replica.parkedOperations()
-            let movedAway = parked.filter { isStaff && $0.code == "unknown-record" }
+            let ownOperations = Dictionary(
+                try device.replica.allOperations().map { ($0.opId, $0) },
+                uniquingKeysWith: { first, _ in first }
+            )
+            // Records whose create is lost or parked here: the server holds none of them.
+            let notOnServer = lostRecords.union(
+                parked.compactMap { ownOperations[$0.opId] }.filter(\.kind.isCreate).map(\.recordId)
+            )
+            func hangsFromLost(_ opId: UUID) -> Bool {
+                guard let operation = ownOperations[opId] else { return false }
+                return notOnServer.contains(operation.recordId)
+                    || OperationAdmission.referencedRecordId(of: operation).map(notOnServer.contains) == true
+            }
+            let quarantined = parked.filter { $0.code == LocalReplica.damagedCode }
+            if !quarantined.isEmpty { count("final.quarantined", by: quarantined.count) }
+            // A time given by an amender who read it off a wall clock that ran ahead is refused for good once the
+            // record's own times are set right (`LocalReplica.retimed`): explained in `status`, as it should be.
+            let refusedAfterRetime = parked.filter { parked in
+                guard parked.code == "occurred-in-future", case .amend(let amendment) = ownOperations[parked.opId]?.payload
+                else { return false }
+                return amendment.field == .occurredAt
+            }
+            if !refusedAfterRetime.isEmpty { count("final.refused-after-retime", by: refusedAfterRetime.count) }
+            let movedAway =
+                parked.filter { $0.code == "unknown-record" && (isStaff || hangsFromLost($0.opId)) } + refusedAfterRetime
             if !movedAway.isEmpty { count("final.refused-after-scope-move", by: movedAway.count) }
-            let unexpected = parked.filter { !(isStaff && $0.code == "unknown-record") }
+            expectedParked[device.spec.deviceId] = movedAway.compactMap { ownOperations[$0.opId] }.map(RecordedContent.init)
+            if quarantined.count != (lost[device.spec.deviceId] ?? []).count {
+                fail(
+                    "quarantine",
+                    "\(holder) quarantined \(quarantined.count) operations; the case damaged the only copy of "
+                        + "\((lost[device.spec.deviceId] ?? []).count) waiting ones"
+                )
+            }
+            let unexpected = parked.filter { parked in
+                parked.code != LocalReplica.damagedCode && !movedAway.contains { $0.opId == parked.opId }
+            }
             if !unexpected.isEmpty {
                 let reasons = unexpected.map { "\($0.code): \($0.message)" }
                 fail("outbox", "\(holder) has operations the server refused: \(reasons.joined(separator: "; "))")
@@ -55,11 +102,14 @@ extension ConvergenceCase {
             if status.pullCursor != lastSeq {
                 fail("cursor", "\(holder)'s pull cursor is \(status.pullCursor), the store's last position \(lastSeq)")
             }
-            let parkedIds = Set(movedAway.map(\.opId))
-            let operations = try device.replica.allOperations().filter { !parkedIds.contains($0.opId) }
+            let parkedIds = Set(movedAway.map(\.opId) + quarantined.map(\.opId))
+            let operations = ownOperations.values.filter { !parkedIds.contains($0.opId) }
+                .sorted { $0.opId.uuidString < $1.opId.uuidString }
             // A record that holds a parked operation is folded with it on the device, not on the server.
             let parkedRecords = Set(
-                try device.replica.allOperations().filter { parkedIds.contains($0.opId) }.map(\.recordId)
+                try device.replica.read { db in
+                    try String.fetchAll(db, sql: "SELECT recordId FROM operation WHERE outbox = 'parked'")
+                }.compactMap { UUID(uuidString: $0) }
             )
             let records = try device.replica.records().filter { !parkedRecords.contains($0.id) }
             compare(records, with: expectedRecords.filter { !parkedRecords.contains($0.id) }, holder: holder)
@@ -82,6 +132,12 @@ extension ConvergenceCase {
                 }
             }
         }
+        checkRecordedExactlyOnce(
+            central: centralOperations,
+            redacted: redacted,
+            lost: lost,
+            expectedParked: expectedParked
+        )
     }
 
     /// Whole merged states, field by field, including amendment histories, registers and redactions.

@@ -8,7 +8,8 @@ struct DeviceSpec: Sendable, Hashable, CustomStringConvertible {
     var role: Role
     /// The venue of a member of venue staff.
     var venueId: String?
-    /// How far the device's clock is from the true time at the start, in milliseconds.
+    /// How far the device's wall clock is from the true time at the start, in milliseconds: within a few
+    /// minutes, or — a wrong clock — hours ahead or behind.
     var skewMilliseconds: Int64
 
     var description: String {
@@ -31,8 +32,10 @@ enum StepKind: String, Sendable, CaseIterable {
     case redact
     /// The device tries something its user may not do; the replica must refuse it.
     case forbidden
-    /// The device's clock is set to another time within the skew, often backwards.
+    /// The device's wall clock is set to another time: within the skew, often backwards; hours wrong; or right.
     case clockJump = "clock-jump"
+    /// A byte of one stored value on the device changes: an operation waiting to be sent, or a merged record.
+    case corruptStored = "corrupt-stored"
     /// A whole sync through `SyncEngine`, over a transport that injects faults.
     case sync
     /// One push batch, its answer applied by hand (and sometimes applied twice).
@@ -68,6 +71,15 @@ struct ConvergencePlan: Sendable {
     var steps: [Step]
 
     static let maxSkewMilliseconds: Int64 = 4 * 60 * 1000
+    /// The most a wrong wall clock is off by.
+    static let maxWrongClockMilliseconds: Int64 = 3 * 3_600_000
+
+    /// A skew within a few minutes, or sometimes an hour or more either way.
+    static func skew(_ rng: inout SeededGenerator) -> Int64 {
+        guard rng.chance(0.25) else { return rng.int64(-maxSkewMilliseconds...maxSkewMilliseconds) }
+        let hours = rng.int64(3_600_000...maxWrongClockMilliseconds)
+        return rng.chance(0.5) ? hours : -hours
+    }
 
     static let venues = ["venue-concert-sq-01", "venue-seel-st-03", "venue-bold-st-02"]
 
@@ -76,7 +88,7 @@ struct ConvergencePlan: Sendable {
         (.createSighting, 13), (.createIntervention, 8), (.createNote, 7), (.amend, 16), (.setRegister, 7),
         (.redact, 5), (.forbidden, 3), (.clockJump, 3), (.sync, 14), (.pushBatch, 8), (.pullPage, 8),
         (.replayPage, 4), (.reversedPages, 4), (.replayPushAnswer, 2), (.restart, 2),
-        (.lostAnswerThenPull, 3),
+        (.lostAnswerThenPull, 3), (.corruptStored, 2),
     ]
 
     init(seed: UInt64, caseNumber: Int?, steps stepRange: ClosedRange<Int>) {
@@ -106,7 +118,7 @@ struct ConvergencePlan: Sendable {
                     userId: userId,
                     role: role,
                     venueId: role == .venueStaff ? rng.pick(Self.venues) : nil,
-                    skewMilliseconds: rng.int64(-Self.maxSkewMilliseconds...Self.maxSkewMilliseconds)
+                    skewMilliseconds: Self.skew(&rng)
                 )
             )
         }
@@ -146,6 +158,8 @@ enum Skew {
     static func format(_ milliseconds: Int64) -> String {
         let sign = milliseconds < 0 ? "-" : "+"
         let magnitude = abs(milliseconds)
-        return "\(sign)\(magnitude / 60000)m\(String(format: "%02d", Int(magnitude / 1000 % 60)))s"
+        let seconds = String(format: "%02d", Int(magnitude / 1000 % 60))
+        if magnitude >= 3_600_000 { return "\(sign)\(magnitude / 3_600_000)h\(magnitude / 60000 % 60)m\(seconds)s" }
+        return "\(sign)\(magnitude / 60000)m\(seconds)s"
     }
 }

@@ -119,7 +119,8 @@ final class InProcessSyncServer: Sendable {
         let response = PushResponse(
             accepted: outcome.accepted,
             rejected: outcome.rejected,
-            serverClock: clock(observing: outcome.latestClock)
+            serverClock: clock(observing: outcome.latestClock),
+            serverTime: now
         )
         do {
             return try WireCoding.encode(response)
@@ -145,7 +146,8 @@ final class InProcessSyncServer: Sendable {
             cursor: page.cursor,
             hasMore: page.hasMore,
             withdrawn: page.withdrawn,
-            serverClock: clock(observing: page.operations.map(\.hlc).max() ?? .zero)
+            serverClock: clock(observing: page.operations.map(\.hlc).max() ?? .zero),
+            serverTime: now
         )
     }
 }

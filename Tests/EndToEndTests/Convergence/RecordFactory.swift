@@ -115,10 +115,12 @@ enum RecordFactory {
     /// An amendment of one field of the record as it currently stands on the device: a valid value mostly,
     /// sometimes one the rules refuse (a value that does not parse, a record left invalid, an empty reason,
     /// a field the record does not have).
+    /// - Parameter now: the time the amender tells (a time they give is never later, whatever the record says).
     static func amendment(
         of current: PatrolRecord,
         role: Role,
         venueId: String?,
+        now: Date,
         rng: inout SeededGenerator
     ) -> Amendment {
         let fields =
@@ -129,7 +131,7 @@ enum RecordFactory {
         let reason = rng.chance(0.03) ? " " : rng.pick(reasons)
         return Amendment(
             field: field,
-            value: value(of: field, in: current, role: role, venueId: venueId, invalid: invalid, rng: &rng),
+            value: value(of: field, in: current, role: role, venueId: venueId, now: now, invalid: invalid, rng: &rng),
             reason: reason
         )
     }
@@ -139,6 +141,7 @@ enum RecordFactory {
         in current: PatrolRecord,
         role: Role,
         venueId: String?,
+        now: Date,
         invalid: Bool,
         rng: inout SeededGenerator
     ) -> String {
@@ -152,7 +155,8 @@ enum RecordFactory {
             if invalid {
                 return rng.chance(0.5) ? "last night" : WireCoding.formatDate(time(recordedAt + 30 * 60_000))
             }
-            return WireCoding.formatDate(time(recordedAt - rng.int64(0...6 * 3_600_000)))
+            let latest = min(recordedAt, now.millisecondsSince1970)
+            return WireCoding.formatDate(time(latest - rng.int64(0...5 * 3_600_000)))
         case .venue:
             if invalid { return "Not A Venue" }
             if role == .venueStaff { return rng.chance(0.9) ? venueId ?? "" : rng.pick(ConvergencePlan.venues) }

@@ -163,8 +163,10 @@ struct ContentEncryptionTests {
                 arguments: [first.id.text, second.id.text]
             )
         }
-        #expect(throws: ReplicaError.damagedContent) { try replica.record(id: second.id) }
-        #expect(throws: ReplicaError.damagedContent) { try replica.allOperations() }
+        // The copy does not open as the second's: it is quarantined, never taken for the first's content.
+        #expect(try replica.record(id: second.id) == nil)
+        #expect(try replica.parkedOperations().map(\.code) == [LocalReplica.damagedCode])
+        #expect(try replica.allOperations().map(\.recordId) == [first.id])
         #expect(try replica.record(id: first.id)?.current == .sighting(first))
     }
 

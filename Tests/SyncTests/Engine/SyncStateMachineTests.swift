@@ -276,6 +276,25 @@ struct SyncStateMachineTests {
         #expect(subject.handle(.failed(.network), jitter: 0) == .wait(seconds: 0.5))
     }
 
+    @Test("a refused push of several operations is sent again in halves; of one, parked")
+    func refusedBatchIsNarrowed() {
+        let refusal = Failure.refused(status: 400, code: "bad-json", message: "The body is not valid JSON.")
+        var subject = SyncStateMachine(policy: Self.policy)
+        _ = subject.handle(.start)
+        #expect(subject.handle(.failed(refusal), batchSize: 2000) == .splitBatch(size: 1000))
+        #expect(subject.state == .pushing(attempt: 1))
+        #expect(subject.handle(.parked) == .push)
+        #expect(subject.handle(.failed(refusal), batchSize: 3) == .splitBatch(size: 1))
+        #expect(subject.handle(.parked) == .push)
+        #expect(
+            subject.handle(.failed(refusal), batchSize: 1)
+                == .parkBatch(code: "bad-json", message: "The body is not valid JSON.")
+        )
+        // Failures that pass are retried whole, whatever the batch's size.
+        #expect(subject.handle(.parked) == .push)
+        #expect(subject.handle(.failed(.network), jitter: 0, batchSize: 50) == .wait(seconds: 0.5))
+    }
+
     @Test(
         "every 4xx other than 401, 403 and 429 refuses: parked on push, fatal on pull",
         arguments: [400, 404, 409, 413, 422]
@@ -483,6 +502,9 @@ struct SyncStateMachineTests {
             case .pulling(let previous): return phase == .pull && attempt == previous + 1
             default: return false
             }
+        case .splitBatch(let size):
+            guard case .pushing = before, after == before, case .failed(.refused) = event else { return false }
+            return size >= 1
         case .parkBatch(let code, let message):
             guard case .pushing = before, after == before else { return false }
             return event == .failed(.refused(status: 422, code: code, message: message))
@@ -607,6 +629,9 @@ struct SyncStateMachineTests {
                 case .wait(let seconds):
                     #expect(seconds >= 0 && seconds <= policy.maxDelay, "seed \(seed)")
                     event = .backoffElapsed
+                case .splitBatch:
+                    #expect(subject.state.isPushing, "seed \(seed): split outside push")
+                    event = .parked
                 case .parkBatch:
                     #expect(subject.state.isPushing, "seed \(seed): parked outside push")
                     outcomes.parked += 1
