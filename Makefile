@@ -10,7 +10,7 @@ demo:
 # Every test, on real SQLite files, a throwaway PostgreSQL server (or $EMPOWER_TEST_DATABASE_URL) and real
 # servers over loopback; then Schemathesis fuzzes the live server against docs/openapi.yaml.
 test:
-	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev python3-venv postgresql
+	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev python3-venv postgresql faketime
 	swift build --build-tests
 	scripts/with-postgres.sh swift test --skip-build
 	scripts/schemathesis.sh

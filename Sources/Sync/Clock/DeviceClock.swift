@@ -2,7 +2,7 @@ import Foundation
 import Models
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Reads this device's clocks: the wall clock, and the boot clock that no setting of the wall clock moves.
@@ -15,12 +15,12 @@ public enum DeviceClock {
     /// The boot clock now (`CLOCK_BOOTTIME`, which counts time asleep), or nil where the boot cannot be named.
     public static func boot() -> BootInstant? {
         #if os(Linux)
-            guard let bootId else { return nil }
-            var time = timespec()
-            guard clock_gettime(CLOCK_BOOTTIME, &time) == 0 else { return nil }
-            return BootInstant(bootId: bootId, milliseconds: Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
+        guard let bootId else { return nil }
+        var time = timespec()
+        guard clock_gettime(CLOCK_BOOTTIME, &time) == 0 else { return nil }
+        return BootInstant(bootId: bootId, milliseconds: Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
         #else
-            return nil
+        return nil
         #endif
     }
 

@@ -51,7 +51,10 @@ extension LocalReplica {
         }
         let latest = try clock(db)
         let adopted = max(latest, min(stamp, try clockLimit(at: time, db: db) ?? stamp))
-        try db.execute(sql: "UPDATE syncState SET clock = ?", arguments: [try capped(adopted, at: time, db: db).rawValue])
+        try db.execute(
+            sql: "UPDATE syncState SET clock = ?",
+            arguments: [try capped(adopted, at: time, db: db).rawValue]
+        )
     }
 
     /// The hybrid logical clock to stamp this device's next operations with, and the time to stamp them at.

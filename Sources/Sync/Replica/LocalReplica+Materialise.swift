@@ -55,9 +55,11 @@ extension LocalReplica {
                 while let row = try rows.next() {
                     let opId: String = row["opId"]
                     guard !known.contains(opId) else { continue }
-                    guard let operation = try? WireCoding.decodeOperation(
-                        cipher.open(row["body"], as: .operationBody, of: try id(opId))
-                    ) else {
+                    guard
+                        let operation = try? WireCoding.decodeOperation(
+                            cipher.open(row["body"], as: .operationBody, of: try id(opId))
+                        )
+                    else {
                         damaged.append(opId)
                         continue
                     }
@@ -94,7 +96,8 @@ extension LocalReplica {
     /// (the server then keeps them without content too), and so do those it refused for a cause that passes,
     /// which go again (`restampPassingRefusals`); everything else loses it now.
     static func removeRedactedContent(of recordIds: some Collection<UUID>, cipher: ContentCipher, db: Database) throws {
-        let keptCodes = "[" + (passingRefusals.sorted() + ["unknown-record"]).map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        let keptCodes =
+            "[" + (passingRefusals.sorted() + ["unknown-record"]).map { "\"\($0)\"" }.joined(separator: ",") + "]"
         for recordId in Set(recordIds)
         where try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT redacted FROM record WHERE id = ?"),

@@ -52,17 +52,13 @@ extension LocalReplica {
         }
     }
 
-    /// Every operation on this device, in the order they were stored here — except those quarantined because
-    /// their stored copy is damaged (`parkedOperations` lists them).
+    /// Every operation on this device whose stored copy is sound, in the order they were stored here (damaged
+    /// ones are quarantined once found: `parkedOperations` lists them).
     public func allOperations() throws -> [LogOperation] {
         let cipher = try contentCipher()
         return try database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT opId, body FROM operation WHERE parkedCode IS NOT ? ORDER BY localSeq",
-                arguments: [Self.damagedCode]
-            ).map { row in
-                try WireCoding.decodeOperation(
+            try Row.fetchAll(db, sql: "SELECT opId, body FROM operation ORDER BY localSeq").compactMap { row in
+                try? WireCoding.decodeOperation(
                     cipher.open(row["body"], as: .operationBody, of: try Self.id(row["opId"]))
                 )
             }

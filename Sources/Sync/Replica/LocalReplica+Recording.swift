@@ -129,7 +129,7 @@ extension LocalReplica {
                 referenced: referenced,
                 now: max(now, operation.hlc.date)
             )
-        } catch where error.code == "unknown-record" {
+        } catch  where error.code == "unknown-record" {
             throw ReplicaError.unknownRecord(referencedId ?? operation.recordId)
         } catch {
             throw ReplicaError.invalid(error)
@@ -178,7 +178,8 @@ extension LocalReplica {
     ) throws {
         let body = try cipher.seal(WireCoding.encodeOperation(operation), as: .operationBody, of: operation.opId)
         try db.cachedStatement(
-            sql: "INSERT INTO operation (opId, recordId, hlc, body, outbox, bootId, bootTime) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            sql:
+                "INSERT INTO operation (opId, recordId, hlc, body, outbox, bootId, bootTime) VALUES (?, ?, ?, ?, ?, ?, ?)"
         ).execute(arguments: [
             operation.opId.text, operation.recordId.text, operation.hlc.rawValue, body, outbox, boot?.bootId,
             boot?.milliseconds,

@@ -43,8 +43,9 @@ extension LocalReplica {
                         cipher.open(row["body"], as: .operationBody, of: try Self.id(row["opId"]))
                     )
                 else { continue }
-                let hangsFromOne = [operation.recordId, OperationAdmission.referencedRecordId(of: operation)]
-                    .contains { $0.map(touched.contains) ?? false }
+                var referenced = [operation.recordId, OperationAdmission.referencedRecordId(of: operation)]
+                if case .setRegister(.link(let link, _)) = operation.payload { referenced.append(link.target) }
+                let hangsFromOne = referenced.contains { $0.map(touched.contains) ?? false }
                 let passing = Self.passingRefusals.contains(code)
                 guard passing || (code == "unknown-record" && hangsFromOne) else { continue }
                 // How far the wall clock that made it was from the server's then.
@@ -83,11 +84,11 @@ extension LocalReplica {
         }
     }
 
-    /// A created record's times moved by `shift` (what the wall clock that recorded it was ahead), never after
-    /// `now`. The time of the event moves with them only where it would otherwise be later than the record:
-    /// it was the default, "now"; a time given for a late entry stays.
+    /// A created record's times moved by `shift` (what the wall clock that recorded it was ahead), and never
+    /// after `now` (where the shift is not known, after a restart, that is the least it was ahead). The time of the
+    /// event moves with them only where it would otherwise be later than the record: it was the default, "now";
+    /// a time given for a late entry stays.
     static func retimed(_ payload: OperationPayload, by shift: TimeInterval, notAfter now: Date) -> OperationPayload {
-        guard shift < 0 else { return payload }
         func moved(occurredAt: inout Date, recordedAt: inout Date) {
             let recorded = min(recordedAt.addingTimeInterval(shift), now).truncatedToMilliseconds
             if occurredAt.timeIntervalSince(recorded) > allowedClockSkew {

@@ -16,10 +16,22 @@ struct CLIRunner {
     }()
 
     /// Runs the CLI to completion with `arguments`, and no standard input.
-    static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> Result {
+    ///
+    /// - Parameters:
+    ///   - environment: variables added to this process's environment for the run.
+    ///   - wrapper: a command that runs the CLI, as `["/usr/bin/faketime", "-f", "+2h"]`.
+    static func run(
+        _ arguments: [String],
+        timeout: TimeInterval = 60,
+        environment: [String: String] = [:],
+        wrapper: [String] = []
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        process.executableURL = wrapper.first.map(URL.init(fileURLWithPath:)) ?? executable
+        process.arguments = wrapper.isEmpty ? arguments : Array(wrapper.dropFirst()) + [executable.path] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout
@@ -38,10 +50,10 @@ struct CLIRunner {
     }
 
     /// Starts `empower-cli serve` on `port` (0: a free one) and returns the process with the URL it printed.
-    static func startServer(dataDirectory: URL, port: Int = 0) throws -> (Process, URL) {
+    static func startServer(dataDirectory: URL, port: Int = 0, arguments: [String] = []) throws -> (Process, URL) {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["serve", "--port", "\(port)", "--data", dataDirectory.path]
+        process.arguments = ["serve", "--port", "\(port)", "--data", dataDirectory.path] + arguments
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
@@ -150,10 +162,11 @@ final class ServeProcess {
 
     /// Starts a server on `data` (a fresh directory under a new temporary one when nil), on `port` (0: a free
     /// one; a server started again on its last port is at the same URL for the devices).
-    init(data: URL? = nil, port: Int = 0) throws {
+    /// - Parameter arguments: more options of `serve`.
+    init(data: URL? = nil, port: Int = 0, arguments: [String] = []) throws {
         let directory = try data ?? makeTemporaryDirectory().appendingPathComponent("central")
         self.data = directory
-        (process, url) = try CLIRunner.startServer(dataDirectory: directory, port: port)
+        (process, url) = try CLIRunner.startServer(dataDirectory: directory, port: port, arguments: arguments)
     }
 
     /// The central store's SQLite file.

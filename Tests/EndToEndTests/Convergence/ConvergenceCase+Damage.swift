@@ -39,7 +39,8 @@ struct RecordedContent: Hashable, Sendable {
     func normalised(redacted: Set<UUID>) -> RecordedContent {
         guard redacted.contains(recordId) else { return self }
         var copy = self
-        copy.payload = LogOperation(deviceId: deviceId, author: "", hlc: .zero, recordId: recordId, payload: payload)
+        copy.payload =
+            LogOperation(deviceId: deviceId, author: "", hlc: .zero, recordId: recordId, payload: payload)
             .withoutContent.payload
         return copy
     }
@@ -87,7 +88,12 @@ extension ConvergenceCase {
         rng: inout SeededGenerator
     ) throws {
         try queue.write { db in
-            guard var bytes = try Data.fetchOne(db, sql: "SELECT \(column) FROM \(table) WHERE \(key) = ?", arguments: [value])
+            guard
+                var bytes = try Data.fetchOne(
+                    db,
+                    sql: "SELECT \(column) FROM \(table) WHERE \(key) = ?",
+                    arguments: [value]
+                )
             else { return }
             let index = rng.int(0...(bytes.count - 1))
             bytes[index] ^= UInt8(rng.int(1...255))
@@ -104,7 +110,9 @@ extension ConvergenceCase {
         expectedParked: [String: [RecordedContent]]
     ) {
         var onServer: [RecordedContent: Int] = [:]
-        for operation in central { onServer[RecordedContent(operation).normalised(redacted: redacted), default: 0] += 1 }
+        for operation in central {
+            onServer[RecordedContent(operation).normalised(redacted: redacted), default: 0] += 1
+        }
         for (deviceId, contents) in recorded {
             var expected: [RecordedContent: Int] = [:]
             for content in contents { expected[content.normalised(redacted: redacted), default: 0] += 1 }

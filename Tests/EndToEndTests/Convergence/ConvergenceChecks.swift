@@ -32,10 +32,12 @@ extension ConvergenceCase {
         // what hangs on them.
         let centralIds = Set(centralOperations.map(\.opId))
         let lost = damaged.mapValues { $0.filter { !centralIds.contains($0.opId) }.map(\.content) }
-        let lostRecords = Set(lost.values.joined().filter { content in
-            LogOperation(deviceId: "", author: "", hlc: .zero, recordId: content.recordId, payload: content.payload)
-                .kind.isCreate
-        }.map(\.recordId))
+        let lostRecords = Set(
+            lost.values.joined().filter { content in
+                LogOperation(deviceId: "", author: "", hlc: .zero, recordId: content.recordId, payload: content.payload)
+                    .kind.isCreate
+            }.map(\.recordId)
+        )
         var expectedParked: [String: [RecordedContent]] = [:]
 
         for (index, device) in devices.enumerated() {
@@ -76,15 +78,19 @@ extension ConvergenceCase {
             // A time given by an amender who read it off a wall clock that ran ahead is refused for good once the
             // record's own times are set right (`LocalReplica.retimed`): explained in `status`, as it should be.
             let refusedAfterRetime = parked.filter { parked in
-                guard parked.code == "occurred-in-future", case .amend(let amendment) = ownOperations[parked.opId]?.payload
+                guard parked.code == "occurred-in-future",
+                    case .amend(let amendment) = ownOperations[parked.opId]?.payload
                 else { return false }
                 return amendment.field == .occurredAt
             }
             if !refusedAfterRetime.isEmpty { count("final.refused-after-retime", by: refusedAfterRetime.count) }
             let movedAway =
-                parked.filter { $0.code == "unknown-record" && (isStaff || hangsFromLost($0.opId)) } + refusedAfterRetime
+                parked.filter { $0.code == "unknown-record" && (isStaff || hangsFromLost($0.opId)) }
+                + refusedAfterRetime
             if !movedAway.isEmpty { count("final.refused-after-scope-move", by: movedAway.count) }
-            expectedParked[device.spec.deviceId] = movedAway.compactMap { ownOperations[$0.opId] }.map(RecordedContent.init)
+            expectedParked[device.spec.deviceId] = movedAway.compactMap { ownOperations[$0.opId] }.map(
+                RecordedContent.init
+            )
             if quarantined.count != (lost[device.spec.deviceId] ?? []).count {
                 fail(
                     "quarantine",
