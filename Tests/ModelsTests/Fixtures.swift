@@ -129,6 +129,7 @@ enum Fixture {
         _ field: AmendableField,
         to value: String,
         reason: String = "Corrected after checking CCTV",
+        replacing replaced: String? = nil,
         device: String = device,
         author: String = reporter,
         hlc: HLCTimestamp,
@@ -140,7 +141,7 @@ enum Fixture {
             author: author,
             hlc: hlc,
             recordId: recordId,
-            payload: .amend(Amendment(field: field, value: value, reason: reason))
+            payload: .amend(Amendment(field: field, value: value, reason: reason, replaced: replaced))
         )
     }
 }

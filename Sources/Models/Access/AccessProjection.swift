@@ -75,11 +75,13 @@ public enum AccessProjection {
         case .createNote:
             break  // A note is the note rule's: whole, or withheld above.
         case .amend(var amendment):
-            // The value follows the rule of the field it corrects, for the record's author; the reason, the
-            // amendment's author's.
+            // The value, and the value it replaced, follow the rule of the field it corrects, for the record's
+            // author; the reason, the amendment's author's.
             switch ProjectedField(amendment.field, of: record.type).visibility(writtenByVenueStaff: recordByStaff) {
             case .shown: break
-            case .replaced(let value): amendment.value = value
+            case .replaced(let value):
+                amendment.value = value
+                if amendment.replaced != nil { amendment.replaced = value }
             case .withheld: return nil
             }
             replace(.amendmentReason, in: &amendment.reason, byStaff)

@@ -48,7 +48,7 @@ public enum ProjectedField: CaseIterable, Sendable, Hashable {
         case .interventionOutcome: "outcome"
         case .interventionNotes: "notes"
         case .note: "the whole note (author, text)"
-        case .amendmentReason: "reason (the field and value follow the field's own rule)"
+        case .amendmentReason: "reason (the field, the value and the value it replaced follow the field's own rule)"
         case .registers: "review status, intelligence grading, retention review date, links"
         case .redactionExplanation: "explanation (the reason code is shown)"
         case .operationAuthor: "author"

@@ -7,7 +7,9 @@ import Foundation
 /// result. Any two replicas holding the same operations hold the same `RecordState`.
 ///
 /// - The first create (in that order) is the original; later creates never overwrite it.
-/// - Amendments are last-writer-wins per field, with the whole history kept.
+/// - Amendments are last-writer-wins per field, with the whole history kept; an amendment whose amender
+///   replaced another value than the one before it in merge order is marked as crossing the amendment that
+///   set that value.
 /// - Registers are last-writer-wins per register.
 /// - A redaction dominates: the content and the amendment history are gone, whatever else arrives, and the
 ///   result depends only on operation metadata, so replicas that hold content-stripped copies of the same
@@ -61,12 +63,18 @@ public enum RecordFold {
         var winnerByField: [AmendableField: Int] = [:]
         for operation in ordered {
             guard case .amend(let amendment) = operation.payload else { continue }
+            let previousValue = amendment.field.value(in: current)
             var entry = AmendmentEntry(
                 stamp: OperationStamp(operation),
                 amendment: amendment,
-                previousValue: amendment.field.value(in: current),
+                previousValue: previousValue,
                 standing: .current
             )
+            if let replaced = amendment.replaced, replaced != previousValue {
+                entry.crossing = AmendmentEntry.Crossing(
+                    unseen: winnerByField[amendment.field].map { amendments[$0].stamp }
+                )
+            }
             do throws(ValidationError) {
                 try amendment.validate(against: current)
                 current = try amendment.field.apply(amendment.value, to: current)

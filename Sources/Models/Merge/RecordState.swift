@@ -94,6 +94,39 @@ public struct AmendmentEntry: Codable, Sendable, Hashable {
     /// The field's value just before this amendment, in merge order.
     public var previousValue: String
     public var standing: Standing
+    /// Set when the amender replaced another value than `previousValue`: concurrent amendments crossed, and
+    /// this one was made without seeing the one before it in merge order. Nil when they agree, and for
+    /// amendments that do not say what they replaced.
+    public var crossing: Crossing?
+
+    public init(
+        stamp: OperationStamp,
+        amendment: Amendment,
+        previousValue: String,
+        standing: Standing,
+        crossing: Crossing? = nil
+    ) {
+        self.stamp = stamp
+        self.amendment = amendment
+        self.previousValue = previousValue
+        self.standing = standing
+        self.crossing = crossing
+    }
+
+    /// The value the amender replaced, as they saw it: the amendment's own word, or `previousValue` for an
+    /// amendment made before devices recorded it.
+    public var replacedValue: String { amendment.replaced ?? previousValue }
+
+    /// An amendment made without seeing the one just before it in merge order.
+    public struct Crossing: Codable, Sendable, Hashable {
+        /// The amendment that set `previousValue`, which the amender had not seen; nil when `previousValue` is
+        /// the record's original value (the change the amender saw did not apply here).
+        public var unseen: OperationStamp?
+
+        public init(unseen: OperationStamp?) {
+            self.unseen = unseen
+        }
+    }
 
     /// Whether an amendment holds the current value, was overtaken, or could not apply.
     public enum Standing: Codable, Sendable, Hashable {

@@ -35,6 +35,21 @@ public enum AmendableField: String, Codable, Sendable, CaseIterable, Hashable {
         }
     }
 
+    /// The longest text form of this field's value and whether it may span lines: the rules for a value an
+    /// amendment quotes as the one it replaced.
+    public var textRule: (limit: Int, multiline: Bool) {
+        switch self {
+        case .narrative: (TextLimits.narrative, true)
+        case .notes: (TextLimits.notes, true)
+        case .text: (TextLimits.noteText, true)
+        case .place: (TextLimits.place, false)
+        case .otherBehaviour, .subjectClothing, .subjectFeatures: (TextLimits.shortDescription, false)
+        case .occurredAt, .venue, .behaviours, .riskLevel, .subjectSex, .subjectAgeBand, .subjectHeightBand,
+            .subjectBuild, .actions, .outcome:
+            (TextLimits.codedValue, false)
+        }
+    }
+
     /// Returns the record with this field set to `value`.
     ///
     /// - Throws: `ValidationError` when the record has no such field or the value does not parse.

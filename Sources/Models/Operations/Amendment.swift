@@ -7,11 +7,18 @@ public struct Amendment: Codable, Sendable, Hashable {
     public var value: String
     /// Why the correction was made.
     public var reason: String
+    /// The value the amender replaced, in the field's text form: the field as their device showed it when
+    /// they made the correction (the device fills it in). Nil in operations made before devices recorded it.
+    ///
+    /// Concurrent amendments can make it differ from the value just before this one in merge order; the
+    /// history then says that this correction was made without seeing the other (`AmendmentEntry.crossing`).
+    public var replaced: String?
 
-    public init(field: AmendableField, value: String, reason: String) {
+    public init(field: AmendableField, value: String, reason: String, replaced: String? = nil) {
         self.field = field
         self.value = value
         self.reason = reason
+        self.replaced = replaced
     }
 
     /// Checks the reason, and that the new value fits the field and leaves a valid record.

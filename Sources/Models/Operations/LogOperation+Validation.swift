@@ -49,6 +49,10 @@ extension LogOperation {
                 throw .emptyReason
             }
             try TextRules.check(amendment.reason, field: "reason", limit: TextLimits.reason)
+            if let replaced = amendment.replaced {
+                let rule = amendment.field.textRule
+                try TextRules.check(replaced, field: "replaced value", limit: rule.limit, multiline: rule.multiline)
+            }
             if amendment.field == .actions || amendment.field == .outcome,
                 amendment.value.split(separator: ",").contains(where: {
                     $0 == InterventionAction.policeAttended.rawValue || $0 == Outcome.notShared.rawValue

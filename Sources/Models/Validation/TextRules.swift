@@ -8,6 +8,9 @@ public enum TextLimits {
     public static let place = 200
     public static let shortDescription = 200
     public static let reason = 500
+    /// The longest text form of a coded field's value: a time, a venue id, a code, or a list of behaviours or
+    /// actions (all of them, comma-separated, fit).
+    public static let codedValue = 400
 }
 
 enum TextRules {

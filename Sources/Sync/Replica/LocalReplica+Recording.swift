@@ -11,7 +11,8 @@ extension LocalReplica {
     /// stored, and merged into its record, all in one transaction: on any error nothing is written.
     ///
     /// - Parameters:
-    ///   - payload: what to record; a create's record must carry this user as its reporter.
+    ///   - payload: what to record; a create's record must carry this user as its reporter. An amendment's
+    ///     `replaced` is set here, to the field's value in the record as this device holds it.
     ///   - recordId: the record it touches (the new record's id for a create).
     ///   - now: the device's clocks; the operation is stamped at the time they tell by the server's clock
     ///     (`estimatedTime`).
@@ -86,6 +87,12 @@ extension LocalReplica {
         cipher: ContentCipher,
         db: Database
     ) throws -> LogOperation {
+        var payload = payload
+        if case .amend(var amendment) = payload, let target = try state(of: recordId, cipher: cipher, db: db) {
+            // What this user had in front of them, so the history can say what each person saw.
+            amendment.replaced = amendment.field.value(in: target.current)
+            payload = .amend(amendment)
+        }
         let operation = LogOperation(
             deviceId: identity.deviceId,
             author: identity.userId,

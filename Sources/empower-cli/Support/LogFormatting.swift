@@ -141,8 +141,9 @@ enum LogFormatting {
                 }
                 lines.append(
                     "  \(localTime(entry.stamp.hlc.date)) \(entry.stamp.author): \(entry.amendment.field.rawValue) "
-                        + "~~\(entry.previousValue)~~ → \(entry.amendment.value)  (reason: \(entry.amendment.reason); \(standing))"
+                        + "~~\(entry.replacedValue)~~ → \(entry.amendment.value)  (reason: \(entry.amendment.reason); \(standing))"
                 )
+                if let crossing = entry.crossing { lines.append("    " + crossed(entry, crossing)) }
             }
         }
         if !attachments.isEmpty {
@@ -154,5 +155,14 @@ enum LogFormatting {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What an amendment made without seeing the one before it says: the value it did not see, and whose.
+    static func crossed(_ entry: AmendmentEntry, _ crossing: AmendmentEntry.Crossing) -> String {
+        let value = entry.previousValue.isEmpty ? "(empty)" : "'\(entry.previousValue)'"
+        guard let unseen = crossing.unseen else {
+            return "the value before it in this history was \(value), not the one it replaced"
+        }
+        return "made without seeing the change to \(value) by \(unseen.author) at \(localTime(unseen.hlc.date))"
     }
 }

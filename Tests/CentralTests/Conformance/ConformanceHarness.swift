@@ -322,14 +322,17 @@ enum Conformance {
         _ field: AmendableField = .riskLevel,
         to value: String = "high",
         by caller: Caller = officer,
-        counter: UInt16 = 2
+        counter: UInt16 = 2,
+        replacing replaced: String? = nil
     ) -> LogOperation {
         LogOperation(
             deviceId: caller.deviceId,
             author: caller.userId,
             hlc: stamp(counter),
             recordId: recordId,
-            payload: .amend(Amendment(field: field, value: value, reason: "Corrected after review"))
+            payload: .amend(
+                Amendment(field: field, value: value, reason: "Corrected after review", replaced: replaced)
+            )
         )
     }
 

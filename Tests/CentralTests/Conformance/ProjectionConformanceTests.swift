@@ -26,14 +26,17 @@ struct ProjectionConformanceTests {
     func projectionOnEveryReadPath(kind: StoreKind) async throws {
         try await withConformanceStore(kind) { conformance in
             let store = conformance.store
-            let sighting = Conformance.sighting(narrative: "Officer's narrative: PNC check on the subject")
+            let narrative = "Officer's narrative: PNC check on the subject"
+            let sighting = Conformance.sighting(narrative: narrative)
+            // The officer's correction says what it replaced: the narrative, which venue staff must not see.
+            let correction = Conformance.amend(sighting.recordId, .narrative, to: "Corrected", replacing: narrative)
             let arrest = Conformance.intervention(
                 following: sighting.recordId,
                 by: Conformance.officer,
                 actions: [.arrest]
             )
             let policeNote = Conformance.note(about: sighting.recordId, text: "Known to police, see intel log")
-            try await Self.push(store, [sighting, arrest, policeNote], by: Conformance.officer)
+            try await Self.push(store, [sighting, correction, arrest, policeNote], by: Conformance.officer)
             let staffNote = Conformance.note(about: sighting.recordId, by: Conformance.staffA, text: "CCTV kept")
             try await Self.push(store, [staffNote], by: Conformance.staffA)
             try await Self.push(store, [Conformance.review(sighting.recordId)], by: Conformance.supervisor)
@@ -44,10 +47,17 @@ struct ProjectionConformanceTests {
                 #expect(!text.contains(secret), "a venue-staff pull shows \(secret)")
             }
             #expect(Set(pulled.map(\.recordId)) == [sighting.recordId, arrest.recordId, staffNote.recordId])
+            guard case .amend(let seenCorrection)? = pulled.first(where: { $0.opId == correction.opId })?.payload else {
+                Issue.record("venue staff do not receive the correction of a record at their venue")
+                return
+            }
+            #expect(seenCorrection.value == "" && seenCorrection.replaced == "")
             // Search, show and export answer exactly what a device folds from its pulls.
             let searched = try await store.records(matching: RecordFilter(), for: Conformance.staffA)
             let folded = Dictionary(grouping: pulled, by: \.recordId).compactMap { RecordFold.fold($0.value) }
             #expect(Set(searched) == Set(folded))
+            let searchedText = String(decoding: try WireCoding.encode(searched), as: UTF8.self)
+            #expect(!searchedText.contains("PNC"), "a venue-staff search shows the narrative an amendment replaced")
             let shown = try await store.records(
                 matching: RecordFilter(recordId: arrest.recordId),
                 for: Conformance.staffA

@@ -100,6 +100,11 @@ struct ScopeMoveTests {
                 notes: "Arrested, taken to St Anne Street"
             )
             try officer.replica.append(.createIntervention(intervention), recordId: intervention.id)
+            // The officer corrects their notes; the correction carries the notes it replaced.
+            try officer.replica.append(
+                .amend(Amendment(field: .notes, value: "Arrested", reason: "Custody suite not needed here")),
+                recordId: intervention.id
+            )
             try await sync(officer)
             let note = Note(recordId: sighting.id, author: doorA.caller.userId, recordedAt: now, text: "CCTV kept")
             try doorA.replica.append(.createNote(note), recordId: note.id)
@@ -108,6 +113,18 @@ struct ScopeMoveTests {
             #expect(Set(try doorA.replica.records().map(\.id)) == family)
             #expect(try doorB.replica.records().isEmpty)
             try await expectEqualToProjection(doorA, "door A before the move")
+            // The check can fail: the officer's device holds the notes the correction replaced; door A holds
+            // nothing of them, neither in the correction nor in the history.
+            let corrected = try #require(try officer.replica.record(id: intervention.id)?.amendments.first)
+            #expect(corrected.amendment.replaced == intervention.notes)
+            let seenCorrection = try #require(try doorA.replica.record(id: intervention.id)?.amendments.first)
+            #expect(seenCorrection.amendment.replaced == "" && seenCorrection.replacedValue == "")
+            var doorContent = Data()
+            for operation in try doorA.replica.allOperations() {
+                doorContent.append(WireCoding.encodeOperation(operation))
+            }
+            doorContent.append(try WireCoding.encode(try doorA.replica.records()))
+            #expect(doorContent.range(of: Data("St Anne Street".utf8)) == nil, "door A holds the replaced notes")
 
             // Both doors offline; door A writes another note meanwhile; a supervisor moves the sighting.
             let lateNote = Note(recordId: sighting.id, author: doorA.caller.userId, recordedAt: now, text: "Taxi left")

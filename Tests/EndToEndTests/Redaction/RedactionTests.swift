@@ -14,6 +14,8 @@ struct RedactionTests {
     let narrativeMarker = "Quokka-Lantern-4471 narrative"
     let amendmentMarker = "Marmot-Harbour-9082 amendment"
     let lateMarker = "Ibis-Quarry-5530 late amendment"
+    /// Said only as the value an amendment replaced.
+    let replacedMarker = "Gannet-Meadow-2718 replaced value"
 
     @Test("the redacted content is absent from every file, the tombstone everywhere, late amendments too")
     func contentGoneEverywhere() async throws {
@@ -21,7 +23,7 @@ struct RedactionTests {
         defer { try? FileManager.default.removeItem(at: workspace) }
         let centralDirectory = workspace.appendingPathComponent("central")
         let store = try SQLiteCentralStore(directory: centralDirectory)
-        let markers = [narrativeMarker, amendmentMarker, lateMarker]
+        let markers = [narrativeMarker, amendmentMarker, lateMarker, replacedMarker]
         let officerToken = try await store.provisionDevice(
             "dev-officer",
             for: UserAccount(id: "PC-4127", role: .officer)
@@ -78,6 +80,25 @@ struct RedactionTests {
                 recordId: sighting.id
             )
             try await sync(officer)
+            // A supervisor's desk corrects the narrative as it saw it: a narrative said nowhere but there.
+            let desk = Caller(userId: "PS-0311", deviceId: "dev-supervisor-desk", role: .supervisor)
+            let quoted = try await store.push(
+                [
+                    LogOperation(
+                        deviceId: desk.deviceId,
+                        author: desk.userId,
+                        hlc: HLCTimestamp(wallMilliseconds: Date().millisecondsSince1970, counter: 0),
+                        recordId: sighting.id,
+                        payload: .amend(
+                            Amendment(field: .narrative, value: "Shorter", reason: "Tidy", replaced: replacedMarker)
+                        )
+                    )
+                ],
+                by: desk,
+                now: Date()
+            )
+            #expect(quoted.rejected.isEmpty, "\(quoted.rejected)")
+            try await sync(officer)
             try await sync(supervisor)
             let directories = [
                 centralDirectory, workspace.appendingPathComponent("officer"),
@@ -85,9 +106,11 @@ struct RedactionTests {
             ]
             // The check can fail: before the redaction, the content is in the central data directory, and in what
             // each device's key opens (a device's files hold it sealed).
-            #expect(try !RedactionScan.files(in: centralDirectory, holding: narrativeMarker).isEmpty)
-            for replica in [officer, supervisor] {
-                #expect(try decryptedContent(of: replica).range(of: Data(narrativeMarker.utf8)) != nil)
+            for marker in [narrativeMarker, replacedMarker] {
+                #expect(try !RedactionScan.files(in: centralDirectory, holding: marker).isEmpty)
+                for replica in [officer, supervisor] {
+                    #expect(try decryptedContent(of: replica).range(of: Data(marker.utf8)) != nil)
+                }
             }
 
             // The officer, offline, amends again before hearing of the redaction.

@@ -188,7 +188,12 @@ struct AccessProjectionTests {
 
     @Test("an amendment's value follows its field's rule for the record's author, its reason its own author's")
     func amendments() throws {
-        let narrative = Amendment(field: .narrative, value: "Corrected narrative", reason: "Personal data removed")
+        let narrative = Amendment(
+            field: .narrative,
+            value: "Corrected narrative",
+            reason: "Personal data removed",
+            replaced: "Narrative naming the subject"
+        )
         let operation = Fixture.operation(.amend(narrative), on: UUID(), hlc: Fixture.stamp())
         for recordByStaff in [true, false] {
             for byStaff in [true, false] {
@@ -200,8 +205,93 @@ struct AccessProjectionTests {
                     continue
                 }
                 #expect(seen.value == Self.expected(.sightingNarrative, narrative.value, byStaff: recordByStaff))
+                // The value it replaced is content of the same field, under the same rule.
+                #expect(
+                    seen.replaced == Self.expected(.sightingNarrative, narrative.replaced!, byStaff: recordByStaff)
+                )
                 #expect(seen.reason == Self.expected(.amendmentReason, narrative.reason, byStaff: byStaff))
             }
+        }
+    }
+
+    @Test("an amendment that said nothing of what it replaced says nothing once projected")
+    func amendmentWithoutReplaced() throws {
+        let operation = Fixture.amend(UUID(), .narrative, to: "Corrected", hlc: Fixture.stamp())
+        let projected = try #require(
+            Self.project(operation, byStaff: false, record: Self.origin(.sighting, byStaff: false))
+        )
+        guard case .amend(let seen) = projected.payload else {
+            Issue.record("not an amendment")
+            return
+        }
+        #expect(seen.value == "" && seen.replaced == nil)
+    }
+
+    /// Two officers correct an officer's narrative at once, neither seeing the other: the history police see says
+    /// so; venue staff see neither narrative, nor that they crossed. A crossing in what venue staff see (the place)
+    /// names the police only as police.
+    @Test("crossed amendments reach venue staff as the projection says: nothing of police content, no identities")
+    func crossedAmendments() throws {
+        var sighting = Fixture.sighting()
+        sighting.narrative = "Original: named the subject"
+        let create = Fixture.create(.sighting(sighting), hlc: Fixture.stamp(1000))
+        let square = sighting.location.place!
+        let amendments = [
+            Fixture.amend(
+                sighting.id,
+                .narrative,
+                to: "First: PNC check",
+                replacing: sighting.narrative,
+                device: "dev-pc4127",
+                author: "PC-4127",
+                hlc: Fixture.stamp(2000)
+            ),
+            Fixture.amend(
+                sighting.id,
+                .narrative,
+                to: "Second: known to police",
+                replacing: sighting.narrative,
+                device: "dev-ps0311",
+                author: "PS-0311",
+                hlc: Fixture.stamp(3000)
+            ),
+            Fixture.amend(
+                sighting.id,
+                .place,
+                to: "Seel Street",
+                replacing: square,
+                device: "dev-pc4127",
+                author: "PC-4127",
+                hlc: Fixture.stamp(4000)
+            ),
+            Fixture.amend(
+                sighting.id,
+                .place,
+                to: "Wood Street",
+                replacing: square,
+                device: "dev-ps0311",
+                author: "PS-0311",
+                hlc: Fixture.stamp(5000)
+            ),
+        ]
+        let operations = [create] + amendments
+        let roles: (String) -> Role? = { $0.hasPrefix("PS-") ? .supervisor : .officer }
+        let full = try #require(AccessProjection.project(record: operations, roles: roles, for: Self.supervisor))
+        #expect(full.amendments.map { $0.crossing != nil } == [false, true, false, true])
+        #expect(full.amendments[1].replacedValue == sighting.narrative)
+
+        let seen = try #require(AccessProjection.project(record: operations, roles: roles, for: Self.staff))
+        #expect(seen.amendments.count == 4)
+        #expect(seen.amendments[0].crossing == nil && seen.amendments[1].crossing == nil)
+        #expect(seen.amendments[0...1].allSatisfy { $0.replacedValue == "" && $0.amendment.value == "" })
+        #expect(seen.amendments[3].replacedValue == square)
+        #expect(seen.amendments[3].crossing?.unseen?.author == AccessProjection.policeUser)
+        #expect(seen.amendments[3].crossing?.unseen?.deviceId == AccessProjection.policeDevice)
+        let text = String(decoding: try WireCoding.encode(seen), as: UTF8.self)
+        for secret in [
+            "named the subject", "PNC", "known to police", "PC-4127", "PS-0311", "dev-pc4127", Fixture.device,
+        ] {
+            #expect(!text.contains(secret), "venue staff see \(secret)")
         }
     }
 
@@ -213,12 +303,12 @@ struct AccessProjectionTests {
             Fixture.create(.intervention(Fixture.intervention())),
             Fixture.create(.note(Fixture.note())),
             Fixture.operation(
-                .amend(Amendment(field: .place, value: "Wood Street", reason: "Wrong street")),
+                .amend(Amendment(field: .place, value: "Wood Street", reason: "Wrong street", replaced: "Seel Street")),
                 on: sighting.recordId,
                 hlc: Fixture.stamp()
             ),
             Fixture.operation(
-                .amend(Amendment(field: .narrative, value: "Shorter", reason: "Tidy")),
+                .amend(Amendment(field: .narrative, value: "Shorter", reason: "Tidy", replaced: "Longer")),
                 on: sighting.recordId,
                 hlc: Fixture.stamp()
             ),

@@ -46,6 +46,129 @@ struct RecordFoldTests {
         #expect(state.refusedCreates.isEmpty)
     }
 
+    /// Issue 12: the record says "Concert Square"; one device corrects it to Seel Street and syncs, another that
+    /// never saw that corrects "Concert Square" to Wood Street.
+    @Test("the history keeps what each amender replaced, and marks an amendment that crossed one it never saw")
+    func crossedAmendments() throws {
+        let square = "Concert Square, by the fountain"
+        let seel = Fixture.amend(
+            sighting.id,
+            .place,
+            to: "Seel Street",
+            replacing: square,
+            device: "dev-pc4127",
+            author: "PC-4127",
+            hlc: Fixture.stamp(2000)
+        )
+        let wood = Fixture.amend(
+            sighting.id,
+            .place,
+            to: "Wood Street",
+            replacing: square,
+            device: "dev-ps0311",
+            author: "PS-0311",
+            hlc: Fixture.stamp(3000)
+        )
+        for order in [[create, seel, wood], [wood, seel, create], [seel, create, wood, seel]] {
+            let state = try #require(RecordFold.fold(order))
+            #expect(currentSighting(state)?.location.place == "Wood Street")
+            #expect(state.amendments.map(\.stamp) == [OperationStamp(seel), OperationStamp(wood)])
+            #expect(state.amendments.map(\.replacedValue) == [square, square])
+            #expect(state.amendments.map(\.previousValue) == [square, "Seel Street"])
+            #expect(state.amendments[0].crossing == nil)
+            #expect(state.amendments[1].crossing == AmendmentEntry.Crossing(unseen: OperationStamp(seel)))
+            #expect(state.amendments.map(\.standing) == [.superseded, .current])
+        }
+        // Had the second amender seen Seel Street, nothing crossed.
+        let afterSeel = Fixture.amend(
+            sighting.id,
+            .place,
+            to: "Wood Street",
+            replacing: "Seel Street",
+            device: "dev-ps0311",
+            author: "PS-0311",
+            hlc: Fixture.stamp(3000)
+        )
+        let sequential = try #require(RecordFold.fold([create, seel, afterSeel]))
+        #expect(sequential.amendments.map(\.crossing) == [nil, nil])
+        #expect(sequential.amendments.map(\.replacedValue) == [square, "Seel Street"])
+        // Two who made the same correction crossed all the same: the second never saw the first.
+        let sameAgain = Fixture.amend(
+            sighting.id,
+            .place,
+            to: "Seel Street",
+            replacing: square,
+            hlc: Fixture.stamp(3000)
+        )
+        let same = try #require(RecordFold.fold([create, seel, sameAgain]))
+        #expect(same.amendments.map(\.crossing) == [nil, AmendmentEntry.Crossing(unseen: OperationStamp(seel))])
+    }
+
+    @Test("an amendment that replaced a value no earlier amendment here set crosses none by name")
+    func crossedNoKnownAmendment() throws {
+        // The change this amender saw was refused here (or never reached this replica's fold).
+        let refused = Fixture.amend(sighting.id, .place, to: "", hlc: Fixture.stamp(1500))
+        let clearVenue = Fixture.amend(sighting.id, .venue, to: "", hlc: Fixture.stamp(1000, 1))
+        let bold = Fixture.amend(sighting.id, .place, to: "Bold Street", replacing: "", hlc: Fixture.stamp(2000))
+        let state = try #require(RecordFold.fold([create, clearVenue, refused, bold]))
+        #expect(isRefused(state.amendments[1].standing, code: "no-place"))
+        #expect(state.amendments[2].previousValue == "Concert Square, by the fountain")
+        #expect(state.amendments[2].replacedValue == "")
+        #expect(state.amendments[2].crossing == AmendmentEntry.Crossing(unseen: nil))
+    }
+
+    @Test("an amendment that does not say what it replaced (an older device's) shows the merge order's value")
+    func olderAmendments() throws {
+        let seel = Fixture.amend(sighting.id, .place, to: "Seel Street", hlc: Fixture.stamp(2000))
+        let wood = Fixture.amend(sighting.id, .place, to: "Wood Street", hlc: Fixture.stamp(3000))
+        let state = try #require(RecordFold.fold([create, wood, seel]))
+        #expect(state.amendments.map(\.replacedValue) == ["Concert Square, by the fountain", "Seel Street"])
+        #expect(state.amendments.map(\.crossing) == [nil, nil])
+    }
+
+    @Test("a state stored before amendments said what they replaced decodes; a crossing survives a round trip")
+    func storedStates() throws {
+        let square = "Concert Square, by the fountain"
+        let seel = Fixture.amend(sighting.id, .place, to: "Seel Street", replacing: square, hlc: Fixture.stamp(2000))
+        let wood = Fixture.amend(sighting.id, .place, to: "Wood Street", replacing: square, hlc: Fixture.stamp(3000))
+        let crossed = try #require(RecordFold.fold([create, seel, wood]))
+        let encoded = try WireCoding.encode(crossed)
+        #expect(try WireCoding.decode(RecordState.self, from: encoded) == crossed)
+        let entry = try #require((try jsonObject(crossed)["amendments"] as? [[String: Any]])?.last)
+        #expect(Set(entry.keys) == ["stamp", "amendment", "previousValue", "standing", "crossing"])
+        #expect((entry["amendment"] as? [String: Any])?["replaced"] as? String == square)
+
+        // As an older version stored a note's state: no `replaced`, no `crossing`.
+        let note =
+            #"{"record":{"author":"PC-4127","id":"0B6A5C1E-2D3F-4A5B-8C7D-9E0F1A2B3C4D","recordId":"1B6A5C1E-2D3F-4A5B-8C7D-9E0F1A2B3C4D","recordedAt":"2026-11-21T23:40:00.000Z","text":"TEXT"},"type":"note"}"#
+        let stamp = #"{"author":"PC-4127","deviceId":"dev-pc4127","hlc":HLC,"opId":"OPID"}"#
+        let stored =
+            #"{"amendments":[{"amendment":{"field":"text","reason":"Typo","value":"CCTV kept"},"#
+            + #""previousValue":"CCTV kep","stamp":"#
+            + stamp.replacingOccurrences(of: "HLC", with: "2000").replacingOccurrences(
+                of: "OPID",
+                with: "2B6A5C1E-2D3F-4A5B-8C7D-9E0F1A2B3C4D"
+            )
+            + #","standing":{"current":{}}}],"created":"#
+            + stamp.replacingOccurrences(of: "HLC", with: "1000").replacingOccurrences(
+                of: "OPID",
+                with: "3B6A5C1E-2D3F-4A5B-8C7D-9E0F1A2B3C4D"
+            )
+            + #","current":"# + note.replacingOccurrences(of: "TEXT", with: "CCTV kept")
+            + #","id":"0B6A5C1E-2D3F-4A5B-8C7D-9E0F1A2B3C4D","original":"#
+            + note.replacingOccurrences(of: "TEXT", with: "CCTV kep") + #","refusedCreates":[]}"#
+        let decoded = try RecordState.fromStorage(
+            state: stored,
+            createOperation: nil,
+            decoder: WireCoding.makeDecoder()
+        )
+        #expect(decoded.amendments.count == 1)
+        #expect(decoded.amendments[0].amendment.replaced == nil)
+        #expect(decoded.amendments[0].replacedValue == "CCTV kep")
+        #expect(decoded.amendments[0].crossing == nil)
+        #expect(AmendableField.text.value(in: decoded.current) == "CCTV kept")
+    }
+
     @Test("amendments of different fields each stand")
     func differentFields() throws {
         let risk = Fixture.amend(sighting.id, .riskLevel, to: "high", hlc: Fixture.stamp(2000))

@@ -80,6 +80,54 @@ let badOperations: [BadOperation] = [
         code: "control-characters"
     ),
     BadOperation(
+        name: "amendment replacing a place over 200 characters",
+        operation: Fixture.amend(
+            UUID(),
+            .place,
+            to: "Seel Street",
+            replacing: String(repeating: "p", count: 201),
+            hlc: Fixture.stamp()
+        ),
+        code: "text-too-long"
+    ),
+    BadOperation(
+        name: "amendment replacing a narrative over 4000 characters",
+        operation: Fixture.amend(
+            UUID(),
+            .narrative,
+            to: "Shorter",
+            replacing: String(repeating: "n", count: 4001),
+            hlc: Fixture.stamp()
+        ),
+        code: "text-too-long"
+    ),
+    BadOperation(
+        name: "amendment replacing a risk level with a long text",
+        operation: Fixture.amend(
+            UUID(),
+            .riskLevel,
+            to: "high",
+            replacing: String(repeating: "r", count: 401),
+            hlc: Fixture.stamp()
+        ),
+        code: "text-too-long"
+    ),
+    BadOperation(
+        name: "amendment replacing a value with an escape sequence",
+        operation: Fixture.amend(UUID(), .place, to: "Seel Street", replacing: "\u{1B}[2J", hlc: Fixture.stamp()),
+        code: "control-characters"
+    ),
+    BadOperation(
+        name: "amendment replacing a one-line field with two lines",
+        operation: Fixture.amend(UUID(), .place, to: "Seel Street", replacing: "Wood\nStreet", hlc: Fixture.stamp()),
+        code: "control-characters"
+    ),
+    BadOperation(
+        name: "amendment replacing a narrative with a C1 control",
+        operation: Fixture.amend(UUID(), .narrative, to: "x", replacing: "Left\u{85}late", hlc: Fixture.stamp()),
+        code: "control-characters"
+    ),
+    BadOperation(
         name: "upper-case device id",
         operation: createSighting { $0.deviceId = "DEV-7F3A9C" },
         code: "malformed-id"
@@ -144,6 +192,30 @@ struct LogOperationValidationTests {
         var operation = Fixture.create(.sighting(Fixture.sighting()))
         operation.hlc = HLCTimestamp(wallMilliseconds: Fixture.now.millisecondsSince1970 + 300_000, counter: 999)
         try operation.validate(now: Fixture.now)
+    }
+
+    @Test("the value an amendment replaced may be any value the field can hold", arguments: fieldValues)
+    func replacedValues(_ example: FieldValue) throws {
+        try Fixture.amend(UUID(), example.field, to: example.value, replacing: example.value, hlc: Fixture.stamp())
+            .validate(now: Fixture.now)
+    }
+
+    @Test("the longest values of coded fields fit their limit: every behaviour, every action")
+    func longestCodedValues() throws {
+        let longest = [
+            (AmendableField.behaviours, Behaviour.allCases.map(\.rawValue).joined(separator: ",")),
+            (.actions, InterventionAction.allCases.map(\.rawValue).joined(separator: ",")),
+            (.occurredAt, "2026-11-21T23:40:00.000+00:00"),
+            (.venue, String(repeating: "v", count: 64)),
+        ]
+        for (field, value) in longest {
+            #expect(value.count <= field.textRule.limit, "\(field.rawValue)")
+            try Fixture.amend(UUID(), field, to: "", replacing: value, hlc: Fixture.stamp())
+                .validate(now: Fixture.now)
+        }
+        let narrative = String(repeating: "Line of a long narrative.\n", count: 150)
+        try Fixture.amend(UUID(), .narrative, to: "Short", replacing: narrative, hlc: Fixture.stamp())
+            .validate(now: Fixture.now)
     }
 
     @Test("a bad operation is refused with the code of the rule it breaks", arguments: badOperations)

@@ -44,6 +44,60 @@ struct OperationCodecTests {
         #expect(try WireCoding.decodePullResponse(try WireCoding.makeEncoder(pretty: true).encode(pull)) == pull)
     }
 
+    @Test("an amendment without the value it replaced (made before devices recorded it) decodes with none")
+    func amendmentWithoutReplaced() throws {
+        let old =
+            #"{"author":"PC-4127","deviceId":"dev-pc4127","hlc":1,"kind":"amend","opId":"6E3E3C2A-36B6-4BC1-9E29-6B0C7E6A1F10","payload":{"field":"place","reason":"Wrong street","value":"Wood Street"},"recordId":"7E3E3C2A-36B6-4BC1-9E29-6B0C7E6A1F10"}"#
+        let withNull = old.replacingOccurrences(
+            of: #""reason":"Wrong street","#,
+            with: #""reason":"Wrong street","replaced":null,"#
+        )
+        for text in [old, withNull] {
+            let fast = try WireCoding.decodeOperation(Data(text.utf8))
+            let foundation = try WireCoding.decode(LogOperation.self, from: Data(text.utf8))
+            #expect(fast == foundation)
+            #expect(fast.payload == .amend(Amendment(field: .place, value: "Wood Street", reason: "Wrong street")))
+        }
+        // Encoded again, it is the same bytes as before: an old operation keeps its idempotency key.
+        #expect(
+            String(decoding: WireCoding.encodeOperation(try WireCoding.decodeOperation(Data(old.utf8))), as: UTF8.self)
+                == old
+        )
+    }
+
+    @Test("the value an amendment replaced goes over the wire, through both coders, push and pull bodies")
+    func amendmentWithReplaced() throws {
+        let operation = LogOperation(
+            deviceId: "dev-pc4127",
+            author: "PC-4127",
+            hlc: HLCTimestamp(rawValue: 1),
+            recordId: UUID(),
+            payload: .amend(
+                Amendment(
+                    field: .narrative,
+                    value: "Left at 23:45",
+                    reason: "Typo",
+                    replaced: "Left at\n23:54 \"late\""
+                )
+            )
+        )
+        let fast = WireCoding.encodeOperation(operation)
+        #expect(fast == (try WireCoding.encode(operation)))
+        let payload = try #require(try jsonObject(operation)["payload"] as? [String: Any])
+        #expect(payload["replaced"] as? String == "Left at\n23:54 \"late\"")
+        #expect(try WireCoding.decodeOperation(fast) == operation)
+        #expect(try WireCoding.decode(LogOperation.self, from: fast) == operation)
+        let push = try WireAssembly.pushRequest(deviceId: "dev-pc4127", encodedOperations: [fast])
+        #expect(try WireCoding.decodePushRequest(push).operations == [operation])
+        let pull = WireAssembly.pullResponse(
+            operations: [(seq: 1, encodedOperation: fast)],
+            cursor: 1,
+            hasMore: false,
+            serverClock: HLCTimestamp(rawValue: 2)
+        )
+        #expect(try WireCoding.decodePullResponse(pull).operations.map(\.operation) == [operation])
+    }
+
     @Test(
         "bad input is refused with JSONDecoder's error",
         arguments: [
@@ -132,7 +186,9 @@ enum RandomOperation {
         case 2:
             payload = .createNote(Note(recordId: UUID(), author: "PC-1", recordedAt: date(), text: text()))
         case 3:
-            payload = .amend(Amendment(field: one(AmendableField.self), value: text(), reason: text()))
+            payload = .amend(
+                Amendment(field: one(AmendableField.self), value: text(), reason: text(), replaced: maybe(text()))
+            )
         case 4:
             let write: RegisterWrite =
                 switch Int.random(in: 0..<4, using: &random) {

@@ -99,6 +99,40 @@ struct LocalReplicaTests {
         #expect(try replica.allOperations().count == 2)
     }
 
+    @Test("an amendment records the value it replaced as this device holds it, whatever the caller said")
+    func amendmentRecordsWhatItReplaced() throws {
+        let replica = try makeReplica()
+        let sighting = makeSighting()
+        try replica.append(.createSighting(sighting), recordId: sighting.id)
+        let stored = try replica.append(
+            .amend(Amendment(field: .place, value: "Seel Street", reason: "Wrong street", replaced: "Made up")),
+            recordId: sighting.id
+        )
+        #expect(
+            stored.payload
+                == .amend(
+                    Amendment(field: .place, value: "Seel Street", reason: "Wrong street", replaced: "Concert Square")
+                )
+        )
+        // In one batch, each amendment replaces what the one before it left.
+        try replica.append(
+            contentsOf: [
+                (.amend(Amendment(field: .place, value: "Wood Street", reason: "Wrong again")), sighting.id),
+                (.amend(Amendment(field: .place, value: "Bold Street", reason: "And again")), sighting.id),
+                (.amend(Amendment(field: .riskLevel, value: "high", reason: "Reassessed")), sighting.id),
+            ]
+        )
+        let state = try #require(try replica.record(id: sighting.id))
+        #expect(
+            state.amendments.map(\.amendment.replaced) == ["Concert Square", "Seel Street", "Wood Street", "medium"]
+        )
+        #expect(state.amendments.allSatisfy { $0.crossing == nil })
+        #expect(
+            try replica.allOperations().filter { $0.kind == .amend }.map(\.payload)
+                == state.amendments.map { .amend($0.amendment) }
+        )
+    }
+
     @Test("a pulled page and its cursor are stored together; the same page again adds nothing")
     func pulledPage() throws {
         let replica = try makeReplica()

@@ -52,6 +52,10 @@ enum OperationCodec {
             w.string(amendment.field.rawValue)
             w.key("reason")
             w.string(amendment.reason)
+            if let replaced = amendment.replaced {
+                w.key("replaced")
+                w.string(replaced)
+            }
             w.key("value")
             w.string(amendment.value)
             w.endObject()
@@ -484,18 +488,21 @@ enum OperationCodec {
         var field: AmendableField?
         var value: String?
         var reason: String?
+        var replaced: String?
         try r.readObject { r, key in
             switch key {
             case "field": field = try r.readEnum(AmendableField.self)
             case "value": value = try r.readString()
             case "reason": reason = try r.readString()
+            case "replaced": replaced = try r.readNull() ? nil : try r.readString()
             default: try r.skipValue()
             }
         }
         return Amendment(
             field: try required(field, "field"),
             value: try required(value, "value"),
-            reason: try required(reason, "reason")
+            reason: try required(reason, "reason"),
+            replaced: replaced
         )
     }
 
