@@ -16,10 +16,16 @@ struct CLIRunner {
     }()
 
     /// Runs the CLI to completion with `arguments`, and no standard input.
-    static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> Result {
+    /// - Parameter launcher: a command that runs the CLI, given as its first arguments (such as `unshare …`).
+    static func run(_ arguments: [String], launcher: [String] = [], timeout: TimeInterval = 60) throws -> Result {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout
