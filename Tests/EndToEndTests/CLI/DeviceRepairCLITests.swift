@@ -218,6 +218,9 @@ struct DeviceRepairCLITests {
         try handle.close()
         let readable = try readableUnacknowledged(in: database(device), lastPosition: 160)
         #expect(!readable.isEmpty && readable.count < 160, "\(readable.count) of 160 readable: not a real test")
+        print(
+            "[repair] cut to half (\(size / 2) of \(size) bytes): \(readable.count) of 160 unsynced operations readable"
+        )
 
         for arguments in [["status"], ["list"], ["sync", "--timeout", "5"]] {
             expectDamaged(try run(arguments, on: device), device, arguments.joined(separator: " "))
