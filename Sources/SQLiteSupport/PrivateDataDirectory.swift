@@ -57,6 +57,14 @@ public enum PrivateDataDirectory {
         }
     }
 
+    /// Makes the directory's entries (created, renamed or removed) durable: `fsync` on the directory itself.
+    public static func syncEntries(of directory: URL) {
+        let descriptor = open(directory.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+
     private static func setMode(_ mode: mode_t, of path: String) throws {
         guard chmod(path, mode) == 0 else {
             throw Failure(path: path, reason: "its mode cannot be set to 0\(String(mode, radix: 8))")

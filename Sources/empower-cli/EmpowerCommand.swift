@@ -23,8 +23,23 @@ struct EmpowerCommand: AsyncParsableCommand {
 
     /// Runs the command with a umask of 077: everything this program writes (databases, tokens, exports) is for
     /// its user alone. The stores also set their files' modes themselves, whatever the umask.
+    ///
+    /// A device command's error is shown as `DeviceDataCommand.explaining` words it: never SQLite's own.
     static func main() async {
         umask(0o077)
-        await main(nil)
+        do {
+            var command = try await asyncParseAsRoot()
+            do {
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+            } catch {
+                exit(withError: (command as? any DeviceDataCommand)?.explaining(error) ?? error)
+            }
+        } catch {
+            exit(withError: error)
+        }
     }
 }

@@ -2,9 +2,12 @@ import GRDB
 
 /// The device database's schema, as named migrations that are never edited once shipped.
 enum DeviceSchema {
+    /// The first migration: a file that has not had it is not a device database.
+    static let firstMigration = "v1: identity, operations, records, venues"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: identity, operations, records, venues") { db in
+        migrator.registerMigration(firstMigration) { db in
             try db.execute(
                 sql: """
                     CREATE TABLE deviceIdentity (

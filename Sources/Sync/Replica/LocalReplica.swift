@@ -24,13 +24,21 @@ public final class LocalReplica: Sendable {
     /// Whether the device's content is encrypted (false only for a device made before encryption, until
     /// `encryptContent`).
     public let isEncrypted: Bool
+    /// The private copy of the database this replica reads when its data directory cannot be written
+    /// (`open(in:key:readingOnly:)`); nil when it works on the file itself.
+    private let privateCopy: PrivateDatabaseCopy?
 
-    private init(database: DatabasePool, path: String, key: DataKey?) throws {
+    private init(database: DatabasePool, path: String, key: DataKey?, privateCopy: PrivateDatabaseCopy? = nil) throws {
         self.database = database
         self.path = path
-        let (identity, keyCheck) = try database.read { db in
-            (try Self.identity(db), try Data.fetchOne(db, sql: "SELECT keyCheck FROM contentKey"))
+        self.privateCopy = privateCopy
+        let file = URL(fileURLWithPath: path)
+        let (identity, keyCheck) = try Self.damageReported(file: file) {
+            try database.read { db in
+                (try Self.storedIdentity(db), try Data.fetchOne(db, sql: "SELECT keyCheck FROM contentKey"))
+            }
         }
+        guard let identity else { throw ReplicaError.damaged(file: path, reason: Self.noIdentity) }
         self.storedIdentity = identity
         self.isEncrypted = keyCheck != nil
         guard let key, let keyCheck else {
@@ -46,6 +54,16 @@ public final class LocalReplica: Sendable {
         self.cipher = cipher
     }
 
+    deinit {
+        // The copy's files are unlinked while SQLite may still hold them open: its descriptors keep them readable
+        // until the pool closes, and nothing opens them by name again.
+        privateCopy?.remove()
+    }
+
+    /// Whether the data directory cannot be written, so this replica reads a private copy of its database: every
+    /// write fails, and only what reads works (`open(in:key:readingOnly:)`).
+    public var isReadOnly: Bool { privateCopy != nil }
+
     /// The cipher of content, or the reason there is none: the device is locked, or not encrypted yet.
     func contentCipher() throws -> ContentCipher {
         if let cipher { return cipher }
@@ -60,7 +78,8 @@ public final class LocalReplica: Sendable {
     ///   - wrappedKey: the same key wrapped by the officer's secret, kept so that `device unlock` can recover it;
     ///     nil for devices that are only ever opened in-process with `key` (tests, the demo, the bench).
     /// - Throws: `ReplicaError.alreadyInitialised` if a device is already there (it is left unchanged),
-    ///   `ReplicaError.invalid` for a bad identity, `ReplicaError.unusableDirectory` if it cannot be written.
+    ///   `ReplicaError.damaged` if a damaged one is, `ReplicaError.invalid` for a bad identity,
+    ///   `ReplicaError.unusableDirectory` if it cannot be written.
     public static func create(
         in directory: URL,
         identity: DeviceIdentity,
@@ -70,26 +89,37 @@ public final class LocalReplica: Sendable {
         do throws(ValidationError) { try identity.validate() } catch { throw ReplicaError.invalid(error) }
         try checkCanCreate(in: directory)
         let file = directory.appendingPathComponent(fileName)
+        let database = try openNewDatabase(file)
+        try database.write { db in
+            try storeIdentity(identity, db: db)
+            try storeContentKey(key, wrapped: wrappedKey, db: db)
+        }
+        return try LocalReplica(database: database, path: file.path, key: key)
+    }
+
+    /// Makes the directory (0700) and a new, empty device database in it with the current schema.
+    static func openNewDatabase(_ file: URL) throws -> DatabasePool {
+        let directory = file.deletingLastPathComponent()
         do {
             try PrivateDataDirectory.prepare(directory)
         } catch {
             throw ReplicaError.unusableDirectory(path: directory.path, reason: "it cannot be created")
         }
-        let database = try openDatabase(file: file, directory: directory)
-        try database.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO deviceIdentity (singleton, deviceId, userId, role, venueId, serverURL)
-                    VALUES (1, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    identity.deviceId, identity.userId, identity.role.rawValue, identity.venueId,
-                    identity.serverURL.absoluteString,
-                ]
-            )
-            try storeContentKey(key, wrapped: wrappedKey, db: db)
-        }
-        return try LocalReplica(database: database, path: file.path, key: key)
+        guard Glibc.access(directory.path, W_OK) == 0 else { throw ReplicaError.readOnly(path: directory.path) }
+        return try openDatabase(file, reportedAs: file, isNew: true)
+    }
+
+    static func storeIdentity(_ identity: DeviceIdentity, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO deviceIdentity (singleton, deviceId, userId, role, venueId, serverURL)
+                VALUES (1, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                identity.deviceId, identity.userId, identity.role.rawValue, identity.venueId,
+                identity.serverURL.absoluteString,
+            ]
+        )
     }
 
     static func storeContentKey(_ key: DataKey, wrapped: WrappedDataKey?, db: Database) throws {
@@ -105,9 +135,13 @@ public final class LocalReplica: Sendable {
         )
     }
 
-    /// Throws what `create` would for a directory that already holds a device or is not a directory.
+    /// Throws what `create` would for a directory that already holds a device — healthy
+    /// (`ReplicaError.alreadyInitialised`) or damaged (`ReplicaError.damaged`: `device repair` first) — or is not
+    /// a directory. Damaged files a repair moved aside do not count: the directory is free for a new device.
     public static func checkCanCreate(in directory: URL) throws {
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent(fileName).path) {
+        let file = directory.appendingPathComponent(fileName)
+        if FileManager.default.fileExists(atPath: file.path) || ReplicaRepair.interruptedRepair(in: directory) != nil {
+            _ = try open(in: directory, key: nil, readingOnly: true)
             throw ReplicaError.alreadyInitialised(path: directory.path)
         }
         var isDirectory: ObjCBool = false
@@ -118,11 +152,22 @@ public final class LocalReplica: Sendable {
 
     /// Opens the device set up in `directory`.
     ///
-    /// - Parameter key: the device's data key; nil opens it locked, for what needs no content (`status`,
-    ///   `identity`, `parkedOperations`, `wrappedKey`): everything else then throws `ReplicaError.locked`.
-    /// - Throws: `ReplicaError.notInitialised` when no device is there, `ReplicaError.unusableDirectory` when
-    ///   the directory or file cannot be read and written, `ReplicaError.wrongKey` when `key` is not the device's.
-    public static func open(in directory: URL, key: DataKey?) throws -> LocalReplica {
+    /// Nothing is written into a file that is not a healthy device database: an empty, cut short or corrupted file,
+    /// or one without the device's identity, is refused with `ReplicaError.damaged` as it is.
+    ///
+    /// - Parameters:
+    ///   - key: the device's data key; nil opens it locked, for what needs no content (`status`, `identity`,
+    ///     `parkedOperations`, `wrappedKey`): everything else then throws `ReplicaError.locked`.
+    ///   - readingOnly: the caller only reads. A data directory that cannot be written (a read-only file system,
+    ///     an immutable directory or file) is then read from a private copy of the database (`isReadOnly`)
+    ///     rather than refused with `ReplicaError.readOnly`. SQLite itself cannot read every such directory: with
+    ///     no `-shm` file it cannot open a WAL database read-only, and `immutable=1` ignores commits still in the
+    ///     `-wal` file; the copy holds both files, so SQLite reads it whole.
+    /// - Throws: `ReplicaError.notInitialised` when no device is there, `ReplicaError.damaged` when its database
+    ///   is damaged (`ReplicaRepair`), `ReplicaError.readOnly` when the directory cannot be written and
+    ///   `readingOnly` is false, `ReplicaError.unusableDirectory` when it cannot be read,
+    ///   `ReplicaError.wrongKey` when `key` is not the device's.
+    public static func open(in directory: URL, key: DataKey?, readingOnly: Bool = false) throws -> LocalReplica {
         let file = directory.appendingPathComponent(fileName)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
@@ -131,19 +176,62 @@ public final class LocalReplica: Sendable {
         guard isDirectory.boolValue else {
             throw ReplicaError.unusableDirectory(path: directory.path, reason: "it is not a directory")
         }
+        if ReplicaRepair.interruptedRepair(in: directory) != nil {
+            throw ReplicaError.damaged(file: file.path, reason: "a repair of it was interrupted")
+        }
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw ReplicaError.notInitialised(path: directory.path)
         }
-        let database = try openDatabase(file: file, directory: directory)
-        guard try database.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM deviceIdentity") }) == 1
-        else { throw ReplicaError.notInitialised(path: directory.path) }
-        return try LocalReplica(database: database, path: file.path, key: key)
+        guard FileManager.default.isReadableFile(atPath: directory.path),
+            FileManager.default.isReadableFile(atPath: file.path)
+        else { throw ReplicaError.unusableDirectory(path: directory.path, reason: "it cannot be read") }
+        if (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) == 0 {
+            throw ReplicaError.damaged(file: file.path, reason: "it is empty (0 bytes)")
+        }
+        if isWritable(directory) {
+            return try LocalReplica(
+                database: try openDatabase(file, reportedAs: file, isNew: false),
+                path: file.path,
+                key: key
+            )
+        }
+        guard readingOnly else { throw ReplicaError.readOnly(path: directory.path) }
+        let copy: PrivateDatabaseCopy
+        do {
+            copy = try PrivateDatabaseCopy(of: file)
+        } catch {
+            throw ReplicaError.unusableDirectory(path: directory.path, reason: "its database cannot be read")
+        }
+        do {
+            let database = try openDatabase(copy.file, reportedAs: file, isNew: false)
+            // Every write fails: what a reading command writes into the copy would be lost with it.
+            try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = ON") }
+            return try LocalReplica(database: database, path: file.path, key: key, privateCopy: copy)
+        } catch {
+            copy.remove()
+            throw error
+        }
     }
 
-    private static func openDatabase(file: URL, directory: URL) throws -> DatabasePool {
-        guard FileManager.default.isWritableFile(atPath: directory.path),
-            FileManager.default.isReadableFile(atPath: directory.path)
-        else { throw ReplicaError.unusableDirectory(path: directory.path, reason: "it is not readable and writable") }
+    /// Whether the device's files in `directory` can be written: the directory (SQLite makes its `-wal` and
+    /// `-shm` files there), the database and whichever of those files exist. `access` answers for a read-only
+    /// file system and an immutable file as well as for modes.
+    static func isWritable(_ directory: URL) -> Bool {
+        let file = directory.appendingPathComponent(fileName).path
+        guard Glibc.access(directory.path, W_OK) == 0, Glibc.access(file, W_OK) == 0 else { return false }
+        for log in [file + "-wal", file + "-shm"] where Glibc.access(log, F_OK) == 0 {
+            guard Glibc.access(log, W_OK) == 0 else { return false }
+        }
+        return true
+    }
+
+    /// Opens the database at `file` (the device's, or a private copy of it reported as `original`) and brings
+    /// its schema up to date.
+    ///
+    /// An existing file is first read on a read-only connection: a file SQLite cannot read, or that is not a
+    /// device database, is refused (`ReplicaError.damaged`) before anything is written into it.
+    static func openDatabase(_ file: URL, reportedAs original: URL, isNew: Bool) throws -> DatabasePool {
+        let directory = file.deletingLastPathComponent()
         // 0700 and 0600 whatever the umask; the database file made 0600 before SQLite opens it, so that its -wal
         // and -shm files, which SQLite creates with the database file's mode, are 0600 too.
         do {
@@ -151,11 +239,12 @@ public final class LocalReplica: Sendable {
             try PrivateDataDirectory.prepareDatabaseFile(file)
         } catch {
             throw ReplicaError.unusableDirectory(
-                path: directory.path,
+                path: original.deletingLastPathComponent().path,
                 reason: "its files cannot be made private (0600)"
             )
         }
-        do {
+        return try damageReported(file: original) {
+            if !isNew { try checkIsDeviceDatabase(file, reportedAs: original) }
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
             configuration.busyMode = .timeout(10)
@@ -178,30 +267,67 @@ public final class LocalReplica: Sendable {
             }
             try DeviceSchema.migrator.migrate(database)
             return database
-        } catch let error as DatabaseError {
-            throw ReplicaError.unusableDirectory(
-                path: directory.path,
-                reason: "its database could not be opened (SQLite error \(error.resultCode.rawValue))"
-            )
         }
     }
 
+    /// Refuses a file that is not a device database, or whose identity cannot be read, reading it on a
+    /// read-only connection (closed before the file is opened for writing).
+    private static func checkIsDeviceDatabase(_ file: URL, reportedAs original: URL) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let probe = try DatabaseQueue(path: file.path, configuration: configuration)
+        defer { try? probe.close() }
+        try probe.read { db in
+            guard try DeviceSchema.migrator.appliedIdentifiers(db).contains(DeviceSchema.firstMigration) else {
+                throw ReplicaError.damaged(file: original.path, reason: "it is not a device database")
+            }
+            guard try storedIdentity(db) != nil else {
+                throw ReplicaError.damaged(file: original.path, reason: noIdentity)
+            }
+        }
+    }
+
+    static let noIdentity = "the device's identity in it cannot be read"
+
+    /// Runs `body`, turning SQLite's word that `file` is not a database or is malformed into
+    /// `ReplicaError.damaged`, and its other errors into `ReplicaError.unusableDirectory`.
+    static func damageReported<T>(file: URL, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw ReplicaError(error, file: file.path)
+        }
+    }
+
+    /// The device's identity, as set by `create`.
     /// The device's identity, as set by `create`.
     public func identity() throws -> DeviceIdentity {
         storedIdentity
     }
 
-    static func identity(_ db: Database) throws -> DeviceIdentity {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM deviceIdentity") else {
-            throw ReplicaError.notInitialised(path: db.description)
-        }
-        return DeviceIdentity(
-            deviceId: row["deviceId"],
-            userId: row["userId"],
-            role: Role(rawValue: row["role"]) ?? .officer,
-            venueId: row["venueId"],
-            serverURL: URL(string: row["serverURL"])!
+    /// The identity stored by `create`, or nil when it is missing or cannot be read as one (a damaged file).
+    static func storedIdentity(_ db: Database) throws -> DeviceIdentity? {
+        guard try db.tableExists("deviceIdentity"),
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT deviceId, userId, role, venueId, serverURL FROM deviceIdentity WHERE singleton = 1"
+            ),
+            let deviceId = String.fromDatabaseValue(row[0]), let userId = String.fromDatabaseValue(row[1]),
+            let role = String.fromDatabaseValue(row[2]).flatMap(Role.init(rawValue:)),
+            let serverURL = String.fromDatabaseValue(row[4]).flatMap(URL.init(string:))
+        else { return nil }
+        let venueValue: DatabaseValue = row[3]
+        let venueId = String.fromDatabaseValue(venueValue)
+        guard venueValue.isNull || venueId != nil else { return nil }
+        let identity = DeviceIdentity(
+            deviceId: deviceId,
+            userId: userId,
+            role: role,
+            venueId: venueId,
+            serverURL: serverURL
         )
+        do throws(ValidationError) { try identity.validate() } catch { return nil }
+        return identity
     }
 
     /// The path of the SQLite file, for tools and tests that inspect it.

@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteSupport
 
 /// Erases a device's data directory when the server says an administrator ordered the device wiped (lost or
 /// stolen), in an order that survives a crash or a power cut part way:
@@ -54,7 +55,7 @@ public enum DeviceDataWipe {
         let synced = fsync(descriptor)
         close(descriptor)
         guard written == bytes.count, synced == 0 else { throw Failure(path: path, reason: "it could not be written") }
-        syncDirectory(directory)
+        PrivateDataDirectory.syncEntries(of: directory)
     }
 
     /// Removes every entry of the directory but the marker and the access token (step 2), the database first.
@@ -79,7 +80,7 @@ public enum DeviceDataWipe {
                 firstFailure = firstFailure ?? failure
             }
         }
-        syncDirectory(directory)
+        PrivateDataDirectory.syncEntries(of: directory)
         if let firstFailure { throw firstFailure }
         // Checked, not assumed: the wipe is confirmed to the server only when nothing but these two is left.
         if let left = try entries(of: directory).first(where: { !kept.contains($0) }) {
@@ -102,11 +103,11 @@ public enum DeviceDataWipe {
             guard unlink(directory.path) == 0, rmdir(target.path) == 0 || errno == ENOENT else {
                 throw Failure(path: directory.path, reason: String(cString: strerror(errno)))
             }
-            syncDirectory(target.deletingLastPathComponent())
+            PrivateDataDirectory.syncEntries(of: target.deletingLastPathComponent())
         } else if rmdir(directory.path) != 0 && errno != ENOENT {
             throw Failure(path: directory.path, reason: String(cString: strerror(errno)))
         }
-        syncDirectory(directory.deletingLastPathComponent())
+        PrivateDataDirectory.syncEntries(of: directory.deletingLastPathComponent())
         return removed
     }
 
@@ -138,13 +139,5 @@ public enum DeviceDataWipe {
             throw Failure(path: url.path, reason: String(cString: strerror(errno)))
         }
         return 1
-    }
-
-    /// Makes the directory's entries (removed or added) durable.
-    private static func syncDirectory(_ directory: URL) {
-        let descriptor = open(directory.path, O_RDONLY)
-        guard descriptor >= 0 else { return }
-        fsync(descriptor)
-        close(descriptor)
     }
 }

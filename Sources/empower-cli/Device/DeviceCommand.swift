@@ -7,17 +7,21 @@ import Sync
 struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
-        abstract: "Set up, unlock and lock this device.",
+        abstract: "Set up, unlock, lock and repair this device.",
         discussion: """
             Everything recorded on this device is encrypted with a key that only the officer's unlock secret opens.
             Unlock once per shift ('device unlock', 12 hours unless --for says otherwise); 'device lock' ends it.
+            When a command says the device's database is damaged, 'device repair' keeps what the server has not
+            yet received; the next 'sync' brings back the rest.
             """,
-        subcommands: [DeviceInitCommand.self, DeviceUnlockCommand.self, DeviceLockCommand.self]
+        subcommands: [
+            DeviceInitCommand.self, DeviceUnlockCommand.self, DeviceLockCommand.self, DeviceRepairCommand.self,
+        ]
     )
 }
 
 /// `empower-cli device init`: enrols this device with the central server and makes its local store.
-struct DeviceInitCommand: AsyncParsableCommand {
+struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Enrol this device with the enrolment token an administrator gave you.",
@@ -65,8 +69,10 @@ struct DeviceInitCommand: AsyncParsableCommand {
         // Refuse an occupied directory, a short secret or a machine without a keyring before the one-time token
         // is spent.
         try LocalReplica.checkCanCreate(in: storage.directory)
-        // A remote wipe of a lost device erases everything in its data directory: it holds the device's files only.
-        if let entries = try? FileManager.default.contentsOfDirectory(atPath: storage.directory.path), !entries.isEmpty
+        // A remote wipe of a lost device erases everything in its data directory: it holds the device's files only
+        // (damaged files a repair moved aside, and the access token of the device that was there, may stay).
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: storage.directory.path),
+            entries.contains(where: { !$0.hasPrefix(ReplicaRepair.damagedPrefix) && $0 != AccessTokenFile.fileName })
         {
             throw CLIError(
                 "\(storage.directory.path) holds other files; give the device a new or empty directory (--data), "
@@ -105,7 +111,7 @@ struct DeviceInitCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli device unlock`: opens the device's content for a while, with the officer's secret.
-struct DeviceUnlockCommand: AsyncParsableCommand {
+struct DeviceUnlockCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "unlock",
         abstract: "Unlock this device's records with your secret, for a shift (12 hours unless --for says).",
@@ -129,7 +135,8 @@ struct DeviceUnlockCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try storage.openLocked()
+        // Unlocking an encrypted device writes nothing but the keyring (encrypting an older one in place writes).
+        let replica = try storage.openLocked(readingOnly: true)
         _ = try KernelKeyring.unlocked(for: storage.directory)
         let key: DataKey
         if replica.isEncrypted {
@@ -151,7 +158,7 @@ struct DeviceUnlockCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli device lock`: ends the unlock at once.
-struct DeviceLockCommand: AsyncParsableCommand {
+struct DeviceLockCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "lock",
         abstract: "Lock this device now: its records cannot be read or written until 'device unlock'.",
@@ -161,7 +168,7 @@ struct DeviceLockCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        _ = try storage.openLocked()
+        _ = try storage.openLocked(readingOnly: true)
         _ = try KernelKeyring.unlocked(for: storage.directory)
         print(KernelKeyring.forget(for: storage.directory) ? "Locked." : "The device was already locked.")
     }

@@ -9,7 +9,7 @@ enum ListFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// `empower-cli list`: the records on this device.
-struct ListCommand: AsyncParsableCommand {
+struct ListCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the records on this device, oldest first.",
@@ -36,7 +36,7 @@ struct ListCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let replica = try storage.openUnlocked()
+        let replica = try storage.openUnlocked(readingOnly: true)
         let records = try replica.records(matching: RecordFilter(venueId: venue, since: since?.date))
         switch format {
         case .table: print(records.isEmpty ? "No records." : LogFormatting.table(records))
@@ -53,7 +53,7 @@ struct ListCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli show ID`: one record with its whole history.
-struct ShowCommand: AsyncParsableCommand {
+struct ShowCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show one record with its amendment history and linked records."
@@ -65,7 +65,7 @@ struct ShowCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try storage.openUnlocked()
+        let replica = try storage.openUnlocked(readingOnly: true)
         guard let state = try replica.record(id: record.uuid) else { throw ReplicaError.unknownRecord(record.uuid) }
         print(LogFormatting.detail(state, attachments: try replica.attachments(of: record.uuid)))
     }

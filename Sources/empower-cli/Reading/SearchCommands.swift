@@ -54,7 +54,7 @@ struct CentralFilterOptions: ParsableArguments {
         try await RemoteWipe.finishInterrupted(in: storage.directory)
         // The replica is closed before any wipe touches its files.
         let (identity, storedToken) = try {
-            let (replica, key) = try storage.openUnlockedWithKey()
+            let (replica, key) = try storage.openUnlockedWithKey(readingOnly: true)
             return (try replica.identity(), try storage.accessToken(key: key))
         }()
         guard let token = storedToken else {
@@ -69,7 +69,7 @@ struct CentralFilterOptions: ParsableArguments {
 }
 
 /// `empower-cli search`: a supervisor's (or venue staff's) audited search of the central merged log.
-struct SearchCommand: AsyncParsableCommand {
+struct SearchCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
         abstract: "Search the central merged log (supervisors: every venue; venue staff: their own).",
@@ -80,6 +80,8 @@ struct SearchCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var filter: CentralFilterOptions
+
+    var storage: DeviceDataOptions { filter.storage }
 
     @Option(help: "How to print: table, json or csv.")
     var format: ListFormat = .table
@@ -97,7 +99,7 @@ struct SearchCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli export`: an audited export of the central merged log, to a named recipient.
-struct ExportCommand: AsyncParsableCommand {
+struct ExportCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export records from the central log as CSV or JSON, to a named recipient.",
@@ -110,6 +112,8 @@ struct ExportCommand: AsyncParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json }
 
     @OptionGroup var filter: CentralFilterOptions
+
+    var storage: DeviceDataOptions { filter.storage }
 
     @Option(help: ArgumentHelp("Who receives the export (kept in the audit log).", valueName: "name"))
     var recipient: String

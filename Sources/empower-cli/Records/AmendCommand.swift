@@ -4,7 +4,7 @@ import Models
 import Sync
 
 /// `empower-cli amend ID --field F --value V --reason R`: corrects one field; the original stays visible.
-struct AmendCommand: AsyncParsableCommand {
+struct AmendCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "amend",
         abstract: "Correct one field of a record. The original value stays in its history.",

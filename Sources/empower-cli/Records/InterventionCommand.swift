@@ -13,7 +13,7 @@ struct InterventionCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli intervention add`: records one intervention, optionally following a sighting.
-struct InterventionAddCommand: AsyncParsableCommand {
+struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Record an intervention.",

@@ -13,7 +13,7 @@ struct NoteCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli note add`: attaches a free-text note to a record on this device.
-struct NoteAddCommand: AsyncParsableCommand {
+struct NoteAddCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Attach a note to a sighting or an intervention.",

@@ -13,7 +13,7 @@ struct SightingCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli sighting add`: records one sighting on this device.
-struct SightingAddCommand: AsyncParsableCommand {
+struct SightingAddCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Record a sighting: what you saw, where and when.",

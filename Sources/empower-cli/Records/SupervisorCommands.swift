@@ -14,7 +14,7 @@ private func writeRegister(_ write: RegisterWrite, on record: RecordID, storage:
 }
 
 /// `empower-cli review ID --status S`.
-struct ReviewCommand: AsyncParsableCommand {
+struct ReviewCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "review",
         abstract: "Set a record's review status (supervisors).",
@@ -32,7 +32,7 @@ struct ReviewCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli grade ID --grading 1-A-P`.
-struct GradeCommand: AsyncParsableCommand {
+struct GradeCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "grade",
         abstract: "Grade a record as intelligence on the 3x5x2 model (supervisors).",
@@ -62,7 +62,7 @@ struct GradeCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli link ID --to ID --kind same-subject [--remove]`.
-struct LinkCommand: AsyncParsableCommand {
+struct LinkCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "link",
         abstract: "Link two records, or remove a link (supervisors).",
@@ -83,7 +83,7 @@ struct LinkCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli retain ID --review-on DATE`.
-struct RetainCommand: AsyncParsableCommand {
+struct RetainCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "retain",
         abstract: "Set when a record is next reviewed for retention (supervisors).",
@@ -106,7 +106,7 @@ struct RetainCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli redact ID --reason R --explanation TEXT`.
-struct RedactCommand: AsyncParsableCommand {
+struct RedactCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "redact",
         abstract: "Erase a record's content everywhere, leaving a tombstone (supervisors).",

@@ -4,7 +4,7 @@ import Models
 import Sync
 
 /// `empower-cli sync`: push what is queued, pull what is new.
-struct SyncCommand: AsyncParsableCommand {
+struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Send queued records to the central server and fetch everyone else's.",
@@ -132,7 +132,7 @@ struct SyncCommand: AsyncParsableCommand {
 }
 
 /// `empower-cli status`: what waits on this device.
-struct StatusCommand: AsyncParsableCommand {
+struct StatusCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show this device's queue, the server it syncs with, and when it last synced."
@@ -141,7 +141,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try storage.openLocked()
+        let replica = try storage.openLocked(readingOnly: true)
         let status = try replica.status()
         let identity = status.identity
         print("Device     \(identity.deviceId)")
@@ -160,6 +160,9 @@ struct StatusCommand: AsyncParsableCommand {
             print("Content    unlocked until \(LogFormatting.localTime(unlocked.until))")
         } else {
             print("Content    locked: run 'empower-cli device unlock'")
+        }
+        if replica.isReadOnly {
+            print("Data       read-only: records can be read; nothing can be recorded or synced")
         }
         for parked in try replica.parkedOperations() {
             print("  refused \(parked.opId.uuidString.lowercased()) (\(parked.code)): \(parked.message)")

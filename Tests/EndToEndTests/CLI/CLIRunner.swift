@@ -18,17 +18,23 @@ struct CLIRunner {
     /// Runs the CLI to completion with `arguments`, and no standard input.
     ///
     /// - Parameters:
+    ///   - launcher: a command that runs the CLI, given as its first arguments (such as `unshare …` or
+    ///     `faketime -f +2h`).
     ///   - environment: variables added to this process's environment for the run.
-    ///   - wrapper: a command that runs the CLI, as `["/usr/bin/faketime", "-f", "+2h"]`.
     static func run(
         _ arguments: [String],
+        launcher: [String] = [],
         timeout: TimeInterval = 60,
-        environment: [String: String] = [:],
-        wrapper: [String] = []
+        environment: [String: String] = [:]
     ) throws -> Result {
         let process = Process()
-        process.executableURL = wrapper.first.map(URL.init(fileURLWithPath:)) ?? executable
-        process.arguments = wrapper.isEmpty ? arguments : Array(wrapper.dropFirst()) + [executable.path] + arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }

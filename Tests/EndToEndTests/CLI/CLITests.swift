@@ -131,7 +131,13 @@ struct CLITests {
         try garbage.write(to: broken.appendingPathComponent(LocalReplica.fileName))
         let unreadable = try CLIRunner.run(["list", "--data", broken.path])
         #expect(unreadable.status != 0)
-        #expect(unreadable.stderr.contains("cannot be used"))
+        #expect(
+            unreadable.stderr.contains(
+                "\(broken.appendingPathComponent(LocalReplica.fileName).path) is damaged: it is not an SQLite database"
+            ),
+            "stderr was: \(unreadable.stderr)"
+        )
+        #expect(unreadable.stderr.contains("empower-cli device repair"))
         #expect(try Data(contentsOf: broken.appendingPathComponent(LocalReplica.fileName)) == garbage)
     }
 

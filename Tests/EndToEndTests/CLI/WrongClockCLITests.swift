@@ -24,8 +24,8 @@ struct WrongClockCLITests {
     private func run(_ arguments: [String], on device: URL, clock wrapper: [String] = []) throws -> CLIRunner.Result {
         try CLIRunner.run(
             arguments + ["--data", device.path],
-            environment: wrapper.isEmpty ? [:] : ["FAKETIME_DONT_FAKE_MONOTONIC": "1"],
-            wrapper: wrapper
+            launcher: wrapper,
+            environment: wrapper.isEmpty ? [:] : ["FAKETIME_DONT_FAKE_MONOTONIC": "1"]
         )
     }
 

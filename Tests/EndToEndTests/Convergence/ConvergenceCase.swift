@@ -643,7 +643,7 @@ final class ConvergenceCase {
         case .notAllowed: "not-allowed"
         case .unknownRecord: "unknown-record"
         case .notInitialised, .alreadyInitialised, .unusableDirectory, .locked, .wrongKey, .notEncrypted,
-            .damagedContent:
+            .damagedContent, .damaged, .readOnly:
             "\(error)"
         }
     }
