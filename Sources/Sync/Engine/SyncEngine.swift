@@ -95,7 +95,12 @@ public struct SyncEngine: Sendable {
                             restamped = true
                             let again = try replica.restampPassingRefusals(at: clock())
                             report.restamped += again
-                            if again > 0 { continue }
+                            if again > 0 {
+                                // Those refusals are settled: what was stamped again is counted as it is pushed.
+                                let parked = Set(try replica.parkedOperations().map(\.opId))
+                                report.rejected.removeAll { !parked.contains($0.opId) }
+                                continue
+                            }
                         }
                         action = machine.handle(.pushed(outboxEmpty: true))
                         continue
@@ -207,10 +212,7 @@ public struct SyncEngine: Sendable {
                     try replica.replaceVenues(venues)
                     report.venuesRefreshed = true
                 }
-                try replica.markSynced(at: Date())
-                // Refusals since stamped again and sent are no longer refused.
-                let parked = Set(try replica.parkedOperations().map(\.opId))
-                report.rejected.removeAll { !parked.contains($0.opId) }
+                try replica.markSynced(at: try replica.estimatedTime(at: clock()))
                 return report
             case .fail:
                 throw lastError ?? SyncError.badResponse("the sync stopped in an unexpected state")
