@@ -35,11 +35,13 @@ public final class PostgresCentralStore: CentralStore {
     let logger: Logger
     /// How far ahead of the server's clock an operation may be stamped.
     public let clockTolerance: TimeInterval
+    let resources: PostgresResourceWatch
 
-    private init(client: PostgresClient, logger: Logger, clockTolerance: TimeInterval) {
+    private init(client: PostgresClient, logger: Logger, clockTolerance: TimeInterval, location: String) {
         self.client = client
         self.logger = logger
         self.clockTolerance = clockTolerance
+        resources = PostgresResourceWatch(location: location, logger: logger)
     }
 
     /// Connects to the database, brings its schema up to date and runs `body` with the store.
@@ -62,7 +64,14 @@ public final class PostgresCentralStore: CentralStore {
             tasks.addTask { await client.run() }
             defer { tasks.cancelAll() }
             try await PostgresSchema.migrate(client, logger: logger)
-            return try await body(PostgresCentralStore(client: client, logger: logger, clockTolerance: clockTolerance))
+            return try await body(
+                PostgresCentralStore(
+                    client: client,
+                    logger: logger,
+                    clockTolerance: clockTolerance,
+                    location: url.description
+                )
+            )
         }
     }
 
@@ -92,12 +101,13 @@ public final class PostgresCentralStore: CentralStore {
     /// Runs `body` in one transaction (READ COMMITTED) on a pooled connection, committing if it returns and
     /// rolling back if it throws. A transaction that lost a race the database detected (deadlock,
     /// serialization failure, or a unique key another transaction took first) runs again from the start, so
-    /// the second of two racing requests sees the first one's result, as it would have on SQLite.
+    /// the second of two racing requests sees the first one's result, as it would have on SQLite. One that
+    /// ran short of resources (a full disk, SQLSTATE class 53) throws `StoreUnavailable`.
     func transaction<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         var attempt = 1
         while true {
             do {
-                return try await client.withConnection { connection in
+                let result = try await client.withConnection { connection in
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         let result = try await body(connection)
@@ -108,9 +118,14 @@ public final class PostgresCentralStore: CentralStore {
                         throw error
                     }
                 }
+                resources.noteCommitted()
+                return result
             } catch let error as PSQLError where attempt < 8 && Self.isRetryable(error) {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            } catch let error as PSQLError {
+                if let unavailable = resources.unavailable(error) { throw unavailable }
+                throw error
             }
         }
     }
