@@ -105,7 +105,8 @@ struct ServeCommand: AsyncParsableCommand {
                 try await PostgresCentralStore.withStore(
                     url: url,
                     clockTolerance: clockTolerance * 60,
-                    logger: databaseLogger
+                    logger: databaseLogger,
+                    eventLogger: logger
                 ) { store in
                     try await serve(store: store, venues: venueList, storage: "database: \(url)", logger: logger)
                 }

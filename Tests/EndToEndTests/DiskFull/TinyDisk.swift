@@ -61,15 +61,32 @@ final class TinyDisk {
     }
 
     /// Bytes still free on the disk.
-    var freeBytes: Int64 {
-        var status = statvfs()
-        guard statvfs(outside("").path, &status) == 0 else { return -1 }
-        return Int64(status.f_bavail) * Int64(status.f_frsize)
-    }
+    var freeBytes: Int64 { DiskFiller.freeBytes(in: outside("")) }
 
     /// Fills the disk with a new file `filler-N`, as a runaway log would: to its last byte, or but `leaving`.
     func fill(leaving: Int64 = 0) throws {
-        let file = outside("filler-\(UUID().uuidString)")
+        try DiskFiller.fill(outside(""), leaving: leaving)
+    }
+
+    /// Deletes every `filler-N` file: the room an administrator makes.
+    func removeFillers() throws {
+        try DiskFiller.removeFillers(in: outside(""))
+    }
+}
+
+/// Fills a file system as a runaway log would, and makes the room again.
+enum DiskFiller {
+    /// Bytes still free on the file system that holds `directory`.
+    static func freeBytes(in directory: URL) -> Int64 {
+        var status = statvfs()
+        guard statvfs(directory.path, &status) == 0 else { return -1 }
+        return Int64(status.f_bavail) * Int64(status.f_frsize)
+    }
+
+    /// Writes a new file `filler-N` in `directory` until its file system is full to the last byte, then gives
+    /// `leaving` bytes back.
+    static func fill(_ directory: URL, leaving: Int64 = 0) throws {
+        let file = directory.appendingPathComponent("filler-\(UUID().uuidString)")
         let descriptor = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw TinyDiskError("cannot make \(file.path): errno \(errno)") }
         defer { close(descriptor) }
@@ -77,8 +94,8 @@ final class TinyDisk {
         for size in [1 << 16, 1 << 12, 1] {
             while chunk.withUnsafeBytes({ write(descriptor, $0.baseAddress, size) }) == size {}
         }
-        guard errno == ENOSPC, freeBytes == 0 else {
-            throw TinyDiskError("filling stopped with errno \(errno) and \(freeBytes) bytes free")
+        guard errno == ENOSPC, freeBytes(in: directory) == 0 else {
+            throw TinyDiskError("filling stopped with errno \(errno) and \(freeBytes(in: directory)) bytes free")
         }
         if leaving > 0 {
             let size = lseek(descriptor, 0, SEEK_END)
@@ -88,11 +105,11 @@ final class TinyDisk {
         }
     }
 
-    /// Deletes every `filler-N` file: the room an administrator makes.
-    func removeFillers() throws {
-        for name in try FileManager.default.contentsOfDirectory(atPath: outside("").path)
-        where name.hasPrefix("filler-") {
-            try FileManager.default.removeItem(at: outside(name))
+    /// Deletes every `filler-N` file in `directory`.
+    static func removeFillers(in directory: URL) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasPrefix("filler-")
+        {
+            try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
     }
 }

@@ -37,22 +37,27 @@ public final class PostgresCentralStore: CentralStore {
     public let clockTolerance: TimeInterval
     let resources: PostgresResourceWatch
 
-    private init(client: PostgresClient, logger: Logger, clockTolerance: TimeInterval, location: String) {
+    private init(client: PostgresClient, logger: Logger, clockTolerance: TimeInterval, resources: PostgresResourceWatch)
+    {
         self.client = client
         self.logger = logger
         self.clockTolerance = clockTolerance
-        resources = PostgresResourceWatch(location: location, logger: logger)
+        self.resources = resources
     }
 
     /// Connects to the database, brings its schema up to date and runs `body` with the store.
     ///
     /// The connection pool (`PostgresClient`) runs as a service in a child task for exactly as long as `body`,
     /// and is shut down when it returns or throws.
+    /// - Parameters:
+    ///   - logger: the database driver's logger.
+    ///   - eventLogger: where the database's disk filling up and having room again are said (default: `logger`).
     public static func withStore<Result>(
         url: PostgresDatabaseURL,
         clockTolerance: TimeInterval = 10 * 60,
         maximumConnections: Int = 20,
         logger: Logger = Logger(label: "empower.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
+        eventLogger: Logger? = nil,
         _ body: (PostgresCentralStore) async throws -> Result
     ) async throws -> Result {
         try await checkConnection(url, logger: logger)
@@ -69,7 +74,7 @@ public final class PostgresCentralStore: CentralStore {
                     client: client,
                     logger: logger,
                     clockTolerance: clockTolerance,
-                    location: url.description
+                    resources: PostgresResourceWatch(location: url.description, logger: eventLogger ?? logger)
                 )
             )
         }
