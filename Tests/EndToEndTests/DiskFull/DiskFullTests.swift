@@ -94,20 +94,6 @@ struct DiskFullTests {
             #expect(try await pulled(by: first, from: url) == 6)
             try await expectPush(from: second, to: url, answered: Self.refused)
 
-            // Full to the last byte, with no reserve left: it starts read-only, and says so.
-            server.stop()
-            try disk.fill()
-            let thirdLog = workspace.appendingPathComponent("serve-3.log")
-            server = try startServer(on: disk, port: port, reserveMegabytes: 1, log: thirdLog)
-            let started = try String(contentsOf: thirdLog, encoding: .utf8)
-            #expect(started.contains("Started read-only"), "log was: \(started)")
-            #expect(try await get(url, "/v1/health", device: nil).status == 200)
-            #expect(try await get(url, "/v1/venues", device: first).status == 200)
-            try await expectPush(from: first, to: url, answered: Self.refused)
-            // A read is audited before anything is sent, and no entry can be stored: it is refused too.
-            let refusedSearch = try await get(url, "/v1/records?reason=Weekly%20review", device: supervisor)
-            #expect(refusedSearch.status == 503 && refusedSearch.retryAfter == "10")
-
             // A device syncs meanwhile: refused, it waits as Retry-After says; room is made; its retry is taken.
             let refusedPushes = { proxy.injections.filter { $0.route == .push && $0.upstreamStatus == 503 }.count }
             let refusedBefore = refusedPushes()
@@ -120,9 +106,8 @@ struct DiskFullTests {
             #expect(output.contains("Pushed 2 operations"), "sync said: \(output)")
             #expect(ContinuousClock.now - madeRoom >= .seconds(8), "the device waited as Retry-After said")
             #expect(reserveSize(disk) == 1 << 20, "the reserve is back in place")
-            let recovered = try String(contentsOf: thirdLog, encoding: .utf8)
+            let recovered = try String(contentsOf: secondLog, encoding: .utf8)
             #expect(recovered.contains("Disk space recovered"), "log was: \(recovered)")
-            #expect(recovered.contains("is open for writing again"), "log was: \(recovered)")
 
             // Everyone syncs: every record everywhere, each operation stored once.
             for device in [second, first, supervisor] {
@@ -138,6 +123,63 @@ struct DiskFullTests {
             #expect(stored.records == made)
             #expect(stored.operations == made.count && stored.distinctOperations == made.count)
         }
+    }
+
+    @Test(
+        "on a disk full to the last byte, with no reserve left, it starts read-only and opens for writing once there is room",
+        .enabled(if: canRun)
+    )
+    func startsReadOnly() async throws {
+        let disk = try TinyDisk(megabytes: 8)
+        let workspace = try makeTemporaryDirectory()
+        let data = disk.mountPoint.appendingPathComponent("central")
+        let tokens = try provision(
+            [("dev-pc4127", "PC-4127", "officer"), ("dev-ps1187", "PS-1187", "supervisor")],
+            onto: disk
+        )
+        var server = try startServer(
+            on: disk,
+            reserveMegabytes: 1,
+            log: workspace.appendingPathComponent("serve-1.log")
+        )
+        let port = try #require(server.url.port)
+        let officer = try initDevice("dev-pc4127", tokens, server: server.url, in: workspace)
+        let supervisor = try initDevice("dev-ps1187", tokens, server: server.url, in: workspace)
+        _ = try record("Seel Street", on: officer)
+        #expect(try CLIRunner.run(["sync", "--data", officer.path]).status == 0)
+        server.stop()
+
+        // Stopped cleanly into one file (no write-ahead log or shared memory beside it), its reserve released by
+        // an earlier fill, the disk full to the last byte: SQLite has not even room for its shared memory.
+        try foldIntoOneFile(disk)
+        try FileManager.default.removeItem(at: disk.outside("central/disk-reserve"))
+        try disk.fill()
+        let log = workspace.appendingPathComponent("serve-2.log")
+        server = try startServer(on: disk, port: port, reserveMegabytes: 1, log: log)
+        let started = try String(contentsOf: log, encoding: .utf8)
+        #expect(
+            started.contains("Started read-only: the disk that holds the central store (\(data.path))"),
+            "log was: \(started)"
+        )
+        #expect(try await get(server.url, "/v1/health", device: nil).status == 200)
+        #expect(try await get(server.url, "/v1/venues", device: officer).status == 200)
+        _ = try record("Bold Street", on: officer)
+        try await expectPush(from: officer, to: server.url, answered: Self.refused)
+        // A read is audited before anything is sent, and no entry can be stored: it is refused too.
+        let refused = try await get(server.url, "/v1/records?reason=Weekly%20review", device: supervisor)
+        #expect(refused.status == 503 && refused.retryAfter == "10")
+        #expect(try WireCoding.decode(ErrorBody.self, from: refused.body).code == "disk-full")
+
+        // Room is made: the store is opened for writing again, the reserve made again, and all of it taken.
+        try disk.removeFillers()
+        try await Task.sleep(for: .milliseconds(1100))  // free space is looked at once a second at most
+        try await expectPush(from: officer, to: server.url, answered: "200")
+        let search = try await get(server.url, "/v1/records?reason=Weekly%20review", device: supervisor)
+        #expect(try WireCoding.decode(RecordList.self, from: search.body).records.count == 2)
+        let said = try String(contentsOf: log, encoding: .utf8)
+        #expect(said.contains("is open for writing again"), "log was: \(said)")
+        #expect(reserveSize(disk) == 1 << 20)
+        server.stop()
     }
 
     @Test(
@@ -333,6 +375,27 @@ struct DiskFullTests {
         let listed = try CLIRunner.run(["list", "--format", "csv", "--data", device.path])
         #expect(listed.status == 0, "stderr was: \(listed.stderr)")
         return Set(listed.stdout.split(whereSeparator: \.isNewline).dropFirst().map { $0.prefix(36).lowercased() })
+    }
+
+    /// Folds the stopped server's write-ahead log into its database file and removes it and the shared memory,
+    /// as a clean stop of its last connection would (a copy is folded outside: SQLite cannot open the disk's
+    /// files from here).
+    private func foldIntoOneFile(_ disk: TinyDisk) throws {
+        let parent = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let copy = parent.appendingPathComponent("central")
+        try FileManager.default.copyItem(at: disk.outside("central"), to: copy)
+        let database = try DatabaseQueue(path: copy.appendingPathComponent("central.sqlite").path)
+        try database.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        try database.close()
+        #expect(!FileManager.default.fileExists(atPath: copy.appendingPathComponent("central.sqlite-wal").path))
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(at: disk.outside("central/central.sqlite\(suffix)"))
+        }
+        try FileManager.default.copyItem(
+            at: copy.appendingPathComponent("central.sqlite"),
+            to: disk.outside("central/central.sqlite")
+        )
     }
 
     /// What the stopped server stored, read from a copy of its data directory.

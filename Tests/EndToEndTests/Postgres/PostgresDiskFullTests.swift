@@ -12,11 +12,12 @@ import Testing
 struct PostgresDiskFullTests {
     /// Why the test cannot run here, or nil: it mounts a tmpfs the database server can see.
     static let skipReason: String? = {
+        guard let url = PostgresTestDatabase.url else { return nil }  // withScratchDatabase says how to run it
         if geteuid() != 0 { return "mounting a tmpfs for a tablespace needs root" }
         if getpwnam("postgres") == nil { return "no local postgres user owns the test server" }
-        guard let url = PostgresTestDatabase.url, let host = URLComponents(string: url)?.host,
-            ["127.0.0.1", "localhost", "::1"].contains(host)
-        else { return "the test server is not on this machine" }
+        guard let host = URLComponents(string: url)?.host, ["127.0.0.1", "localhost", "::1"].contains(host) else {
+            return "the test server is not on this machine"
+        }
         return nil
     }()
 
@@ -31,11 +32,13 @@ struct PostgresDiskFullTests {
         .enabled(if: canRun)
     )
     func diskFull() async throws {
+        let server = try PostgresDatabaseURL(
+            try #require(PostgresTestDatabase.url, "run it with scripts/with-postgres.sh (EMPOWER_TEST_DATABASE_URL)")
+        )
         let workspace = try makeTemporaryDirectory()
         let disk = try HostTmpfs(megabytes: 4, owner: "postgres")
         defer { disk.unmount() }
         let tablespace = "empower_tiny_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let server = try PostgresDatabaseURL(try #require(PostgresTestDatabase.url))
         try await PostgresTestDatabase.execute("CREATE TABLESPACE \(tablespace) LOCATION '\(disk.path)'", on: server)
         try await PostgresTestDatabase.withScratchDatabase { database in
             let tokens: [String] = try await PostgresCentralStore.withStore(url: database) { store in
