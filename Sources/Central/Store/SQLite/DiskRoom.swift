@@ -32,12 +32,10 @@ final class DiskRoom: Sendable {
     }
 
     /// Free space, besides the reserve, under which pushes stop.
-    var lowWater: Int64 { reserve.bytes }
+    private var lowWater: Int64 { reserve.bytes }
 
     /// Free space, besides the reserve in place, from which pushes are taken again.
-    var highWater: Int64 { reserve.bytes + max(reserve.bytes / 2, 1 << 20) }
-
-    var state: State { status.withLock { $0.state } }
+    private var highWater: Int64 { reserve.bytes + max(reserve.bytes / 2, 1 << 20) }
 
     /// Whether a push may be stored now; looks at the free space if that was not done in the last second, and
     /// puts the reserve back in place when there is room for it.

@@ -45,19 +45,21 @@ extension SQLiteCentralStore {
     /// The database to write to: opened for writing again first if it was opened read-only and there is room
     /// again now.
     private func writableDatabase(_ kind: WriteKind) throws -> DatabasePool {
-        try opened.withLock { opened in
-            if opened.readOnly {
-                guard room.admitsPushes() else { throw StoreUnavailable.diskFull }
-                do {
-                    opened = OpenedDatabase(pool: try Self.openForWriting(directory), readOnly: false)
-                } catch let error where Self.isDiskFull(error, directory: directory) {
-                    room.noteDiskFull()
-                    throw StoreUnavailable.diskFull
-                }
-                room.noteOpenedForWriting()
-            } else if kind == .push, !room.admitsPushes() {
+        let current = opened.withLock { $0 }
+        if !current.readOnly {
+            guard kind == .other || room.admitsPushes() else { throw StoreUnavailable.diskFull }
+            return current.pool
+        }
+        return try opened.withLock { opened in
+            guard opened.readOnly else { return opened.pool }  // opened for writing meanwhile
+            guard room.admitsPushes() else { throw StoreUnavailable.diskFull }
+            do {
+                opened = OpenedDatabase(pool: try Self.openForWriting(directory), readOnly: false)
+            } catch let error where Self.isDiskFull(error, directory: directory) {
+                room.noteDiskFull()
                 throw StoreUnavailable.diskFull
             }
+            room.noteOpenedForWriting()
             return opened.pool
         }
     }
