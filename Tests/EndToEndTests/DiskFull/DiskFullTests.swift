@@ -233,6 +233,22 @@ struct DiskFullTests {
         #expect(said.contains("Disk space recovered"), "log was: \(said)")
     }
 
+    @Test("a reserve size out of range, or given for PostgreSQL, is refused clearly before anything starts")
+    func badReserveOption() throws {
+        let data = try makeTemporaryDirectory().appendingPathComponent("central")
+        let tooLarge = try CLIRunner.run(["serve", "--port", "0", "--data", data.path, "--disk-reserve-mb=70000"])
+        #expect(tooLarge.status != 0)
+        #expect(tooLarge.stderr.contains("--disk-reserve-mb must be 0 to 65536"), "stderr was: \(tooLarge.stderr)")
+        let negative = try CLIRunner.run(["serve", "--port", "0", "--data", data.path, "--disk-reserve-mb=-1"])
+        #expect(negative.status != 0 && negative.stderr.contains("--disk-reserve-mb must be 0 to 65536"))
+        let postgres = try CLIRunner.run([
+            "serve", "--port", "0", "--database", "postgres://empower@127.0.0.1:1/empower", "--disk-reserve-mb", "8",
+        ])
+        #expect(postgres.status != 0)
+        #expect(postgres.stderr.contains("PostgreSQL keeps no reserve file"), "stderr was: \(postgres.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: data.path), "nothing was made")
+    }
+
     // MARK: - Helpers
 
     /// Users and devices made with the real `admin` commands in a staging directory, which is then copied onto
