@@ -39,6 +39,32 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     static func notFound(_ message: String) -> APIError {
         APIError(.notFound, code: "not-found", message: message)
     }
+
+    /// The store cannot take a write now (`StoreUnavailable`): 503, and when to try again. A full disk needs
+    /// someone to make room, so devices are asked to wait longer than for a passing shortage.
+    static func unavailable(_ error: StoreUnavailable) -> APIError {
+        switch error.reason {
+        case .diskFull:
+            APIError(
+                .serviceUnavailable,
+                code: "disk-full",
+                message: "The server's disk is full, so it cannot store anything just now. "
+                    + "Send this again later: nothing is lost or stored twice.",
+                headers: [.retryAfter: "\(diskFullRetrySeconds)"]
+            )
+        case .insufficientResources:
+            APIError(
+                .serviceUnavailable,
+                code: "insufficient-resources",
+                message: "The server's database is short of resources just now. "
+                    + "Send this again later: nothing is lost or stored twice.",
+                headers: [.retryAfter: "2"]
+            )
+        }
+    }
+
+    /// The `Retry-After` of a `disk-full` answer, in seconds.
+    static let diskFullRetrySeconds = 10
 }
 
 /// Builds JSON responses with Empower's one wire coder.

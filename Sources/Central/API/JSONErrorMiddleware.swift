@@ -5,8 +5,9 @@ import Logging
 import Models
 
 /// Turns every error into a JSON body `{code, message}`: the API's own errors as they are, the framework's
-/// (unknown route, wrong method, body too large) with a stable code, and anything else as a 500 that says
-/// nothing of its cause to the client (the cause's type is logged, never request content).
+/// (unknown route, wrong method, body too large) with a stable code, a store out of room as a 503 with
+/// `Retry-After`, and anything else as a 500 that says nothing of its cause to the client (the cause's type is
+/// logged, never request content).
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request,
@@ -34,6 +35,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     + "its files; send it again.",
                 headers: [.retryAfter: "1"]
             ).response(from: request, context: context)
+        } catch let error as StoreUnavailable {
+            return try APIError.unavailable(error).response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             return try Self.apiError(for: error.status).response(from: request, context: context)
         } catch {

@@ -14,6 +14,10 @@ struct ServeCommand: AsyncParsableCommand {
             EMPOWER_DATABASE_URL environment variable) in PostgreSQL, where several server instances may share
             one database. The schema is created and migrated at start. Stops cleanly on Ctrl-C or SIGTERM:
             requests in flight finish first.
+            When the disk fills up nothing is lost: writes are answered 503 with Retry-After and the devices
+            keep them queued, reads go on, and the log says which disk is full. The SQLite store keeps a reserve
+            file (disk-reserve) in its data directory for this, and starts read-only if even that is not room
+            enough; writes resume by themselves once there is room.
             Example: empower-cli serve --port 8080 --data /var/lib/empower --venues fixtures/venues.json
             Example: empower-cli serve --port 8080 --database postgres://empower@db.internal:5432/empower
             """
@@ -48,7 +52,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most requests per second from one token (bursts of twice that).", valueName: "n"))
     var rateLimit: Double = 50
 
+    @Option(
+        help: ArgumentHelp(
+            "Megabytes of disk kept in reserve in the data directory: pushes stop while less than that is free besides it, and when the disk fills up it is given back so that reads go on (0: none; default 64; SQLite only).",
+            valueName: "mb"
+        )
+    )
+    var diskReserveMb: Int?
+
+    /// The reserve when --disk-reserve-mb is not given.
+    static let defaultDiskReserveMegabytes = 64
+
     func validate() throws {
+        guard (0...65536).contains(diskReserveMb ?? 0) else {
+            throw ArgumentParser.ValidationError("--disk-reserve-mb must be 0 to 65536.")
+        }
         guard (0...65535).contains(port) else { throw ArgumentParser.ValidationError("--port must be 0 to 65535.") }
         guard rateLimit >= 1, rateLimit <= 1_000_000 else {
             throw ArgumentParser.ValidationError("--rate-limit must be 1 to 1000000 requests per second.")
@@ -78,13 +96,17 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "empower.central")
         logger.logLevel = .info
         if let url = try Self.databaseURL(option: database, data: data) {
+            guard diskReserveMb == nil else {
+                throw CLIError("--disk-reserve-mb is for the SQLite store (--data); PostgreSQL keeps no reserve file.")
+            }
             var databaseLogger = Logger(label: "empower.postgres")
             databaseLogger.logLevel = .warning
             do {
                 try await PostgresCentralStore.withStore(
                     url: url,
                     clockTolerance: clockTolerance * 60,
-                    logger: databaseLogger
+                    logger: databaseLogger,
+                    eventLogger: logger
                 ) { store in
                     try await serve(store: store, venues: venueList, storage: "database: \(url)", logger: logger)
                 }
@@ -98,7 +120,12 @@ struct ServeCommand: AsyncParsableCommand {
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".empower/central")
         let store: SQLiteCentralStore
         do {
-            store = try SQLiteCentralStore(directory: directory, clockTolerance: clockTolerance * 60)
+            store = try SQLiteCentralStore(
+                directory: directory,
+                clockTolerance: clockTolerance * 60,
+                diskReserveBytes: Int64(diskReserveMb ?? Self.defaultDiskReserveMegabytes) << 20,
+                logger: logger
+            )
         } catch {
             throw CLIError("The data directory \(directory.path) cannot be used: \(error.localizedDescription)")
         }
@@ -107,7 +134,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Saves the venues given, then serves until SIGINT or SIGTERM.
     private func serve(store: any CentralStore, venues: [Venue], storage: String, logger: Logger) async throws {
-        for venue in venues { try await store.saveVenue(venue, by: .console(), now: Date()) }
+        do {
+            for venue in venues { try await store.saveVenue(venue, by: .console(), now: Date()) }
+        } catch let error as StoreUnavailable {
+            logger.warning("The venues of --venues were not saved (\(error)); serving the venues stored before.")
+        }
         let configuration = CentralConfiguration(
             host: host,
             port: port,

@@ -56,13 +56,33 @@ struct CLIRunner {
     }
 
     /// Starts `empower-cli serve` on `port` (0: a free one) and returns the process with the URL it printed.
-    static func startServer(dataDirectory: URL, port: Int = 0, arguments: [String] = []) throws -> (Process, URL) {
+    ///
+    /// - Parameters:
+    ///   - diskReserveMegabytes: the server's disk reserve; 1 MB rather than the default 64: tests start many.
+    ///   - launcher: a command that runs the server, such as `nsenter` into another mount namespace; it must
+    ///     exec it, so that the process is the server's.
+    ///   - standardError: where the server's log goes.
+    ///   - arguments: more options of `serve`.
+    static func startServer(
+        dataDirectory: URL,
+        port: Int = 0,
+        diskReserveMegabytes: Int = 1,
+        launcher: [String] = [],
+        standardError: FileHandle = .nullDevice,
+        arguments: [String] = []
+    ) throws -> (Process, URL) {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = ["serve", "--port", "\(port)", "--data", dataDirectory.path] + arguments
+        let command =
+            launcher + [executable.path]
+            + [
+                "serve", "--port", "\(port)", "--data", dataDirectory.path, "--disk-reserve-mb",
+                "\(diskReserveMegabytes)",
+            ] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         let stdout = Pipe()
         process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
+        process.standardError = standardError
         try process.run()
         var buffer = ""
         let reader = stdout.fileHandleForReading
@@ -167,12 +187,26 @@ final class ServeProcess {
     private let process: Process
 
     /// Starts a server on `data` (a fresh directory under a new temporary one when nil), on `port` (0: a free
-    /// one; a server started again on its last port is at the same URL for the devices).
-    /// - Parameter arguments: more options of `serve`.
-    init(data: URL? = nil, port: Int = 0, arguments: [String] = []) throws {
+    /// one; a server started again on its last port is at the same URL for the devices). The other parameters
+    /// are `CLIRunner.startServer`'s.
+    init(
+        data: URL? = nil,
+        port: Int = 0,
+        diskReserveMegabytes: Int = 1,
+        launcher: [String] = [],
+        standardError: FileHandle = .nullDevice,
+        arguments: [String] = []
+    ) throws {
         let directory = try data ?? makeTemporaryDirectory().appendingPathComponent("central")
         self.data = directory
-        (process, url) = try CLIRunner.startServer(dataDirectory: directory, port: port, arguments: arguments)
+        (process, url) = try CLIRunner.startServer(
+            dataDirectory: directory,
+            port: port,
+            diskReserveMegabytes: diskReserveMegabytes,
+            launcher: launcher,
+            standardError: standardError,
+            arguments: arguments
+        )
     }
 
     /// The central store's SQLite file.

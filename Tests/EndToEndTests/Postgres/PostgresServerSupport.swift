@@ -55,7 +55,8 @@ enum PostgresTestDatabase {
         }
     }
 
-    private static func execute(_ sql: String, on url: PostgresDatabaseURL) async throws {
+    /// Runs one statement on the database of `url`, outside any transaction.
+    static func execute(_ sql: String, on url: PostgresDatabaseURL) async throws {
         let tls: PostgresConnection.Configuration.TLS =
             url.tls == .disable ? .disable : .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
         let connection = try await PostgresConnection.connect(
@@ -90,14 +91,14 @@ final class ServerProcess {
     let process: Process
     let url: URL
 
-    /// Starts the server on a free port and waits for the line that names it.
-    init(database: PostgresDatabaseURL, arguments: [String] = []) throws {
+    /// Starts the server on a free port and waits for the line that names it; its log goes to `standardError`.
+    init(database: PostgresDatabaseURL, arguments: [String] = [], standardError: FileHandle = .nullDevice) throws {
         let process = Process()
         process.executableURL = CLIRunner.executable
         process.arguments = ["serve", "--port", "0", "--database", "\(database.urlText)"] + arguments
         let stdout = Pipe()
         process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
+        process.standardError = standardError
         try process.run()
         var buffer = ""
         let reader = stdout.fileHandleForReading

@@ -35,22 +35,29 @@ public final class PostgresCentralStore: CentralStore {
     let logger: Logger
     /// How far ahead of the server's clock an operation may be stamped.
     public let clockTolerance: TimeInterval
+    let resources: PostgresResourceWatch
 
-    private init(client: PostgresClient, logger: Logger, clockTolerance: TimeInterval) {
+    private init(client: PostgresClient, logger: Logger, clockTolerance: TimeInterval, resources: PostgresResourceWatch)
+    {
         self.client = client
         self.logger = logger
         self.clockTolerance = clockTolerance
+        self.resources = resources
     }
 
     /// Connects to the database, brings its schema up to date and runs `body` with the store.
     ///
     /// The connection pool (`PostgresClient`) runs as a service in a child task for exactly as long as `body`,
     /// and is shut down when it returns or throws.
+    /// - Parameters:
+    ///   - logger: the database driver's logger.
+    ///   - eventLogger: where the database's disk filling up and having room again are said (default: `logger`).
     public static func withStore<Result>(
         url: PostgresDatabaseURL,
         clockTolerance: TimeInterval = 10 * 60,
         maximumConnections: Int = 20,
         logger: Logger = Logger(label: "empower.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
+        eventLogger: Logger? = nil,
         _ body: (PostgresCentralStore) async throws -> Result
     ) async throws -> Result {
         try await checkConnection(url, logger: logger)
@@ -62,7 +69,14 @@ public final class PostgresCentralStore: CentralStore {
             tasks.addTask { await client.run() }
             defer { tasks.cancelAll() }
             try await PostgresSchema.migrate(client, logger: logger)
-            return try await body(PostgresCentralStore(client: client, logger: logger, clockTolerance: clockTolerance))
+            return try await body(
+                PostgresCentralStore(
+                    client: client,
+                    logger: logger,
+                    clockTolerance: clockTolerance,
+                    resources: PostgresResourceWatch(location: url.description, logger: eventLogger ?? logger)
+                )
+            )
         }
     }
 
@@ -92,12 +106,13 @@ public final class PostgresCentralStore: CentralStore {
     /// Runs `body` in one transaction (READ COMMITTED) on a pooled connection, committing if it returns and
     /// rolling back if it throws. A transaction that lost a race the database detected (deadlock,
     /// serialization failure, or a unique key another transaction took first) runs again from the start, so
-    /// the second of two racing requests sees the first one's result, as it would have on SQLite.
+    /// the second of two racing requests sees the first one's result, as it would have on SQLite. One that
+    /// ran short of resources (a full disk, SQLSTATE class 53) throws `StoreUnavailable`.
     func transaction<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         var attempt = 1
         while true {
             do {
-                return try await client.withConnection { connection in
+                let result = try await client.withConnection { connection in
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         let result = try await body(connection)
@@ -108,9 +123,14 @@ public final class PostgresCentralStore: CentralStore {
                         throw error
                     }
                 }
+                resources.noteCommitted()
+                return result
             } catch let error as PSQLError where attempt < 8 && Self.isRetryable(error) {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            } catch let error as PSQLError {
+                if let unavailable = resources.unavailable(error) { throw unavailable }
+                throw error
             }
         }
     }

@@ -7,7 +7,7 @@ extension SQLiteCentralStore {
         do throws(ValidationError) { try user.validate() } catch {
             throw AccountError(.invalid, code: error.code, message: error.message)
         }
-        try await database.write { db in
+        try await write { db in
             guard
                 try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE id = ?)", arguments: [user.id])!
             else { throw AccountError(.conflict, code: "user-exists", message: "A user with this id exists already.") }
@@ -69,7 +69,7 @@ extension SQLiteCentralStore {
             throw AccountError(.invalid, code: error.code, message: error.message)
         }
         let token = AccessToken.generate()
-        try await database.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE id = ?)", arguments: [userId])!
             else { throw AccountError(.notFound, code: "unknown-user", message: "No user with that id.") }
             guard try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM device WHERE id = ?)", arguments: [id])!
@@ -93,7 +93,7 @@ extension SQLiteCentralStore {
     public func redeemEnrolment(token: String, now: Date) async throws -> Enrolment? {
         guard AccessToken.isWellFormed(token) else { return nil }
         let access = AccessToken.generate()
-        return try await database.write { db in
+        return try await write { db in
             guard let credential = try Self.credential(token, now: now, db: db), credential.kind == "enrolment"
             else { return nil }
             try db.execute(
@@ -122,7 +122,7 @@ extension SQLiteCentralStore {
     }
 
     public func revokeDevice(id: String, by caller: Caller, now: Date) async throws {
-        try await database.write { db in
+        try await write { db in
             try Self.requireDevice(id, db: db)
             let stamp = WireCoding.formatDate(now)
             try db.execute(
@@ -139,7 +139,7 @@ extension SQLiteCentralStore {
 
     public func rotateToken(deviceId: String, by caller: Caller, now: Date) async throws -> String {
         let token = AccessToken.generate()
-        try await database.write { db in
+        try await write { db in
             try Self.requireDevice(deviceId, db: db)
             guard
                 try String.fetchOne(db, sql: "SELECT revokedAt FROM device WHERE id = ?", arguments: [deviceId]) == nil

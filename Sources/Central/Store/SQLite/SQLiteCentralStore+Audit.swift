@@ -4,7 +4,7 @@ import Models
 
 extension SQLiteCentralStore {
     public func appendAudit(_ entry: AuditEntry) async throws {
-        try await database.write { db in try Self.appendAudit(entry, db: db) }
+        try await write { db in try Self.appendAudit(entry, db: db) }
     }
 
     public func auditEntries(matching filter: AuditFilter) async throws -> [AuditEntry] {

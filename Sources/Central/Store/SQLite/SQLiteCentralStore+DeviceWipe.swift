@@ -6,7 +6,7 @@ import Models
 extension SQLiteCentralStore {
     public func orderWipe(deviceId: String, by caller: Caller, now: Date) async throws -> DeviceWipe {
         let stamp = WireCoding.formatDate(now)
-        return try await database.write { db in
+        return try await write { db in
             guard
                 try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM device WHERE id = ?)", arguments: [deviceId])!
             else { throw AccountError(.notFound, code: "unknown-device", message: "No device with that id.") }
@@ -52,7 +52,7 @@ extension SQLiteCentralStore {
             let delivery = pending.wipe.delivered(at: now)
         else { return nil }
         guard delivery.changed else { return pending.caller }
-        return try await database.write { db in
+        return try await write { db in
             // Read again inside the transaction: two first contacts at once deliver (and audit) once.
             guard let pending = try Self.pendingWipe(hash, db: db), let delivery = pending.wipe.delivered(at: now)
             else { return nil }
@@ -74,7 +74,7 @@ extension SQLiteCentralStore {
     public func confirmWipe(token: String, now: Date) async throws -> Caller? {
         guard AccessToken.isWellFormed(token) else { return nil }
         let hash = AccessToken.hash(token)
-        return try await database.write { db in
+        return try await write { db in
             guard let pending = try Self.pendingWipe(hash, db: db), let confirmed = pending.wipe.confirmed(at: now)
             else { return nil }
             let caller = pending.caller

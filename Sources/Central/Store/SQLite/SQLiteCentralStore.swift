@@ -1,30 +1,63 @@
 import Foundation
 import GRDB
+import Logging
 import Models
 import SQLiteSupport
+import Synchronization
 
 /// The embedded central store: one SQLite file (GRDB, WAL, `synchronous = FULL`).
 ///
 /// SQLite has one writer at a time, so positions (`seq`) commit in increasing order and pulls never skip.
+///
+/// A full disk is survived: every write that fails for lack of space throws `StoreUnavailable.diskFull`, pushes
+/// stop while room is short, and the store opens read-only when there is not even room to open it for writing
+/// (see `DiskRoom`, `DiskReserve`).
 public final class SQLiteCentralStore: CentralStore {
     /// The database file's name inside the server's data directory.
     public static let fileName = "central.sqlite"
 
-    let database: DatabasePool
-
-    /// Opens (creating if needed) the store in `directory` and brings its schema up to date.
+    /// The server's data directory.
+    public let directory: URL
     /// How far ahead of the server's clock an operation may be stamped.
     public let clockTolerance: TimeInterval
+    let room: DiskRoom
+    let opened: Mutex<OpenedDatabase>
 
-    public init(directory: URL, clockTolerance: TimeInterval = 10 * 60) throws {
+    /// The database as opened now: for reading, and for the writes of `write(_:_:)`.
+    var database: DatabasePool { opened.withLock { $0.pool } }
+
+    /// Opens (creating if needed) the store in `directory` and brings its schema up to date.
+    ///
+    /// - Parameters:
+    ///   - diskReserveBytes: the size of the reserve file kept in `directory` for a full disk (`DiskReserve`);
+    ///     0 keeps none, and pushes stop only when the disk is full.
+    ///   - logger: where a full disk is reported.
+    public init(
+        directory: URL,
+        clockTolerance: TimeInterval = 10 * 60,
+        diskReserveBytes: Int64 = 0,
+        logger: Logger = Logger(label: "empower.central", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
+        self.directory = directory
         self.clockTolerance = clockTolerance
         // 0700 and 0600 whatever the umask: the file is made 0600 before SQLite opens it, and SQLite gives the
         // -wal and -shm files it creates the main file's mode.
         try PrivateDataDirectory.prepare(directory)
         try PrivateDataDirectory.prepareDatabaseFile(directory.appendingPathComponent(Self.fileName))
+        room = DiskRoom(
+            directory: directory,
+            reserve: DiskReserve(directory: directory, bytes: diskReserveBytes),
+            logger: logger
+        )
+        opened = Mutex(try Self.open(directory: directory, room: room))
+        room.start()
+    }
+
+    /// Opens the database for writing, with its schema brought up to date.
+    static func openForWriting(_ directory: URL) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        database = try DatabasePool(
+        let database = try DatabasePool(
             path: directory.appendingPathComponent(Self.fileName).path,
             configuration: configuration
         )
@@ -42,6 +75,7 @@ public final class SQLiteCentralStore: CentralStore {
             )
         }
         try CentralSchema.migrator.migrate(database)
+        return database
     }
 
     public func push(_ operations: [LogOperation], by caller: Caller, now: Date) async throws -> PushOutcome {
@@ -52,15 +86,16 @@ public final class SQLiteCentralStore: CentralStore {
         // push of one pays again, which is how a checkpoint kept from completing by readers is retried).
         let accepted = Set(outcome.accepted)
         if operations.contains(where: { $0.kind == .redact && accepted.contains($0.opId) }) {
-            guard try await RedactionCheckpoint.truncateLog(of: database, attempts: 2).completed else {
-                throw RedactionNotSettled()
+            let checkpoint = try await mappingDiskFull { [database] in
+                try await RedactionCheckpoint.truncateLog(of: database, attempts: 2)
             }
+            guard checkpoint.completed else { throw RedactionNotSettled() }
         }
         return outcome
     }
 
     private func storePush(_ operations: [LogOperation], by caller: Caller, now: Date) async throws -> PushOutcome {
-        try await database.write { db in
+        try await write(.push) { db in
             var outcome = PushOutcome()
             var stored: [LogOperation] = []
             let receivedAt = WireCoding.formatDate(now)
@@ -228,7 +263,7 @@ public final class SQLiteCentralStore: CentralStore {
         for caller: Caller,
         now: Date
     ) async throws -> PullPage {
-        try await database.write { db in
+        try await write { db in
             let page = try Self.page(after: cursor, limit: limit, maxBytes: maxBytes, for: caller, db: db)
             try Self.appendAudit(OperationIntake.auditEntry(pulled: page, by: caller, now: now), db: db)
             return page
@@ -375,7 +410,7 @@ public final class SQLiteCentralStore: CentralStore {
 
     public func saveVenue(_ venue: Venue, by caller: Caller, now: Date) async throws {
         let body = String(decoding: try WireCoding.encode(venue), as: UTF8.self)
-        try await database.write { db in
+        try await write { db in
             try Self.appendAudit(AuditEntry(at: now, caller: caller, action: .venueSaved, subject: venue.id), db: db)
             try db.execute(
                 sql: "INSERT INTO venue (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
