@@ -41,7 +41,7 @@ extension LocalReplica {
             for entry in damaged {
                 let own = entry.outbox == "pending" || entry.outbox == "parked"
                 if own { report.quarantined += 1 } else { report.refetched += 1 }
-                try Self.setAsideDamaged(entry.opId, db: db)
+                try Self.setAsideDamaged(entry.opId, cipher: cipher, db: db)
                 touched.insert(entry.recordId)
             }
             let states = try Row.fetchCursor(db, sql: "SELECT id, state FROM record WHERE state IS NOT NULL")
@@ -82,7 +82,7 @@ extension LocalReplica {
             if !operations.contains(where: { $0.kind == .redact }) {
                 for operation in operations {
                     guard case .redacted = operation.payload else { continue }
-                    try setAsideDamaged(operation.opId.text, db: db)
+                    try setAsideDamaged(operation.opId.text, cipher: cipher, db: db)
                 }
                 operations.removeAll { if case .redacted = $0.payload { true } else { false } }
             }
@@ -107,8 +107,9 @@ extension LocalReplica {
     }
 
     /// Sets one damaged operation aside: quarantined if it is this device's own and unsent (its content is lost
-    /// with its only copy), else dropped and the pull cursor moved back so that the server's copy comes again.
-    static func setAsideDamaged(_ opId: String, db: Database) throws {
+    /// with its only copy, and its record is merged again without it), else dropped and the pull cursor moved back
+    /// so that the server's copy comes again.
+    static func setAsideDamaged(_ opId: String, cipher: ContentCipher, db: Database) throws {
         guard
             let row = try Row.fetchOne(
                 db,
@@ -118,7 +119,14 @@ extension LocalReplica {
         else { return }
         let outbox: String = row["outbox"]
         if outbox == "pending" || outbox == "parked" {
+            let alreadyQuarantined = try Bool.fetchOne(
+                db,
+                sql: "SELECT parkedCode IS ? FROM operation WHERE opId = ?",
+                arguments: [damagedCode, opId]
+            )
+            guard alreadyQuarantined != true else { return }
             try quarantine([try id(opId)], db: db)
+            try mergeAgain(recordsOf: [try id(opId)], cipher: cipher, db: db)
             return
         }
         let pulledSeq: Int64? = row["pulledSeq"]

@@ -47,9 +47,12 @@ extension LocalReplica {
             let isNew = storedCounts[idText] == operations.count
             if !isNew {
                 let known = Set(operations.map(\.opId.text))
+                // Quarantined copies (damaged, own, unsent) are left out: their content is lost.
                 let rows = try Row.fetchCursor(
-                    db.cachedStatement(sql: "SELECT opId, body FROM operation WHERE recordId = ?"),
-                    arguments: [idText]
+                    db.cachedStatement(
+                        sql: "SELECT opId, body FROM operation WHERE recordId = ? AND parkedCode IS NOT ?"
+                    ),
+                    arguments: [idText, damagedCode]
                 )
                 var damaged: [String] = []
                 while let row = try rows.next() {
@@ -65,7 +68,12 @@ extension LocalReplica {
                     }
                     operations.append(operation)
                 }
-                for opId in damaged { try setAsideDamaged(opId, db: db) }
+                if !damaged.isEmpty {
+                    // Set aside, then the record merged again from what remains.
+                    for opId in damaged { try setAsideDamaged(opId, cipher: cipher, db: db) }
+                    try mergeAgain(records: [idText], cipher: cipher, db: db)
+                    continue
+                }
             }
             guard let state = RecordFold.fold(operations) else {
                 // Nothing readable creates it (its create operation's stored copy is damaged): no row until it is.
@@ -115,7 +123,7 @@ extension LocalReplica {
                 let opId: String = row["opId"]
                 guard let body = try? cipher.openText(row["body"], as: .operationBody, of: try id(opId)) else {
                     // Damaged: its content is unreadable anyway; set aside as any damaged copy.
-                    try setAsideDamaged(opId, db: db)
+                    try setAsideDamaged(opId, cipher: cipher, db: db)
                     continue
                 }
                 guard let stripped = try WireCoding.removingContent(fromEncoded: body) else { continue }

@@ -78,10 +78,12 @@ extension ConvergenceCase {
             // A time given by an amender who read it off a wall clock that ran ahead is refused for good once the
             // record's own times are set right (`LocalReplica.retimed`): explained in `status`, as it should be.
             let refusedAfterRetime = parked.filter { parked in
-                guard parked.code == "occurred-in-future",
-                    case .amend(let amendment) = ownOperations[parked.opId]?.payload
+                guard parked.code == "occurred-in-future", let operation = ownOperations[parked.opId],
+                    operation.kind == .amend
                 else { return false }
-                return amendment.field == .occurredAt
+                // Its field is gone with its content if the record was redacted since.
+                if case .amend(let amendment) = operation.payload { return amendment.field == .occurredAt }
+                return true
             }
             if !refusedAfterRetime.isEmpty { count("final.refused-after-retime", by: refusedAfterRetime.count) }
             let movedAway =
