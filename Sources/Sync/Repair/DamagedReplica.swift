@@ -80,20 +80,7 @@ public final class DamagedReplica: Sendable {
     ///   cannot be written (a repair writes), `ReplicaError.damaged` when a repair was interrupted
     ///   (`ReplicaRepair.finishInterrupted` finishes it), `ReplicaError.unusableDirectory` when it cannot be read.
     public static func inspect(in directory: URL) throws -> DamagedReplica? {
-        let file = directory.appendingPathComponent(LocalReplica.fileName)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
-            throw ReplicaError.notInitialised(path: directory.path)
-        }
-        guard isDirectory.boolValue else {
-            throw ReplicaError.unusableDirectory(path: directory.path, reason: "it is not a directory")
-        }
-        if ReplicaRepair.interruptedRepair(in: directory) != nil {
-            throw ReplicaError.damaged(file: file.path, reason: "a repair of it was interrupted")
-        }
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            throw ReplicaError.notInitialised(path: directory.path)
-        }
+        let file = try LocalReplica.databaseFile(in: directory)
         guard LocalReplica.isWritable(directory) else { throw ReplicaError.readOnly(path: directory.path) }
         if (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) == 0 {
             return DamagedReplica(directory: directory, reason: "it is empty (0 bytes)", copy: nil)

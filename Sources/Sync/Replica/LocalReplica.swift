@@ -168,20 +168,7 @@ public final class LocalReplica: Sendable {
     ///   `readingOnly` is false, `ReplicaError.unusableDirectory` when it cannot be read,
     ///   `ReplicaError.wrongKey` when `key` is not the device's.
     public static func open(in directory: URL, key: DataKey?, readingOnly: Bool = false) throws -> LocalReplica {
-        let file = directory.appendingPathComponent(fileName)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
-            throw ReplicaError.notInitialised(path: directory.path)
-        }
-        guard isDirectory.boolValue else {
-            throw ReplicaError.unusableDirectory(path: directory.path, reason: "it is not a directory")
-        }
-        if ReplicaRepair.interruptedRepair(in: directory) != nil {
-            throw ReplicaError.damaged(file: file.path, reason: "a repair of it was interrupted")
-        }
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            throw ReplicaError.notInitialised(path: directory.path)
-        }
+        let file = try databaseFile(in: directory)
         guard FileManager.default.isReadableFile(atPath: directory.path),
             FileManager.default.isReadableFile(atPath: file.path)
         else { throw ReplicaError.unusableDirectory(path: directory.path, reason: "it cannot be read") }
@@ -211,6 +198,28 @@ public final class LocalReplica: Sendable {
             copy.remove()
             throw error
         }
+    }
+
+    /// The device's database file in `directory`, once the checks every opening makes have passed.
+    ///
+    /// - Throws: `ReplicaError.notInitialised` when no device is there, `ReplicaError.unusableDirectory` when
+    ///   `directory` is not a directory, `ReplicaError.damaged` when a repair of it was interrupted.
+    static func databaseFile(in directory: URL) throws -> URL {
+        let file = directory.appendingPathComponent(fileName)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            throw ReplicaError.notInitialised(path: directory.path)
+        }
+        guard isDirectory.boolValue else {
+            throw ReplicaError.unusableDirectory(path: directory.path, reason: "it is not a directory")
+        }
+        if ReplicaRepair.interruptedRepair(in: directory) != nil {
+            throw ReplicaError.damaged(file: file.path, reason: "a repair of it was interrupted")
+        }
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ReplicaError.notInitialised(path: directory.path)
+        }
+        return file
     }
 
     /// Whether the device's files in `directory` can be written: the directory (SQLite makes its `-wal` and

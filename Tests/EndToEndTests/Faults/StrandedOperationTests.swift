@@ -16,6 +16,23 @@ struct StrandedOperationTests {
         Dictionary(try await allCentralOperations(store).map { ($0.opId, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
+    /// The set-up device's replica, syncing with the server at `serverURL`.
+    private func makeReplica(_ setup: OneDeviceSetup, serverURL: URL) throws -> LocalReplica {
+        try LocalReplica.create(
+            in: setup.workspace.appendingPathComponent(setup.device.deviceId),
+            identity: setup.device.identity(serverURL: serverURL),
+            key: testDataKey
+        )
+    }
+
+    /// A sync engine of `replica` over real HTTP with the set-up device's token.
+    private func httpEngine(_ replica: LocalReplica, _ setup: OneDeviceSetup, serverURL: URL) -> SyncEngine {
+        SyncEngine(
+            replica: replica,
+            transport: HTTPTransport(serverURL: serverURL, token: setup.token, requestTimeout: 10)
+        )
+    }
+
     /// Changes one byte of one stored value, through a connection of its own, as a failing disk would.
     private func flipByte(in replica: LocalReplica, table: String, column: String, key: String, value: String) throws {
         let queue = try DatabaseQueue(path: replica.path)
@@ -33,11 +50,7 @@ struct StrandedOperationTests {
     func refusedBatchIsNarrowed() async throws {
         try await withOneDevice { setup in
             try await CentralServer.withRunningServer(store: setup.store) { serverURL in
-                let replica = try LocalReplica.create(
-                    in: setup.workspace.appendingPathComponent(setup.device.deviceId),
-                    identity: setup.device.identity(serverURL: serverURL),
-                    key: testDataKey
-                )
+                let replica = try makeReplica(setup, serverURL: serverURL)
                 let entries = setup.log.entries(of: setup.device.deviceId)
                 try #require(entries.count >= 4)
                 var good = try entries.prefix(entries.count / 2).map { try $0.record(on: replica) }
@@ -57,10 +70,7 @@ struct StrandedOperationTests {
                     )
                 }
                 good += try entries.suffix(from: entries.count / 2).map { try $0.record(on: replica) }
-                let engine = SyncEngine(
-                    replica: replica,
-                    transport: HTTPTransport(serverURL: serverURL, token: setup.token, requestTimeout: 10)
-                )
+                let engine = httpEngine(replica, setup, serverURL: serverURL)
                 let report = try await engine.sync()
 
                 #expect(report.rejected.map(\.opId) == [badId])
@@ -81,19 +91,12 @@ struct StrandedOperationTests {
     func damagedCopyIsQuarantined() async throws {
         try await withOneDevice { setup in
             try await CentralServer.withRunningServer(store: setup.store) { serverURL in
-                let replica = try LocalReplica.create(
-                    in: setup.workspace.appendingPathComponent(setup.device.deviceId),
-                    identity: setup.device.identity(serverURL: serverURL),
-                    key: testDataKey
-                )
+                let replica = try makeReplica(setup, serverURL: serverURL)
                 let recorded = try setup.log.entries(of: setup.device.deviceId).map { try $0.record(on: replica) }
                 let damaged = try #require(recorded.dropFirst().first { $0.kind.isCreate })
                 try flipByte(in: replica, table: "operation", column: "body", key: "opId", value: damaged.opId.text)
 
-                let report = try await SyncEngine(
-                    replica: replica,
-                    transport: HTTPTransport(serverURL: serverURL, token: setup.token, requestTimeout: 10)
-                ).sync()
+                let report = try await httpEngine(replica, setup, serverURL: serverURL).sync()
                 let parked = try replica.parkedOperations()
                 #expect(parked.first { $0.opId == damaged.opId }?.code == LocalReplica.damagedCode)
                 #expect(parked.first { $0.opId == damaged.opId }?.message.contains("damaged") == true)
@@ -126,16 +129,9 @@ struct StrandedOperationTests {
     func damagedPulledCopyIsPulledAgain() async throws {
         try await withOneDevice { setup in
             try await CentralServer.withRunningServer(store: setup.store) { serverURL in
-                let replica = try LocalReplica.create(
-                    in: setup.workspace.appendingPathComponent(setup.device.deviceId),
-                    identity: setup.device.identity(serverURL: serverURL),
-                    key: testDataKey
-                )
+                let replica = try makeReplica(setup, serverURL: serverURL)
                 let recorded = try setup.log.entries(of: setup.device.deviceId).map { try $0.record(on: replica) }
-                let engine = SyncEngine(
-                    replica: replica,
-                    transport: HTTPTransport(serverURL: serverURL, token: setup.token, requestTimeout: 10)
-                )
+                let engine = httpEngine(replica, setup, serverURL: serverURL)
                 try await engine.sync()
                 let expected = try await setup.store.records(matching: RecordFilter())
                 #expect(try replica.records() == expected)
