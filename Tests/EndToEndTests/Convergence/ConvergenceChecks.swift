@@ -70,6 +70,9 @@ extension ConvergenceCase {
             )
             func hangsFromLost(_ opId: UUID) -> Bool {
                 guard let operation = ownOperations[opId] else { return false }
+                if case .setRegister(.link(let link, _)) = operation.payload, notOnServer.contains(link.target) {
+                    return true
+                }
                 return notOnServer.contains(operation.recordId)
                     || OperationAdmission.referencedRecordId(of: operation).map(notOnServer.contains) == true
             }
