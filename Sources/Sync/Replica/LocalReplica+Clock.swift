@@ -49,37 +49,44 @@ extension LocalReplica {
                 ]
             )
         }
-        let latest = try clock(db)
-        let adopted = max(latest, min(stamp, try clockLimit(at: time, db: db) ?? stamp))
+        let anchor = try clockAnchor(db)
+        let limit = anchor.map { clockLimit($0, at: time) }
+        let adopted = max(try clock(db), min(stamp, limit ?? stamp))
         try db.execute(
             sql: "UPDATE syncState SET clock = ?",
-            arguments: [try capped(adopted, at: time, db: db).rawValue]
+            arguments: [try capped(adopted, anchor: anchor, at: time, db: db).rawValue]
         )
     }
 
     /// The hybrid logical clock to stamp this device's next operations with, and the time to stamp them at.
     static func stampingClock(at time: DeviceTime, db: Database) throws -> (clock: HybridLogicalClock, now: Date) {
-        let now = ClockAnchor.estimate(try clockAnchor(db), at: time)
-        return (HybridLogicalClock(latest: try capped(try clock(db), at: time, db: db)), now)
+        let anchor = try clockAnchor(db)
+        let latest = try capped(try clock(db), anchor: anchor, at: time, db: db)
+        return (HybridLogicalClock(latest: latest), ClockAnchor.estimate(anchor, at: time))
     }
 
-    /// The latest stamp this device's clock may hold at `time`, once anchored: the anchored time plus
-    /// `maxAdoptedClockLead`. Nil before the first anchor.
-    private static func clockLimit(at time: DeviceTime, db: Database) throws -> HLCTimestamp? {
-        guard let anchor = try clockAnchor(db) else { return nil }
+    /// The latest stamp this device's clock may hold at `time`: the anchored time plus `maxAdoptedClockLead`.
+    private static func clockLimit(_ anchor: ClockAnchor, at time: DeviceTime) -> HLCTimestamp {
         let limit = anchor.estimate(at: time).millisecondsSince1970 + Int64(maxAdoptedClockLead * 1000)
         return HLCTimestamp(wallMilliseconds: limit, counter: UInt16.max)
     }
 
-    /// `latest`, or — when it is beyond the limit at `time` — the latest of the anchored time and this device's
-    /// own stamps the server holds (so its next operation still orders after its own earlier ones).
-    private static func capped(_ latest: HLCTimestamp, at time: DeviceTime, db: Database) throws -> HLCTimestamp {
-        guard let limit = try clockLimit(at: time, db: db), latest > limit else { return latest }
-        let now = ClockAnchor.estimate(try clockAnchor(db), at: time)
+    /// `latest`, or — once anchored, when it is beyond the limit at `time` — the latest of the anchored time and
+    /// this device's own stamps the server holds (so its next operation still orders after its own earlier ones).
+    private static func capped(
+        _ latest: HLCTimestamp,
+        anchor: ClockAnchor?,
+        at time: DeviceTime,
+        db: Database
+    ) throws -> HLCTimestamp {
+        guard let anchor else { return latest }
+        let limit = clockLimit(anchor, at: time)
+        guard latest > limit else { return latest }
         let ownHeld = try Int64.fetchOne(
             db,
             sql: "SELECT MAX(hlc) FROM operation WHERE outbox = 'acknowledged'"
         ).map(HLCTimestamp.init(rawValue:))
-        return max(HLCTimestamp(wallMilliseconds: now.millisecondsSince1970, counter: 0), min(ownHeld ?? .zero, limit))
+        let now = HLCTimestamp(wallMilliseconds: anchor.estimate(at: time).millisecondsSince1970, counter: 0)
+        return max(now, min(ownHeld ?? .zero, limit))
     }
 }

@@ -123,17 +123,10 @@ extension ConvergenceCase {
             for (content, times) in expected where onServer[content, default: 0] != times {
                 fail(
                     "exactly-once",
-                    "\(deviceName(deviceId)) recorded a \(content.payload.kindName) of \(label(content.recordId)) "
+                    "\(deviceName(deviceId)) recorded a \(content.payload.kind.rawValue) of \(label(content.recordId)) "
                         + "\(times) time(s); the server holds it \(onServer[content, default: 0]) time(s)"
                 )
             }
         }
-    }
-}
-
-extension OperationPayload {
-    /// The kind's name, for failure messages.
-    fileprivate var kindName: String {
-        LogOperation(deviceId: "d", author: "a", hlc: .zero, recordId: UUID(), payload: self).kind.rawValue
     }
 }

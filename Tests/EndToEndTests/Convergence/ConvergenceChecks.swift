@@ -32,12 +32,7 @@ extension ConvergenceCase {
         // what hangs on them.
         let centralIds = Set(centralOperations.map(\.opId))
         let lost = damaged.mapValues { $0.filter { !centralIds.contains($0.opId) }.map(\.content) }
-        let lostRecords = Set(
-            lost.values.joined().filter { content in
-                LogOperation(deviceId: "", author: "", hlc: .zero, recordId: content.recordId, payload: content.payload)
-                    .kind.isCreate
-            }.map(\.recordId)
-        )
+        let lostRecords = Set(lost.values.joined().filter(\.payload.kind.isCreate).map(\.recordId))
         var expectedParked: [String: [RecordedContent]] = [:]
 
         for (index, device) in devices.enumerated() {
