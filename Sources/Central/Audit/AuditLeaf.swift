@@ -18,6 +18,20 @@ enum AuditLeaf {
 
 /// The sealed log as stored, for verification and proofs.
 public struct AuditSnapshot: Sendable {
+    /// Reads stored heads (tree size, note), setting aside those that do not read.
+    static func heads(_ rows: [(Int64, String)]) -> (heads: [SignedTreeHead], unreadable: [Int64]) {
+        var heads: [SignedTreeHead] = []
+        var unreadable: [Int64] = []
+        for (size, note) in rows {
+            if let head = try? SignedTreeHead(note: note), head.size == size {
+                heads.append(head)
+            } else {
+                unreadable.append(size)
+            }
+        }
+        return (heads, unreadable)
+    }
+
     /// One sealed entry: where the sealer put it, the hash it stored, and the hash of its content now.
     public struct Leaf: Sendable, Hashable {
         public var seq: Int64
@@ -36,8 +50,10 @@ public struct AuditSnapshot: Sendable {
 
     /// Sealed entries by leaf index.
     public var leaves: [Leaf]
-    /// Every stored head, smallest tree first.
+    /// Every stored head that reads as one, smallest tree first.
     public var heads: [SignedTreeHead]
+    /// The tree sizes of stored heads that do not read as signed heads at all.
+    public var unreadableHeads: [Int64] = []
     /// Entries not sealed yet.
     public var unsealed: Int
 }

@@ -46,6 +46,15 @@ public enum AuditVerifier {
                 )
             )
         }
+        for size in snapshot.unreadableHeads {
+            problems.append(
+                .init(
+                    leafIndex: size,
+                    kind: .badSignature,
+                    message: "The head stored for size \(size) is not a signed tree head."
+                )
+            )
+        }
         problems += checkHeads(snapshot.heads, tree: tree, publicKey: publicKey)
         if let latest, let publicKey {
             problems += checkAnchors(anchors, latest: latest, publicKey: publicKey) { old in

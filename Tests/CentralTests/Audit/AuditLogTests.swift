@@ -304,4 +304,14 @@ struct AuditLogTests {
         #expect(result.problems.first?.leafIndex == 3)
         #expect(result.problems.count == 2, "the first head that fails, and how many later ones fail too")
     }
+
+    @Test("a stored head that is not a signed head at all is named, not a failure of verify")
+    func unreadableHead() async throws {
+        let result = try await verifyAfter { db in
+            try db.execute(sql: "UPDATE auditTreeHead SET note = 'garbage' WHERE treeSize = 5")
+        }
+        #expect(result.problems.map(\.kind) == [.badSignature], "\(result.problems)")
+        #expect(result.problems.first?.leafIndex == 5)
+        #expect(result.headsChecked == 7)
+    }
 }

@@ -109,12 +109,13 @@ extension PostgresCentralStore {
                         )
                     )
                 }
-                var heads: [SignedTreeHead] = []
+                var rows: [(Int64, String)] = []
                 let notes = try await connection.query(
-                    "SELECT note FROM audit_tree_head ORDER BY tree_size",
+                    "SELECT tree_size, note FROM audit_tree_head ORDER BY tree_size",
                     logger: logger
                 )
-                for try await note in notes.decode(String.self) { heads.append(try SignedTreeHead(note: note)) }
+                for try await row in notes.decode((Int64, String).self) { rows.append(row) }
+                let (heads, unreadable) = AuditSnapshot.heads(rows)
                 let unsealed = try await connection.query(
                     "SELECT count(*) FROM audit WHERE leaf_index IS NULL",
                     logger: logger
@@ -123,6 +124,7 @@ extension PostgresCentralStore {
                 return AuditSnapshot(
                     leaves: leaves,
                     heads: heads,
+                    unreadableHeads: unreadable,
                     unsealed: Int(try unsealed.first?.decode(Int64.self) ?? 0)
                 )
             } catch {
@@ -137,7 +139,7 @@ extension PostgresCentralStore {
             "SELECT note FROM audit_tree_head ORDER BY tree_size DESC LIMIT 1",
             logger: logger
         )
-        for try await note in rows.decode(String.self) { return try SignedTreeHead(note: note) }
+        for try await note in rows.decode(String.self) { return try? SignedTreeHead(note: note) }
         return nil
     }
 

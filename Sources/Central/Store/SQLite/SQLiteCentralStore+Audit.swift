@@ -62,18 +62,20 @@ extension SQLiteCentralStore {
                     body: row["body"]
                 )
             }
-            let heads = try String.fetchAll(db, sql: "SELECT note FROM auditTreeHead ORDER BY treeSize").map {
-                try SignedTreeHead(note: $0)
-            }
+            let (heads, unreadable) = AuditSnapshot.heads(
+                try Row.fetchAll(db, sql: "SELECT treeSize, note FROM auditTreeHead ORDER BY treeSize").map {
+                    ($0["treeSize"], $0["note"])
+                }
+            )
             let unsealed = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE leafIndex IS NULL") ?? 0
-            return AuditSnapshot(leaves: leaves, heads: heads, unsealed: unsealed)
+            return AuditSnapshot(leaves: leaves, heads: heads, unreadableHeads: unreadable, unsealed: unsealed)
         }
     }
 
     public func latestAuditHead() async throws -> SignedTreeHead? {
         try await database.read { db in
-            try String.fetchOne(db, sql: "SELECT note FROM auditTreeHead ORDER BY treeSize DESC LIMIT 1").map {
-                try SignedTreeHead(note: $0)
+            try String.fetchOne(db, sql: "SELECT note FROM auditTreeHead ORDER BY treeSize DESC LIMIT 1").flatMap {
+                try? SignedTreeHead(note: $0)
             }
         }
     }
