@@ -193,6 +193,27 @@ struct AccessAuditTrailTests {
         }
     }
 
+    @Test("the transparency endpoints answer bad parameters with 400 and unknown entries with 404, never a crash")
+    func transparencyParameters() async throws {
+        try await AccessWorld.run { world in
+            _ = try await sealed(world)
+            let token = world.token(.supervisor)
+            for (uri, status) in [
+                ("/v1/admin/audit/consistency", 400), ("/v1/admin/audit/consistency?from=0", 400),
+                ("/v1/admin/audit/consistency?from=x", 400), ("/v1/admin/audit/consistency?from=999999999", 404),
+                ("/v1/admin/audit/proof/abc", 400), ("/v1/admin/audit/proof/0", 400),
+                ("/v1/admin/audit/proof/99999999999999999999", 400), ("/v1/admin/audit/proof/999999", 404),
+                ("/v1/admin/audit/consistency?from=1", 200), ("/v1/admin/audit/proof/1", 200),
+                ("/v1/admin/audit/head", 200),
+            ] {
+                let reply = try await world.http.get(uri, bearer: token)
+                #expect(reply.status == status, "\(uri): \(reply)")
+            }
+            let officer = try await world.http.get("/v1/admin/audit/head", bearer: world.token(.officer))
+            #expect(officer.status == 403)
+        }
+    }
+
     /// The verification once the sealer has taken every entry written so far.
     private func sealed(_ world: AccessWorld) async throws -> AuditVerification {
         for _ in 0..<100 {
