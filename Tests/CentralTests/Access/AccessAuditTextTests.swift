@@ -82,7 +82,8 @@ struct AccessAuditTextTests {
             #expect(error.message.contains("'\(bad.parameter)'"), "\(error.message)")
             // The message never repeats the refused text.
             #expect(!error.message.contains("Merseyside") && !error.message.contains("PC-4127"))
-            #expect(try await world.store.accessAuditLog() == before, "a refused read was logged")
+            // (Compared by position: the sealer may give entries their leaves meanwhile.)
+            #expect(try await world.store.accessAuditLog().map(\.seq) == before.map(\.seq), "a refused read was logged")
         }
     }
 
