@@ -105,9 +105,10 @@ public protocol AccountDirectory: Sendable {
 public let enrolmentLifetime: TimeInterval = 72 * 60 * 60
 
 extension Caller {
-    /// The server's own console (`empower-cli admin --data`), for bootstrap and local administration.
+    /// The server's own console (`empower-cli admin --data`), for bootstrap and local administration. The user
+    /// name (from the environment) reaches the audit log, so anything unprintable in it is written as an escape.
     public static func console(user: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown") -> Caller {
-        Caller(userId: "console:\(user)", deviceId: "console", role: .admin)
+        Caller(userId: "console:\(TextRules.escaped(user))", deviceId: "console", role: .admin)
     }
 }
 

@@ -116,7 +116,13 @@ struct AccessAuditTrailTests {
             #expect(entries.map(\.actor) == ["PC-4127", "PS-2210", "PS-2210"])
             #expect(entries.allSatisfy { $0.recordIds.contains(seed.sightingA) })
             let last = try #require(try await world.store.accessAuditLog().last)
-            AccessAuditExpectation(action: .auditRead, caller: AccessPeople.admin, count: 3).check(last, "audit read")
+            AccessAuditExpectation(
+                action: .auditRead,
+                caller: AccessPeople.admin,
+                scope: "record \(seed.sightingA.text)",
+                count: 3
+            )
+            .check(last, "audit read")
 
             let byActor = try await world.http.get(
                 "/v1/admin/audit" + accessQuery(["actor": "SIA-1012-0002"]),
