@@ -190,7 +190,7 @@ struct AdminAuditCommand: AsyncParsableCommand {
                 print(String(decoding: try WireCoding.encode(proof), as: UTF8.self))
             } else {
                 print("Entry \(proof.seq) is leaf \(proof.leafIndex) of the tree of \(proof.treeSize) entries.")
-                print("Entry: \(AuditText.printable(proof.entry))")
+                print("Entry: \(TextRules.escaped(proof.entry))")
                 print("Leaf hash: \(proof.leafHash.base64EncodedString())")
                 print("Audit path (\(proof.path.count) hashes, leaf to root):")
                 for hash in proof.path { print("  \(hash.base64EncodedString())") }
