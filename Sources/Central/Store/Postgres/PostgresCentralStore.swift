@@ -134,7 +134,6 @@ public final class PostgresCentralStore: CentralStore {
                         throw error
                     }
                 }
-                resources.noteCommitted()
                 return result
             } catch let error as PSQLError where attempt < 8 && Self.isRetryable(error) {
                 attempt += 1
@@ -199,6 +198,9 @@ public final class PostgresCentralStore: CentralStore {
             return (outcome, locked)
         }
         if let locked, let positionLockHolds { positionLockHolds.record(ContinuousClock.now - locked) }
+        // Stored operations grow the tables a full disk stopped: only they show there is room again (reads, their
+        // audit entries and the audit sealer may commit while the tables that grow cannot).
+        if locked != nil { resources.noteCommitted() }
         return outcome
     }
 

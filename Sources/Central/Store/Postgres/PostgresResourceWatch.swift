@@ -36,7 +36,7 @@ final class PostgresResourceWatch: Sendable {
         return .diskFull
     }
 
-    /// A transaction committed: if the disk was full, it has room again.
+    /// A push stored operations: if the disk was full, it has room again.
     func noteCommitted() {
         if diskFull.withLock({ full in
             defer { full = false }
