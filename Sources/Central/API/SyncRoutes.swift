@@ -93,7 +93,12 @@ struct SyncRoutes: Sendable {
             hasMore: page.hasMore,
             withdrawn: page.withdrawn,
             serverClock: clock.now(observing: page.operations.map(\.hlc).max() ?? .zero),
-            serverTime: Date()
+            serverTime: Date(),
+            // Every device enrolled in the user's name is told to the user's devices (`EnrolmentApproval`).
+            enrolments: EnrolmentApproval.notices(
+                for: caller,
+                devicesOfUser: try await store.devices(ofUser: caller.userId)
+            )
         )
         return JSONResponse.make(encoded: body)
     }
