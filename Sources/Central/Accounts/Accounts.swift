@@ -156,12 +156,11 @@ extension AccountDirectory {
             try await addUser(user, by: caller, now: now)
         }
         let enrolmentToken = try await enrolDevice(id: deviceId, userId: user.id, by: caller, now: now)
-        let devices = try await devices(ofUser: user.id)
-        if devices.first(where: { $0.id == deviceId })?.isPendingApproval == true,
-            let approver = devices.first(where: { $0.id != deviceId && $0.revokedAt == nil && !$0.isPendingApproval })
+        let userDevices = try await devices(ofUser: user.id)
+        if userDevices.first(where: { $0.id == deviceId })?.isPendingApproval == true,
+            let approver = userDevices.first(where: { $0.id != deviceId && $0.revokedAt == nil && !$0.isPendingApproval })
         {
-            let users = try await users()
-            let role = users.first(where: { $0.id == user.id })?.role ?? user.role
+            let role = try await users().first(where: { $0.id == user.id })?.role ?? user.role
             _ = try await approveEnrolment(
                 deviceId: deviceId,
                 by: Caller(userId: user.id, deviceId: approver.id, role: role),

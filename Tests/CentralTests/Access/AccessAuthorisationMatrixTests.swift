@@ -133,6 +133,16 @@ struct AccessAuthorisationMatrixTests {
             // An enrolment token is not an access token.
             let early = try await world.http.get("/v1/venues", bearer: enrolmentToken)
             expectAccessError(early, status: 401, code: "unauthorized", "enrolment token used as access token")
+            // The user has a device already: the new one waits for their approval (docs/accounts.md).
+            let waiting = try await world.http.send("POST", "/v1/enrol", bearer: enrolmentToken, body: Data("{}".utf8))
+            expectAccessError(waiting, status: 409, code: EnrolmentApprovalProtocol.pendingCode, "before approval")
+            let approved = try await world.http.send(
+                "POST",
+                "/v1/device/enrolments/dev-staff-a-02/approve",
+                bearer: world.token(.staffA),
+                body: nil
+            )
+            #expect(approved.status == 200, "\(approved)")
 
             let auditBefore = try await world.store.accessAuditLog()
             let reply = try await world.http.send("POST", "/v1/enrol", bearer: enrolmentToken, body: Data("{}".utf8))

@@ -41,7 +41,9 @@ struct EnrolmentApprovalConformanceTests {
 
             // The attack: an administrator enrols a second device for the supervisor and redeems it.
             let stolen = try await store.enrolDevice(id: "dev-ps2201-extra", userId: Self.supervisor.id, by: admin, now: now)
-            let waiting = try #require(try await store.devices(ofUser: Self.supervisor.id).last)
+            let waiting = try #require(
+                try await store.devices(ofUser: Self.supervisor.id).first { $0.id == "dev-ps2201-extra" }
+            )
             #expect(waiting.id == "dev-ps2201-extra" && waiting.isPendingApproval && waiting.enrolledBy == admin.userId)
             #expect(
                 await refusal { _ = try await store.redeemEnrolment(token: stolen, now: now) }
@@ -85,7 +87,7 @@ struct EnrolmentApprovalConformanceTests {
                 await refusal { _ = try await store.approveEnrolment(deviceId: "dev-pc4127-phone", by: supervisor, now: now) }
                     == "conflict approval-not-needed"
             )
-            #expect(try await store.devices(ofUser: Self.supervisor.id).last?.isPendingApproval == true)
+            #expect(try await store.devices(ofUser: Self.supervisor.id).first { $0.id == waiting.id } == waiting)
 
             // The user approves from their phone: the same token now works, once.
             let approved = try await store.approveEnrolment(deviceId: waiting.id, by: supervisor, now: now)

@@ -4,6 +4,10 @@ import Models
 import Sync
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// The separation of duties at enrolment through a real `serve` process and the real executable: an
 /// administrator's new device for an existing supervisor cannot be set up until the supervisor approves it, and
 /// the supervisor's next `sync` says so.
@@ -107,19 +111,37 @@ struct EnrolmentApprovalCLITests {
         #expect(approval.actor == "PS-2201" && approval.deviceId == Self.phone && approval.subject == Self.extra)
     }
 
-    @Test("an administrator's own device cannot approve a supervisor's new device")
-    func adminCannotApprove() throws {
+    @Test("neither an administrator (through the API with their token) nor another officer's device can approve")
+    func othersCannotApprove() async throws {
         let server = try ServeProcess()
         defer { server.stop() }
         let workspace = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: workspace) }
         try server.enrolDevice(Self.phone, user: "PS-2201", role: "supervisor", in: workspace.appendingPathComponent("p"))
-        let desk = try server.enrolDevice("dev-adm-desk", user: "ADM-0001", role: "admin", in: workspace.appendingPathComponent("a"))
+        let colleague = try server.enrolDevice("dev-pc4127-phone", user: "PC-4127", in: workspace.appendingPathComponent("c"))
         _ = try CLIAccounts.enrolmentToken(user: "PS-2201", device: Self.extra, serverData: server.data)
-        let refused = try CLIRunner.run(["device", "approve", Self.extra, "--data", desk.path])
+
+        let refused = try CLIRunner.run(["device", "approve", Self.extra, "--data", colleague.path])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("approval-forbidden"), "stderr was: \(refused.stderr)")
-        #expect(refused.stderr.contains("Administrators manage accounts, not content"), "stderr was: \(refused.stderr)")
+        #expect(refused.stderr.contains("HTTP 403, approval-forbidden"), "stderr was: \(refused.stderr)")
+
+        // An administrator with their own access token, as the README sets one up.
+        try CLIAccounts.addUser("ADM-0001", role: "admin", serverData: server.data)
+        _ = try CLIAccounts.enrolmentToken(user: "ADM-0001", device: "dev-adm-desk", serverData: server.data)
+        let tokenFile = workspace.appendingPathComponent("admin-token")
+        let rotated = try CLIRunner.run([
+            "admin", "token", "rotate", "--data", server.data.path, "--device", "dev-adm-desk", "--out", tokenFile.path,
+        ])
+        #expect(rotated.status == 0, "stderr was: \(rotated.stderr)")
+        let adminToken = try #require(AccessTokenFile.load(from: workspace, name: "admin-token"))
+        var request = URLRequest(url: server.url.appendingPathComponent("v1/device/enrolments/\(Self.extra)/approve"))
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(adminToken)", forHTTPHeaderField: "Authorization")
+        let (body, response) = try await URLSession(configuration: .ephemeral).data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 403)
+        let error = try WireCoding.decode(ErrorBody.self, from: body)
+        #expect(error.code == "approval-forbidden")
+        #expect(error.message.contains("Administrators manage accounts, not content"), "\(error.message)")
         #expect(try deviceLine(Self.extra, server).contains("waiting for approval"))
     }
 }
