@@ -158,7 +158,9 @@ extension AccountDirectory {
         let enrolmentToken = try await enrolDevice(id: deviceId, userId: user.id, by: caller, now: now)
         let userDevices = try await devices(ofUser: user.id)
         if userDevices.first(where: { $0.id == deviceId })?.isPendingApproval == true,
-            let approver = userDevices.first(where: { $0.id != deviceId && $0.revokedAt == nil && !$0.isPendingApproval })
+            let approver = userDevices.first(where: {
+                $0.id != deviceId && $0.revokedAt == nil && !$0.isPendingApproval
+            })
         {
             let role = try await users().first(where: { $0.id == user.id })?.role ?? user.role
             _ = try await approveEnrolment(

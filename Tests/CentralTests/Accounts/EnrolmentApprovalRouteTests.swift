@@ -17,7 +17,8 @@ struct EnrolmentApprovalRouteTests {
     /// A live server over a fresh store, with an administrator's, a supervisor's and a colleague supervisor's
     /// device tokens.
     private func withLiveServer(
-        _ body: @Sendable (SQLiteCentralStore, SignedClient, _ admin: String, _ supervisor: String, _ colleague: String)
+        _ body:
+            @Sendable (SQLiteCentralStore, SignedClient, _ admin: String, _ supervisor: String, _ colleague: String)
             async throws -> Void
     ) async throws {
         try await withStore { store in
@@ -111,8 +112,15 @@ struct EnrolmentApprovalRouteTests {
                 status: .notFound,
                 code: "unknown-device"
             )
-            try expectError(try await approve(client, "BAD%20ID", as: colleague), status: .badRequest, code: "bad-parameter")
-            let colleagueSees = try await client.signed(with: colleague).get("/v1/device/enrolments", as: DeviceList.self)
+            try expectError(
+                try await approve(client, "BAD%20ID", as: colleague),
+                status: .badRequest,
+                code: "bad-parameter"
+            )
+            let colleagueSees = try await client.signed(with: colleague).get(
+                "/v1/device/enrolments",
+                as: DeviceList.self
+            )
             #expect(colleagueSees.devices.map(\.id) == ["dev-ps2201-extra"])
             #expect(try await approve(client, "dev-ps2201-extra", as: colleague).status == .ok)
             try expectError(

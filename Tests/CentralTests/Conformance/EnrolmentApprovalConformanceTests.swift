@@ -40,7 +40,12 @@ struct EnrolmentApprovalConformanceTests {
             let admin = try #require(try await store.caller(forToken: adminToken, now: now))
 
             // The attack: an administrator enrols a second device for the supervisor and redeems it.
-            let stolen = try await store.enrolDevice(id: "dev-ps2201-extra", userId: Self.supervisor.id, by: admin, now: now)
+            let stolen = try await store.enrolDevice(
+                id: "dev-ps2201-extra",
+                userId: Self.supervisor.id,
+                by: admin,
+                now: now
+            )
             let waiting = try #require(
                 try await store.devices(ofUser: Self.supervisor.id).first { $0.id == "dev-ps2201-extra" }
             )
@@ -84,7 +89,9 @@ struct EnrolmentApprovalConformanceTests {
                     == "notFound unknown-device"
             )
             #expect(
-                await refusal { _ = try await store.approveEnrolment(deviceId: "dev-pc4127-phone", by: supervisor, now: now) }
+                await refusal {
+                    _ = try await store.approveEnrolment(deviceId: "dev-pc4127-phone", by: supervisor, now: now)
+                }
                     == "conflict approval-not-needed"
             )
             #expect(try await store.devices(ofUser: Self.supervisor.id).first { $0.id == waiting.id } == waiting)
@@ -108,7 +115,11 @@ struct EnrolmentApprovalConformanceTests {
             #expect(approval.actor == supervisor.userId && approval.deviceId == supervisor.deviceId)
             #expect(approval.subject == waiting.id && approval.role == .supervisor)
             #expect(entries.allSatisfy { !$0.actor.isEmpty && !$0.deviceId.isEmpty })
-            #expect(entries.filter { $0.actor.hasPrefix("console:") }.allSatisfy { $0.deviceId == "console@conformance-host" })
+            #expect(
+                entries.filter { $0.actor.hasPrefix("console:") }.allSatisfy {
+                    $0.deviceId == "console@conformance-host"
+                }
+            )
         }
     }
 
@@ -123,12 +134,21 @@ struct EnrolmentApprovalConformanceTests {
             _ = try await store.provisionDevice("dev-ps2201-phone", for: Self.supervisor, by: Self.console)
             let colleague = try #require(
                 try await store.caller(
-                    forToken: try await store.provisionDevice("dev-ps0311-phone", for: Self.colleague, by: Self.console),
+                    forToken: try await store.provisionDevice(
+                        "dev-ps0311-phone",
+                        for: Self.colleague,
+                        by: Self.console
+                    ),
                     now: now
                 )
             )
             try await store.revokeDevice(id: "dev-ps2201-phone", by: Self.console, now: now)
-            let token = try await store.enrolDevice(id: "dev-ps2201-new", userId: Self.supervisor.id, by: Self.console, now: now)
+            let token = try await store.enrolDevice(
+                id: "dev-ps2201-new",
+                userId: Self.supervisor.id,
+                by: Self.console,
+                now: now
+            )
             #expect(
                 await refusal { _ = try await store.redeemEnrolment(token: token, now: now) }
                     == "conflict \(EnrolmentApprovalProtocol.pendingCode)"
@@ -136,7 +156,9 @@ struct EnrolmentApprovalConformanceTests {
             // The user's revoked device cannot approve (its token is gone; its name alone is not enough).
             let revoked = Caller(userId: Self.supervisor.id, deviceId: "dev-ps2201-phone", role: .supervisor)
             #expect(
-                await refusal { _ = try await store.approveEnrolment(deviceId: "dev-ps2201-new", by: revoked, now: now) }
+                await refusal {
+                    _ = try await store.approveEnrolment(deviceId: "dev-ps2201-new", by: revoked, now: now)
+                }
                     == "forbidden approval-forbidden"
             )
             let approved = try await store.approveEnrolment(deviceId: "dev-ps2201-new", by: colleague, now: now)

@@ -62,7 +62,9 @@ struct EnrolmentApprovalCLITests {
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("waits for approval"), "stderr was: \(refused.stderr)")
         #expect(refused.stderr.contains("empower-cli device approve \(Self.extra)"), "stderr was: \(refused.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: extraDirectory.appendingPathComponent(LocalReplica.fileName).path))
+        #expect(
+            !FileManager.default.fileExists(atPath: extraDirectory.appendingPathComponent(LocalReplica.fileName).path)
+        )
 
         // The supervisor's next sync says so, with the command; and says it again while it waits.
         for _ in 0..<2 {
@@ -117,8 +119,17 @@ struct EnrolmentApprovalCLITests {
         defer { server.stop() }
         let workspace = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: workspace) }
-        try server.enrolDevice(Self.phone, user: "PS-2201", role: "supervisor", in: workspace.appendingPathComponent("p"))
-        let colleague = try server.enrolDevice("dev-pc4127-phone", user: "PC-4127", in: workspace.appendingPathComponent("c"))
+        try server.enrolDevice(
+            Self.phone,
+            user: "PS-2201",
+            role: "supervisor",
+            in: workspace.appendingPathComponent("p")
+        )
+        let colleague = try server.enrolDevice(
+            "dev-pc4127-phone",
+            user: "PC-4127",
+            in: workspace.appendingPathComponent("c")
+        )
         _ = try CLIAccounts.enrolmentToken(user: "PS-2201", device: Self.extra, serverData: server.data)
 
         let refused = try CLIRunner.run(["device", "approve", Self.extra, "--data", colleague.path])

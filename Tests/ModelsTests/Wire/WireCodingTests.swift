@@ -244,7 +244,12 @@ struct WireCodingTests {
         #expect(first["status"] as? String == "pending-approval")
         let none = PullResponse(operations: [], cursor: 0, hasMore: false, serverClock: .zero)
         #expect(try jsonObject(none)["enrolments"] == nil)
-        #expect(!String(decoding: WireAssembly.pullResponse(operations: [], cursor: 0, hasMore: false, serverClock: .zero), as: UTF8.self).contains("enrolments"))
+        #expect(
+            !String(
+                decoding: WireAssembly.pullResponse(operations: [], cursor: 0, hasMore: false, serverClock: .zero),
+                as: UTF8.self
+            ).contains("enrolments")
+        )
     }
 
     @Test("a folded record state with amendments survives a JSON round trip")

@@ -48,11 +48,13 @@ extension SQLiteCentralStore {
     }
 
     public func devices(ofUser userId: String) async throws -> [DeviceAccount] {
-        try await database.read { db in try Self.devices(where: "WHERE device.userId = ?", arguments: [userId], db: db) }
+        try await database.read { db in try Self.devices(where: "WHERE device.userId = ?", arguments: [userId], db: db)
+        }
     }
 
     /// Devices with their wipes and approvals, by id.
-    static func devices(where condition: String, arguments: StatementArguments, db: Database) throws -> [DeviceAccount] {
+    static func devices(where condition: String, arguments: StatementArguments, db: Database) throws -> [DeviceAccount]
+    {
         try Row.fetchAll(
             db,
             sql: """
