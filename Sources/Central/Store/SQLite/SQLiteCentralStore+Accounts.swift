@@ -48,7 +48,8 @@ extension SQLiteCentralStore {
     }
 
     public func devices(ofUser userId: String) async throws -> [DeviceAccount] {
-        try await database.read { db in try Self.devices(where: "WHERE device.userId = ?", arguments: [userId], db: db)
+        try await database.read { db in
+            try Self.devices(where: "WHERE device.userId = ?", arguments: [userId], db: db)
         }
     }
 
