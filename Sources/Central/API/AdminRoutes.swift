@@ -8,6 +8,7 @@ struct AdminRoutes: Sendable {
     typealias Context = EmpowerRequestContext
 
     let store: any CentralStore
+    let auditKey: AuditPublicKey?
 
     func register(on v1: RouterGroup<Context>) {
         v1.post("enrol", use: enrol)
@@ -22,7 +23,7 @@ struct AdminRoutes: Sendable {
         admin.post("devices/:id/wipe", use: orderWipe)
         admin.post("devices/:id/token", use: rotateToken)
         admin.get("audit", use: listAudit)
-        admin.get("audit/verify", use: verifyAudit)
+        AuditRoutes(store: store, auditKey: auditKey).register(on: admin)
     }
 
     /// `POST /v1/enrol` with `Authorization: Bearer ENROLMENT-TOKEN`: the device's access token, once.
@@ -120,11 +121,6 @@ struct AdminRoutes: Sendable {
         let entries = try await store.auditEntries(matching: filter)
         try await store.appendAudit(AuditEntry(at: Date(), caller: caller, action: .auditRead, count: entries.count))
         return try JSONResponse.make(AuditList(entries: entries))
-    }
-
-    @Sendable func verifyAudit(request: Request, context: Context) async throws -> Response {
-        _ = try context.requireCaller([.admin, .supervisor])
-        return try JSONResponse.make(try await store.verifyAudit())
     }
 
     private static func deviceId(_ context: Context) throws -> String {

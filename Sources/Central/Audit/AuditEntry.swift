@@ -37,8 +37,11 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         case auditRead = "audit-read"
     }
 
-    /// The position in the log, from 1; 0 until stored.
+    /// The entry's number, from 1, given when it is written; 0 until stored. Numbers may have gaps (on
+    /// PostgreSQL, a rolled-back write uses one up) and say nothing of order: `leafIndex` does.
     public var seq: Int64
+    /// Its place in the Merkle tree, from 0, given by the sealer in commit order; nil until sealed.
+    public var leafIndex: Int64?
     public var at: Date
     /// The user who acted (`console:NAME` for the server's own console).
     public var actor: String
@@ -104,34 +107,70 @@ public struct AuditFilter: Sendable, Hashable {
     }
 }
 
-/// What `verify` found: every entry checked, and each break in the chain with the entry where it shows.
+/// What `verify` found: what was checked, and each problem with the entry or head where it shows.
 public struct AuditVerification: Codable, Sendable, Hashable {
     public struct Problem: Codable, Sendable, Hashable {
         public enum Kind: String, Codable, Sendable {
-            /// The entry's content no longer matches its hash.
+            /// A sealed entry's content no longer matches its leaf hash.
             case changed
-            /// Entries before this one are missing.
+            /// Sealed entries are missing (from the middle, or the end the last signed head covers).
             case removed
-            /// The entry is not where the chain put it.
-            case reordered
+            /// An entry sits where the sealer never put it: a leaf held twice, or beyond the last signed head.
+            case inserted
+            /// A signed head's root is not the root of the entries it covers: entries were changed, inserted,
+            /// reordered or removed after it was signed, with their hashes recomputed.
+            case rewritten
+            /// A head not signed by the log's key.
+            case badSignature = "bad-signature"
+            /// The log does not extend a head anchored outside the database.
+            case forked
         }
-        /// The entry where the break shows.
-        public var seq: Int64
+        /// The entry where the problem shows, if it is one entry.
+        public var seq: Int64?
+        /// The leaf where it shows (or the first leaf of the range), if known.
+        public var leafIndex: Int64?
         public var kind: Kind
         public var message: String
+
+        public init(seq: Int64? = nil, leafIndex: Int64? = nil, kind: Kind, message: String) {
+            self.seq = seq
+            self.leafIndex = leafIndex
+            self.kind = kind
+            self.message = message
+        }
     }
 
+    /// Sealed entries whose content was hashed again.
     public var entriesChecked: Int
+    /// Entries written but not sealed yet (the sealer takes them within a second or so).
+    public var entriesUnsealed: Int
+    /// Signed heads checked against the entries.
+    public var headsChecked: Int
+    /// Heads from an anchors file proved to be extended by today's tree.
+    public var anchorsChecked: Int
+    /// Whether signatures were checked (a public key was given).
+    public var signaturesChecked: Bool
+    /// The newest signed head, as a note.
+    public var latestHead: String?
     public var problems: [Problem]
     public var isIntact: Bool { problems.isEmpty }
 }
 
-/// The tamper-evident audit log kept by the central store.
+/// The tamper-evident audit log kept by the central store: entries appended without a shared lock, sealed
+/// into an RFC 9162 Merkle tree by one sealer at a time, each seal signed.
 public protocol AuditTrail: Sendable {
     /// Appends an entry on its own (reads; everything that changes data audits in its own transaction).
     func appendAudit(_ entry: AuditEntry) async throws
-    /// Entries matching the filter, oldest first.
+    /// Entries matching the filter, in the order written (by `seq`), sealed or not.
     func auditEntries(matching filter: AuditFilter) async throws -> [AuditEntry]
-    /// Recomputes the hash chain and reports every changed, removed or reordered entry.
-    func verifyAudit() async throws -> AuditVerification
+    /// An entry's stored canonical JSON (what its leaf hash covers), or nil.
+    func auditEntryBody(seq: Int64) async throws -> String?
+    /// Gives the committed entries not yet in the tree their leaves, in commit order (at most `limit`), and
+    /// stores the new head signed with `key`. Nil when there was nothing to seal or another instance holds the
+    /// sealer's lock.
+    func sealAudit(key: AuditSigningKey, now: Date, limit: Int) async throws -> SignedTreeHead?
+    /// The sealed log as stored, read in one snapshot: every sealed entry's leaf, every head.
+    func auditSnapshot() async throws -> AuditSnapshot
+    /// The newest signed head, if anything was sealed.
+    func latestAuditHead() async throws -> SignedTreeHead?
 }

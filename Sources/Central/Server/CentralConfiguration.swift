@@ -8,11 +8,24 @@ public struct CentralConfiguration: Sendable {
     public var port: Int
     /// Each token's request rate limit.
     public var rateLimiter: RateLimiter
+    /// The key that signs the audit log's tree heads. `serve` reads it from its key file; without one (tests,
+    /// the demo, benchmarks) a key is made for the run and heads cannot be checked once it ends.
+    public var auditKey: AuditSigningKey
+    /// How often the sealer integrates new audit entries into the tree.
+    public var auditSealInterval: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, rateLimiter: RateLimiter = RateLimiter()) {
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        rateLimiter: RateLimiter = RateLimiter(),
+        auditKey: AuditSigningKey? = nil,
+        auditSealInterval: Duration = .milliseconds(500)
+    ) {
         self.host = host
         self.port = port
         self.rateLimiter = rateLimiter
+        self.auditKey = auditKey ?? (try! AuditSigningKey(name: "empower-audit"))
+        self.auditSealInterval = auditSealInterval
     }
 
     /// Whether the host is a loopback address, reachable only from this machine.

@@ -9,16 +9,23 @@ extension CentralServer {
     /// For the demo, tests and benchmarks: the server is the real one, over real HTTP.
     /// - Parameters:
     ///   - rateLimiter: each token's request rate limit.
+    ///   - auditKey: the key that signs audit heads (default: one made for the run).
     ///   - body: receives the server's base URL, such as `http://127.0.0.1:53122`.
     public static func withRunningServer<Result: Sendable>(
         store: any CentralStore,
         rateLimiter: RateLimiter = RateLimiter(),
+        auditKey: AuditSigningKey? = nil,
         logger: Logger = Logger(label: "empower.central", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: @Sendable (URL) async throws -> Result
     ) async throws -> Result {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = buildApplication(
-            configuration: CentralConfiguration(host: "127.0.0.1", port: 0, rateLimiter: rateLimiter),
+            configuration: CentralConfiguration(
+                host: "127.0.0.1",
+                port: 0,
+                rateLimiter: rateLimiter,
+                auditKey: auditKey
+            ),
             store: store,
             logger: logger
         ) { port in

@@ -18,7 +18,17 @@ public enum CentralServer {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = buildRouter(store: store, rateLimiter: configuration.rateLimiter)
+        let router = buildRouter(
+            store: store,
+            rateLimiter: configuration.rateLimiter,
+            auditKey: configuration.auditKey.publicKey
+        )
+        let sealer = AuditSealer(
+            store: store,
+            key: configuration.auditKey,
+            interval: configuration.auditSealInterval,
+            logger: logger
+        )
         return Application(
             router: router,
             // A connection that sends nothing for 30 seconds (a stalled or deliberately slow client) is closed.
@@ -27,6 +37,7 @@ public enum CentralServer {
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "empower-central"
             ),
+            services: [sealer],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
@@ -36,9 +47,11 @@ public enum CentralServer {
     ///
     /// Every endpoint but `/v1/health` and `/v1/enrol` needs `Authorization: Bearer …` (see
     /// `AuthenticationMiddleware`); the caller's role decides what it may do.
+    /// - Parameter auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
     public static func buildRouter(
         store: any CentralStore,
-        rateLimiter: RateLimiter = RateLimiter()
+        rateLimiter: RateLimiter = RateLimiter(),
+        auditKey: AuditPublicKey? = nil
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
@@ -48,7 +61,7 @@ public enum CentralServer {
         v1.get("health") { _, _ in try JSONResponse.make(HealthResponse()) }
         SyncRoutes(store: store, clock: clock).register(on: v1)
         RecordRoutes(store: store).register(on: v1)
-        AdminRoutes(store: store).register(on: v1)
+        AdminRoutes(store: store, auditKey: auditKey).register(on: v1)
         DeviceRoutes(store: store).register(on: v1)
         return router
     }

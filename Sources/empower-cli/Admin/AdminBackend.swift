@@ -16,7 +16,12 @@ protocol AdminBackend: Sendable {
     func devices() async throws -> [DeviceAccount]
     func rotate(deviceId: String) async throws -> String
     func audit(_ filter: AuditFilter) async throws -> [AuditEntry]
-    func verifyAudit() async throws -> AuditVerification
+    /// The newest signed head, and the key the server signs with.
+    func auditHead() async throws -> AuditHeadResponse
+    /// The sealed log checked, heads against `publicKey`, and every anchored head proved to be extended.
+    func verifyAudit(publicKey: AuditPublicKey?, anchors: [SignedTreeHead]) async throws -> AuditVerification
+    /// Entry `seq`'s inclusion proof against the newest head.
+    func auditProof(seq: Int64) async throws -> AuditInclusionProof
 }
 
 /// Administration on the data directory or the database, as the console (`console:USER` in the audit log).
@@ -97,7 +102,36 @@ struct LocalAdminBackend: AdminBackend {
             return entries
         }
     }
-    func verifyAudit() async throws -> AuditVerification { try await withStore { try await $0.verifyAudit() } }
+    func auditHead() async throws -> AuditHeadResponse {
+        try await withStore { AuditHeadResponse(head: try await $0.latestAuditHead()?.note, publicKey: nil) }
+    }
+    func verifyAudit(publicKey: AuditPublicKey?, anchors: [SignedTreeHead]) async throws -> AuditVerification {
+        try await withStore { store in
+            let verification = AuditVerifier.verify(
+                try await store.auditSnapshot(),
+                publicKey: publicKey,
+                anchors: anchors
+            )
+            try await store.appendAudit(
+                AuditEntry(at: Date(), caller: caller, action: .auditRead, scope: "audit verify")
+            )
+            return verification
+        }
+    }
+    func auditProof(seq: Int64) async throws -> AuditInclusionProof {
+        try await withStore { store in
+            guard let body = try await store.auditEntryBody(seq: seq) else {
+                throw CLIError("There is no audit entry \(seq).")
+            }
+            guard let proof = AuditInclusionProof.make(seq: seq, body: body, snapshot: try await store.auditSnapshot())
+            else {
+                throw CLIError(
+                    "Audit entry \(seq) is not sealed yet: the server seals entries within a second of its start."
+                )
+            }
+            return proof
+        }
+    }
 }
 
 /// Administration through the API (`/v1/admin/…`) with an administrator's access token.
@@ -149,7 +183,50 @@ struct RemoteAdminBackend: AdminBackend {
         let list: AuditList = try await client.send("GET", "v1/admin/audit" + query)
         return list.entries
     }
-    func verifyAudit() async throws -> AuditVerification { try await client.send("GET", "v1/admin/audit/verify") }
+    func auditHead() async throws -> AuditHeadResponse { try await client.send("GET", "v1/admin/audit/head") }
+    /// The server checks its entries and heads; the anchors are checked here, with proofs the server gives, so
+    /// a server that lies about its history cannot pass them.
+    func verifyAudit(publicKey: AuditPublicKey?, anchors: [SignedTreeHead]) async throws -> AuditVerification {
+        var verification: AuditVerification = try await client.send("GET", "v1/admin/audit/verify")
+        guard let publicKey, !anchors.isEmpty else { return verification }
+        if verification.signaturesChecked,
+            let latest = verification.latestHead.flatMap({ try? SignedTreeHead(note: $0) }),
+            !latest.isSigned(by: publicKey)
+        {
+            verification.problems.append(
+                .init(
+                    leafIndex: latest.size,
+                    kind: .badSignature,
+                    message: "The server's newest head is not signed by the key \(publicKey.text)."
+                )
+            )
+        }
+        for anchor in anchors {
+            var response: AuditConsistencyResponse?
+            if anchor.size > 0 {
+                response = try? await client.send("GET", "v1/admin/audit/consistency?from=\(anchor.size)")
+            }
+            guard let head = response.flatMap({ try? SignedTreeHead(note: $0.head) }) else {
+                verification.problems.append(
+                    .init(
+                        leafIndex: anchor.size,
+                        kind: .removed,
+                        message:
+                            "The server has no signed head as large as the one anchored at size \(anchor.size): entries were removed."
+                    )
+                )
+                continue
+            }
+            verification.problems += AuditVerifier.checkAnchors([anchor], latest: head, publicKey: publicKey) { _ in
+                response?.proof
+            }
+            verification.anchorsChecked += 1
+        }
+        return verification
+    }
+    func auditProof(seq: Int64) async throws -> AuditInclusionProof {
+        try await client.send("GET", "v1/admin/audit/proof/\(seq)")
+    }
 
     private static func segment(_ id: String) throws -> String {
         do throws(Models.ValidationError) { try Identifiers.validateDevice(id) } catch { throw CLIError(error.message) }

@@ -61,6 +61,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Devices pushing at once in the one-versus-two-instances measure (PostgreSQL; 0 leaves it out).")
     var instanceDevices: Int = 16
 
+    @Option(help: "Audit entries written at once, then sealed and verified (0 leaves it out).")
+    var auditEntries: Int = 1_000_000
+
+    @Option(help: "Pushes at once in the position-row hold measure (PostgreSQL; 0 leaves it out).")
+    var lockWriters: Int = 8
+
     @Option(help: "Also push and pull a backlog of this many operations, with the memory of each side.")
     var backlog: Int?
 
@@ -92,6 +98,9 @@ struct BenchCommand: AsyncParsableCommand {
                 "--devices must be 0 to 2000, --officers 0 to --devices, --concurrency and --device-operations "
                     + "1 to 1000, --instance-devices 0 to 256."
             )
+        }
+        guard (0...10_000_000).contains(auditEntries), (0...256).contains(lockWriters) else {
+            throw ArgumentParser.ValidationError("--audit-entries must be 0 to 10000000, --lock-writers 0 to 256.")
         }
         if let backlog, !(1000...10_000_000).contains(backlog) {
             throw ArgumentParser.ValidationError("--backlog must be 1000 to 10000000.")
@@ -207,6 +216,22 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if let postgres = stores.first(where: { $0 != .sqlite }), instanceDevices > 0 {
             report.instances = try await compareInstances(on: postgres, workspace: workspace, executable: executable)
+        }
+        if auditEntries > 0 {
+            let audit = AuditBench(workspace: workspace)
+            for store in stores {
+                Self.progress("\(store.name): \(auditEntries) audit entries written, sealed and verified")
+                report.auditLogs[store.name] = try await audit.largeLog(on: store, entries: auditEntries)
+            }
+        }
+        if case .postgres(let url)? = stores.first(where: { $0 != .sqlite }), lockWriters > 0 {
+            Self.progress("PostgreSQL: \(lockWriters) writers pushing, position-row holds recorded")
+            report.lockHolds = try await AuditBench(workspace: workspace).lockHolds(
+                on: url,
+                writers: lockWriters,
+                pushesPerWriter: 250,
+                operationsPerPush: 5
+            )
         }
         for size in noopStoreSizes {
             for store in stores {

@@ -38,6 +38,18 @@ extension BenchReport {
             )
             rows.append(
                 (
+                    "… audit sealing lag, from an entry's writing to the signed head that sealed it: p50 / p99",
+                    { store in
+                        figures(store).map {
+                            "\(Self.milliseconds(Self.percentile($0.sealingLag, 0.5))) / "
+                                + "\(Self.milliseconds(Self.percentile($0.sealingLag, 0.99))) "
+                                + "(\(Self.count($0.sealingLag.count)) entries)"
+                        }
+                    }
+                )
+            )
+            rows.append(
+                (
                     "… operations pushed per second, all devices (wall time of the syncs); CPU cores used meanwhile "
                         + "by the simulated devices (bench process) / the server process; the machine's CPU busy",
                     { store in

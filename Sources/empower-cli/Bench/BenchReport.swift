@@ -22,6 +22,8 @@ struct BenchReport {
     /// Per store, one transfer per run.
     var backlog: [String: [BacklogBench.Transfer]] = [:]
     var instances: InstanceBench.Comparison?
+    var auditLogs: [String: AuditBench.LargeLog] = [:]
+    var lockHolds: AuditBench.LockHolds?
     var seconds = 0.0
 
     /// The median push rate of a store, end to end.
@@ -190,6 +192,40 @@ struct BenchReport {
                 )
             )
         }
+        if let size = auditLogs.values.first?.entries {
+            rows.append(
+                (
+                    "Audit log of \(Self.count(size)) entries written at once: one sealer sealing them all / "
+                        + "`verify` of the whole log (every entry hashed again, every head and signature checked)",
+                    { store in
+                        self.auditLogs[store].map {
+                            String(format: "%.2f s / %.2f s", $0.sealSeconds, $0.verifySeconds)
+                                + ($0.intact ? "" : " (NOT intact)")
+                        }
+                    }
+                )
+            )
+        }
+        if let holds = lockHolds {
+            let mean = holds.holds.reduce(0, +) / Double(max(1, holds.holds.count))
+            rows.append(
+                (
+                    "The one shared lock left: PostgreSQL's position row, held by each push from taking its "
+                        + "positions to commit (\(holds.writers) writers, \(Self.count(holds.pushes)) pushes of "
+                        + "\(holds.operationsPerPush) sightings, in-process): p50 / p99 / mean hold; the serial "
+                        + "ceiling that follows (1 ÷ mean hold), against the pushes per second reached",
+                    { store in
+                        guard store == "PostgreSQL" else { return nil }
+                        return "\(Self.milliseconds(Self.percentile(holds.holds, 0.5))) / "
+                            + "\(Self.milliseconds(Self.percentile(holds.holds, 0.99))) / \(Self.milliseconds(mean)); "
+                            + "ceiling \(Self.count(Int((1 / max(mean, 1e-9)).rounded()))) pushes/s "
+                            + "(\(Self.count(Int((1 / max(mean, 1e-9)).rounded()) * holds.operationsPerPush)) "
+                            + "operations/s) vs \(Self.count(Int((Double(holds.pushes) / holds.seconds).rounded()))) "
+                            + "pushes/s reached; pulls and account changes hold no shared row"
+                    }
+                )
+            )
+        }
         var lines = [
             "## Central store", "",
             "| measure | " + stores.joined(separator: " | ") + " |",
@@ -242,6 +278,22 @@ struct BenchReport {
                 lines.append(
                     "| \(figures.devices) concurrent devices on \(store), \(figures.composition): p99 per request "
                         + "< 250 ms (5) | \(Self.milliseconds(p99)) | " + (p99 < 0.25 ? "yes" : "**no**") + " |"
+                )
+            }
+        }
+        for store in stores {
+            if let log = auditLogs[store], log.entries >= 1_000_000 {
+                lines.append(
+                    "| Verify \(Self.count(log.entries)) audit entries, \(store) store: < 10 s (13) | "
+                        + String(format: "%.2f s", log.verifySeconds) + " | "
+                        + (log.verifySeconds < 10 && log.intact ? "yes" : "**no**") + " |"
+                )
+            }
+            for figures in fleet[store] ?? [] where figures.light {
+                let p99 = Self.percentile(figures.sealingLag, 0.99)
+                lines.append(
+                    "| Audit sealing lag under \(figures.devices) light clients on \(store): p99 within the "
+                        + "sealer's second (13) | \(Self.milliseconds(p99)) | " + (p99 < 1 ? "yes" : "**no**") + " |"
                 )
             }
         }

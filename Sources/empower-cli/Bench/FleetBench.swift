@@ -28,6 +28,8 @@ struct FleetBench {
         var serverCPU: Double
         /// The share of the whole machine's CPU that was busy meanwhile (the database and other work included).
         var machineBusy: Double
+        /// For every audit entry of the run, seconds from its writing to the signed head that sealed it.
+        var sealingLag: [Double] = []
 
         var all: [Double] { requests.values.flatMap { $0 } }
     }
@@ -114,6 +116,9 @@ struct FleetBench {
             guard pushed == devices * operationsPerRound * rounds else {
                 throw CLIError("The fleet pushed \(pushed) operations, not \(devices * operationsPerRound * rounds).")
             }
+            // The sealer's next turn (every half second), then what each entry waited, read beside the server.
+            try await Task.sleep(for: .milliseconds(1500))
+            let sealingLag = try await store.withStore { try await AuditBench.sealingLag($0) }
             return Figures(
                 devices: devices,
                 officers: min(officers, devices),
@@ -126,7 +131,8 @@ struct FleetBench {
                 requests: log.durations,
                 deviceCPU: deviceCPU,
                 serverCPU: serverCPU,
-                machineBusy: total > 0 ? busy / total : 0
+                machineBusy: total > 0 ? busy / total : 0,
+                sealingLag: sealingLag
             )
         }
     }

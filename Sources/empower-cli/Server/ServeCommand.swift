@@ -60,6 +60,14 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var diskReserveMb: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "The Ed25519 key file that signs the audit log's heads ('admin audit keygen'; default: audit-signing.key in the data directory, made at first start).",
+            valueName: "file"
+        )
+    )
+    var auditKey: String?
+
     /// The reserve when --disk-reserve-mb is not given.
     static let defaultDiskReserveMegabytes = 64
 
@@ -108,7 +116,13 @@ struct ServeCommand: AsyncParsableCommand {
                     logger: databaseLogger,
                     eventLogger: logger
                 ) { store in
-                    try await serve(store: store, venues: venueList, storage: "database: \(url)", logger: logger)
+                    try await serve(
+                        store: store,
+                        venues: venueList,
+                        storage: "database: \(url)",
+                        auditKey: try loadAuditKey(dataDirectory: nil, logger: logger),
+                        logger: logger
+                    )
                 }
             } catch let error as PostgresCentralStore.ConnectionError {
                 throw CLIError(error.description)
@@ -129,11 +143,46 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("The data directory \(directory.path) cannot be used: \(error.localizedDescription)")
         }
-        try await serve(store: store, venues: venueList, storage: "data: \(directory.path)", logger: logger)
+        try await serve(
+            store: store,
+            venues: venueList,
+            storage: "data: \(directory.path)",
+            auditKey: try loadAuditKey(dataDirectory: directory.path, logger: logger),
+            logger: logger
+        )
+    }
+
+    /// The key of --audit-key, or the default one, made on first start (and said so, with its public key).
+    private func loadAuditKey(dataDirectory: String?, logger: Logger) throws -> AuditSigningKey {
+        do {
+            if let auditKey { return try AuditSigningKey.load(from: URL(fileURLWithPath: auditKey)) }
+            let file = AuditKeyFiles.defaultKeyFile(dataDirectory: dataDirectory)
+            if FileManager.default.fileExists(atPath: file.path) { return try AuditSigningKey.load(from: file) }
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(),
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+            let key = try AuditSigningKey(name: AuditKeyFiles.defaultLogName)
+            try key.save(to: file)
+            logger.notice(
+                "Made the audit signing key \(file.path): keep a copy away from this server, and publish its public key.",
+                metadata: ["publicKey": "\(key.publicKey.text)"]
+            )
+            return key
+        } catch let error as AuditKeyError {
+            throw CLIError(error.message)
+        }
     }
 
     /// Saves the venues given, then serves until SIGINT or SIGTERM.
-    private func serve(store: any CentralStore, venues: [Venue], storage: String, logger: Logger) async throws {
+    private func serve(
+        store: any CentralStore,
+        venues: [Venue],
+        storage: String,
+        auditKey: AuditSigningKey,
+        logger: Logger
+    ) async throws {
         do {
             for venue in venues { try await store.saveVenue(venue, by: .console(), now: Date()) }
         } catch let error as StoreUnavailable {
@@ -142,7 +191,8 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = CentralConfiguration(
             host: host,
             port: port,
-            rateLimiter: RateLimiter(perSecond: rateLimit, burst: rateLimit * 2)
+            rateLimiter: RateLimiter(perSecond: rateLimit, burst: rateLimit * 2),
+            auditKey: auditKey
         )
         if !configuration.isLoopback {
             print("Warning: listening on \(host), beyond this machine, over plain HTTP: put TLS in front of it.")

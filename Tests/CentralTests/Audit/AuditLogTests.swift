@@ -141,7 +141,8 @@ struct AuditLogTests {
             #expect(entries[11].subject == Fixture.deviceId)
             #expect(entries[12].subject == Fixture.deviceId)
 
-            let verification = try await store.verifyAudit()
+            try await TestAuditKey.sealAll(store)
+            let verification = try await store.verifyAudit(publicKey: TestAuditKey.key.publicKey)
             #expect(verification.isIntact, "\(verification.problems)")
             #expect(verification.entriesChecked == 13)
         }
@@ -199,11 +200,12 @@ struct AuditLogTests {
 
     // MARK: Tampering
 
-    /// How many entries `withTamperedLog` writes before tampering.
+    /// How many entries `verifyAfter` writes before tampering.
     private static let entryCount: Int64 = 8
 
-    /// Writes `entryCount` entries through the store, checks the log is intact, changes the SQLite file
-    /// directly with `tamper`, and returns what the store's verification then finds.
+    /// Writes `entryCount` entries through the store, sealing after each (so every entry has its own signed
+    /// head), checks the log is intact, changes the SQLite file directly with `tamper`, and returns what the
+    /// verification then finds.
     private func verifyAfter(_ tamper: @escaping @Sendable (Database) throws -> Void) async throws -> AuditVerification
     {
         try await withStoreDirectory { directory in
@@ -215,14 +217,15 @@ struct AuditLogTests {
                     by: Self.console,
                     now: t0.addingTimeInterval(TimeInterval(index))
                 )
+                try await TestAuditKey.sealAll(store)
             }
-            let before = try await store.verifyAudit()
+            let before = try await store.verifyAudit(publicKey: TestAuditKey.key.publicKey)
             #expect(before.isIntact)
-            #expect(before.entriesChecked == Int(Self.entryCount))
+            #expect(before.entriesChecked == Int(Self.entryCount) && before.headsChecked == Int(Self.entryCount))
             let database = try DatabaseQueue(path: directory.appendingPathComponent(SQLiteCentralStore.fileName).path)
             try await database.write(tamper)
             try database.close()
-            return try await store.verifyAudit()
+            return try await store.verifyAudit(publicKey: TestAuditKey.key.publicKey)
         }
     }
 
@@ -232,82 +235,83 @@ struct AuditLogTests {
             try db.execute(sql: "UPDATE audit SET body = replace(body, 'PC-1003', 'PC-1009') WHERE seq = 4")
             #expect(db.changesCount == 1)
         }
-        #expect(result.problems.map(\.seq) == [4])
-        #expect(result.problems.map(\.kind) == [.changed])
+        #expect(result.problems.first?.seq == 4)
+        #expect(result.problems.first?.kind == .changed)
         #expect(result.entriesChecked == 8)
     }
 
     @Test("an entry removed from the middle is reported removed, naming the gap, at the entry after it")
     func removedMiddle() async throws {
         let result = try await verifyAfter { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 4") }
-        #expect(result.problems.map(\.seq) == [5])
-        #expect(result.problems.map(\.kind) == [.removed])
-        #expect(result.problems.first?.message.contains("4") == true)
+        #expect(result.problems.first?.seq == 5)
+        #expect(result.problems.first?.kind == .removed)
+        #expect(result.problems.first?.message.contains("Leaves 3 to 3") == true, "\(result.problems)")
         #expect(result.entriesChecked == 7)
     }
 
     @Test("several entries removed from the middle are reported as one gap")
     func removedRange() async throws {
         let result = try await verifyAfter { db in try db.execute(sql: "DELETE FROM audit WHERE seq IN (3, 4, 5)") }
-        #expect(result.problems.map(\.seq) == [6])
-        #expect(result.problems.map(\.kind) == [.removed])
-        #expect(result.problems.first?.message.contains("3 to 5") == true)
+        #expect(result.problems.first?.seq == 6)
+        #expect(result.problems.first?.kind == .removed)
+        #expect(result.problems.first?.message.contains("2 to 4") == true, "\(result.problems)")
     }
 
-    @Test("the first entry removed is reported removed at the second")
-    func removedFirst() async throws {
-        let result = try await verifyAfter { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 1") }
-        #expect(result.problems.map(\.seq) == [2])
-        #expect(result.problems.map(\.kind) == [.removed])
-    }
-
-    @Test("two entries swapped are reported reordered from the first moved entry")
+    @Test("two entries swapped are reported as the first signed head they no longer match")
     func reordered() async throws {
         let result = try await verifyAfter { db in
-            try db.execute(sql: "UPDATE audit SET seq = -1 WHERE seq = 4")
-            try db.execute(sql: "UPDATE audit SET seq = 4 WHERE seq = 5")
-            try db.execute(sql: "UPDATE audit SET seq = 5 WHERE seq = -1")
+            try db.execute(sql: "UPDATE audit SET leafIndex = -1 WHERE seq = 4")
+            try db.execute(sql: "UPDATE audit SET leafIndex = 3 WHERE seq = 5")
+            try db.execute(sql: "UPDATE audit SET leafIndex = 4 WHERE seq = 4")
         }
-        #expect(result.problems.first?.seq == 4)
-        #expect(result.problems.first?.kind == .reordered)
-        // Both moved entries, and the entry after them (whose link now points at the wrong neighbour).
-        #expect(result.problems.map(\.seq) == [4, 5, 6])
-        #expect(result.problems.allSatisfy { $0.kind == .reordered })
+        // Heads of sizes 1 to 3 still hold; the head of size 4 is the first that fails: leaves 3 to 3.
+        #expect(result.problems.first?.kind == .rewritten, "\(result.problems)")
+        #expect(result.problems.first?.leafIndex == 3)
+        #expect(result.problems.first?.message.contains("leaves 3 to 3") == true, "\(result.problems)")
         #expect(result.entriesChecked == 8)
     }
 
     @Test("the last entry removed is reported removed at the end of the log")
     func removedLast() async throws {
         let result = try await verifyAfter { db in try db.execute(sql: "DELETE FROM audit WHERE seq = 8") }
-        #expect(result.problems.map(\.seq) == [8])
         #expect(result.problems.map(\.kind) == [.removed])
-        #expect(result.problems.first?.message.contains("end") == true)
+        #expect(result.problems.first?.leafIndex == 7)
         #expect(result.entriesChecked == 7)
     }
 
-    @Test("an entry added outside the server is reported at its position")
+    @Test("an entry added outside the server is reported where it sits")
     func addedOutside() async throws {
         let result = try await verifyAfter { db in
             try db.execute(
-                sql: """
-                    INSERT INTO audit (body, previousHash, hash)
-                    SELECT body, hash, hash FROM audit WHERE seq = 8
-                    """
+                sql: "INSERT INTO audit (body, leafIndex, leafHash) SELECT body, 8, leafHash FROM audit WHERE seq = 8"
             )
         }
-        #expect(result.problems.map(\.seq).contains(9))
-        #expect(!result.isIntact)
+        #expect(result.problems.map(\.kind) == [.inserted])
+        #expect(result.problems.first?.seq == 9)
     }
 
-    @Test("an entry rewritten with a freshly computed hash still breaks the chain at the next entry")
+    @Test("an entry rewritten with a freshly computed leaf hash no longer matches the heads signed since")
     func rewrittenWithHash() async throws {
         let result = try await verifyAfter { db in
-            let row = try #require(try Row.fetchOne(db, sql: "SELECT body, previousHash FROM audit WHERE seq = 4"))
-            let body = (row["body"] as String).replacingOccurrences(of: "PC-1003", with: "PC-1009")
-            let hash = AccessToken.hash((row["previousHash"] as String) + body)  // SHA-256 hex, as the chain's
-            try db.execute(sql: "UPDATE audit SET body = ?, hash = ? WHERE seq = 4", arguments: [body, hash])
+            let body = try #require(try String.fetchOne(db, sql: "SELECT body FROM audit WHERE seq = 4"))
+                .replacingOccurrences(of: "PC-1003", with: "PC-1009")
+            try db.execute(
+                sql: "UPDATE audit SET body = ?, leafHash = ? WHERE seq = 4",
+                arguments: [body, MerkleHash.leaf(Data(body.utf8))]
+            )
         }
-        #expect(!result.isIntact)
-        #expect(result.problems.map(\.seq) == [5])
+        #expect(result.problems.first?.kind == .rewritten, "\(result.problems)")
+        #expect(result.problems.first?.leafIndex == 3)
+        #expect(result.problems.count == 2, "the first head that fails, and how many later ones fail too")
+    }
+
+    @Test("a stored head that is not a signed head at all is named, not a failure of verify")
+    func unreadableHead() async throws {
+        let result = try await verifyAfter { db in
+            try db.execute(sql: "UPDATE auditTreeHead SET note = 'garbage' WHERE treeSize = 5")
+        }
+        #expect(result.problems.map(\.kind) == [.badSignature], "\(result.problems)")
+        #expect(result.problems.first?.leafIndex == 5)
+        #expect(result.headsChecked == 7)
     }
 }

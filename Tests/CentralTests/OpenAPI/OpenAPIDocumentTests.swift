@@ -220,6 +220,7 @@ struct OpenAPIDocumentTests {
         let caller = Caller(userId: officerUser.id, deviceId: "dev-oa-officer", role: .officer)
         let outcome = try await store.push([create], by: caller, now: now)
         try #require(outcome.accepted == [create.opId], "the seed record was refused: \(outcome.rejected)")
+        try await TestAuditKey.sealAll(store)
         return Setup(
             admin: admin,
             supervisor: supervisor,
@@ -290,6 +291,10 @@ struct OpenAPIDocumentTests {
             return Call(uri: "/v1/device/enrolments/dev-oa-spare-3/approve", token: setup.officer)
         case "GET /v1/admin/audit": return Call(uri: "/v1/admin/audit?actor=PC-4127", token: setup.admin)
         case "GET /v1/admin/audit/verify": return Call(uri: "/v1/admin/audit/verify", token: setup.supervisor)
+        case "GET /v1/admin/audit/head": return Call(uri: "/v1/admin/audit/head", token: setup.supervisor)
+        case "GET /v1/admin/audit/consistency":
+            return Call(uri: "/v1/admin/audit/consistency?from=1", token: setup.admin)
+        case "GET /v1/admin/audit/proof/{seq}": return Call(uri: "/v1/admin/audit/proof/1", token: setup.supervisor)
         default: return nil
         }
     }
@@ -393,6 +398,7 @@ struct OpenAPIDocumentTests {
                     operation.path
                         .replacingOccurrences(of: "records/{id}", with: "records/\(UUID().uuidString)")
                         .replacingOccurrences(of: "devices/{id}", with: "devices/dev-oa-nothing")
+                        .replacingOccurrences(of: "proof/{seq}", with: "proof/999999")
                 )
                 let uri = path + (path.hasPrefix("/v1/records/") ? "?reason=route-check" : "")
                 let response = try await Self.send(client, operation.method, uri, token: token)

@@ -7,7 +7,7 @@ import PostgresNIO
 /// The central store on PostgreSQL (PostgresNIO's connection pool), for several stateless server instances on
 /// one database. It keeps the guarantees of `SQLiteCentralStore`: the same admission and permission rules
 /// (`OperationIntake`), operations stored once by `opId`, redaction stripping content, a record's scope venue
-/// set once at its create, scoped pulls, and the same hash-chained audit log (`AuditChain`).
+/// set once at its create, scoped pulls, and the same audit log (an RFC 9162 Merkle tree, `AuditSealer`).
 ///
 /// ## Cursor safety
 ///
@@ -28,21 +28,29 @@ import PostgresNIO
 /// different records still do most of their work in parallel.
 ///
 /// Pushes lock the records they touch (transaction-level advisory locks, taken in one sorted order, so two pushes
-/// cannot deadlock), then the position row, then the audit head; pulls and account changes take only the audit
-/// head after their own rows. See docs/postgres-cursor-safety.md.
+/// cannot deadlock), then the position row. Pulls and account changes hold no shared row; audit entries touch
+/// none either (the sealer gives them their leaves later, `AuditSealer`). See docs/postgres-cursor-safety.md.
 public final class PostgresCentralStore: CentralStore {
     let client: PostgresClient
     let logger: Logger
     /// How far ahead of the server's clock an operation may be stamped.
     public let clockTolerance: TimeInterval
     let resources: PostgresResourceWatch
+    /// How long each push held the position row (from taking it to commit), when asked for (benchmarks).
+    public let positionLockHolds: LockHoldRecorder?
 
-    private init(client: PostgresClient, logger: Logger, clockTolerance: TimeInterval, resources: PostgresResourceWatch)
-    {
+    private init(
+        client: PostgresClient,
+        logger: Logger,
+        clockTolerance: TimeInterval,
+        resources: PostgresResourceWatch,
+        positionLockHolds: LockHoldRecorder?
+    ) {
         self.client = client
         self.logger = logger
         self.clockTolerance = clockTolerance
         self.resources = resources
+        self.positionLockHolds = positionLockHolds
     }
 
     /// Connects to the database, brings its schema up to date and runs `body` with the store.
@@ -52,12 +60,14 @@ public final class PostgresCentralStore: CentralStore {
     /// - Parameters:
     ///   - logger: the database driver's logger.
     ///   - eventLogger: where the database's disk filling up and having room again are said (default: `logger`).
+    ///   - recordingLockHolds: keep how long each push holds the position row (`positionLockHolds`).
     public static func withStore<Result>(
         url: PostgresDatabaseURL,
         clockTolerance: TimeInterval = 10 * 60,
         maximumConnections: Int = 20,
         logger: Logger = Logger(label: "empower.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
         eventLogger: Logger? = nil,
+        recordingLockHolds: Bool = false,
         _ body: (PostgresCentralStore) async throws -> Result
     ) async throws -> Result {
         try await checkConnection(url, logger: logger)
@@ -74,7 +84,8 @@ public final class PostgresCentralStore: CentralStore {
                     client: client,
                     logger: logger,
                     clockTolerance: clockTolerance,
-                    resources: PostgresResourceWatch(location: url.description, logger: eventLogger ?? logger)
+                    resources: PostgresResourceWatch(location: url.description, logger: eventLogger ?? logger),
+                    positionLockHolds: recordingLockHolds ? LockHoldRecorder() : nil
                 )
             )
         }
@@ -145,7 +156,7 @@ public final class PostgresCentralStore: CentralStore {
     public func push(_ operations: [LogOperation], by caller: Caller, now: Date) async throws -> PushOutcome {
         guard !operations.isEmpty else { return PushOutcome() }
         let clockTolerance = clockTolerance
-        return try await transaction { connection in
+        let (outcome, locked) = try await transaction { connection in
             let work = try await PushWorkingSet.load(for: operations, on: connection, logger: logger)
             var outcome = PushOutcome()
             var stored: [LogOperation] = []
@@ -179,14 +190,16 @@ public final class PostgresCentralStore: CentralStore {
                     )
                 }
             }
-            try await work.save(on: connection, logger: logger)
+            let locked = try await work.save(on: connection, logger: logger)
             try await Self.appendAudit(
                 OperationIntake.auditEntries(pushed: stored, by: caller, now: now),
                 on: connection,
                 logger: logger
             )
-            return outcome
+            return (outcome, locked)
         }
+        if let locked, let positionLockHolds { positionLockHolds.record(ContinuousClock.now - locked) }
+        return outcome
     }
 
     // MARK: - Pull

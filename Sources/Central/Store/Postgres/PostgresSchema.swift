@@ -121,7 +121,7 @@ enum PostgresSchema {
                     last_hash TEXT NOT NULL
                 )
                 """,
-                "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, '\(AuditChain.genesis)')",
+                "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, '\(String(repeating: "0", count: 64))')",
             ]
         ),
         // Scope follows the record (`RecordRow`); operations keep the role they were pushed with; moves of scope
@@ -174,6 +174,30 @@ enum PostgresSchema {
                     CHECK (confirmed_at IS NULL OR delivered_at IS NOT NULL)
                 )
                 """
+            ]
+        ),
+        // The audit log as an RFC 9162 Merkle tree (docs/audit.md): an entry takes its number from a sequence
+        // and holds no shared row; the sealer (one instance at a time, under an advisory lock) gives it its leaf
+        // and hash later, in commit order. Entries of the old hash chain become unsealed entries.
+        Migration(
+            name: "v5: audit log as a Merkle tree with signed heads",
+            sql: [
+                """
+                ALTER TABLE audit DROP COLUMN previous_hash, DROP COLUMN hash,
+                    ADD COLUMN leaf_index BIGINT UNIQUE, ADD COLUMN leaf_hash BYTEA
+                """,
+                "CREATE SEQUENCE audit_seq OWNED BY audit.seq",
+                "SELECT setval('audit_seq', (SELECT COALESCE(max(seq), 0) + 1 FROM audit), false)",
+                "ALTER TABLE audit ALTER COLUMN seq SET DEFAULT nextval('audit_seq')",
+                "CREATE INDEX audit_unsealed ON audit (seq) WHERE leaf_index IS NULL",
+                "DROP TABLE audit_head",
+                """
+                CREATE TABLE audit_tree_head (
+                    tree_size BIGINT PRIMARY KEY,
+                    note TEXT NOT NULL,
+                    frontier BYTEA NOT NULL
+                )
+                """,
             ]
         ),
         // The separation of duties at enrolment (`EnrolmentApproval`): who enrolled each device, whether its

@@ -270,8 +270,10 @@ final class PushWorkingSet {
     // MARK: - Saving
 
     /// Writes the changes: stripped operations, records, notes' venues, and last the new operations with
-    /// their positions, taken from `operation_position` under its row lock, which lasts until commit.
-    func save(on connection: PostgresConnection, logger: Logger) async throws {
+    /// their positions, taken from `operation_position` under its row lock, which lasts until commit. Returns
+    /// when that lock was taken (nil when nothing new was stored, so no position was taken).
+    @discardableResult
+    func save(on connection: PostgresConnection, logger: Logger) async throws -> ContinuousClock.Instant? {
         if !rewritten.isEmpty {
             let bodies = rewritten.map { self.bodies[$0, default: ""] }
             try await connection.query(
@@ -330,13 +332,14 @@ final class PushWorkingSet {
                 logger: logger
             )
         }
-        guard !newOperations.isEmpty else { return }
+        guard !newOperations.isEmpty else { return nil }
         // The cursor-safety step: from here to commit no other push can take positions.
         let count = Int64(newOperations.count)
         let counter = try await connection.query(
             "UPDATE operation_position SET last_seq = last_seq + \(count) WHERE id = 1 RETURNING last_seq",
             logger: logger
         ).collect()
+        let locked = ContinuousClock.now
         let last = try counter.first?.decode(Int64.self) ?? 0
         let seqs = (0..<count).map { last - count + 1 + $0 }
         try await connection.query(
@@ -360,6 +363,7 @@ final class PushWorkingSet {
                 logger: logger
             )
         }
+        return locked
     }
 
     private struct RecordJSON: Encodable {

@@ -167,6 +167,27 @@ enum CentralSchema {
                     """
             )
         }
+        // The audit log as an RFC 9162 Merkle tree (docs/audit.md): an entry is written with no shared row
+        // touched, and the sealer gives it its leaf and hash later, in commit order; each seal stores a signed
+        // head and the tree's right edge. Entries of the old hash chain become unsealed entries, sealed in order.
+        migrator.registerMigration("v6: audit log as a Merkle tree with signed heads") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE audit DROP COLUMN previousHash;
+                    ALTER TABLE audit DROP COLUMN hash;
+                    ALTER TABLE audit ADD COLUMN leafIndex INTEGER;
+                    ALTER TABLE audit ADD COLUMN leafHash BLOB;
+                    CREATE UNIQUE INDEX audit_leaf ON audit(leafIndex);
+                    CREATE INDEX audit_unsealed ON audit(seq) WHERE leafIndex IS NULL;
+                    DROP TABLE auditHead;
+                    CREATE TABLE auditTreeHead (
+                        treeSize INTEGER PRIMARY KEY NOT NULL,
+                        note TEXT NOT NULL,
+                        frontier BLOB NOT NULL
+                    );
+                    """
+            )
+        }
         // The separation of duties at enrolment (`EnrolmentApproval`): who enrolled each device, whether its
         // enrolment waits for approval, and who approved it from which device. Devices are found by their user.
         migrator.registerMigration("duties: enrolment approval") { db in

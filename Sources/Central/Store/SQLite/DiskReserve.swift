@@ -1,5 +1,10 @@
 import Foundation
 
+// `struct stat` as the release build's compiler finds it (where Dispatch's C module declares it first).
+#if canImport(CDispatch)
+    import CDispatch
+#endif
+
 /// A file of allocated space in the SQLite store's directory (`disk-reserve`), given back to the disk when a
 /// write finds it full: the room it frees lets SQLite roll back and checkpoint, and the server keep writing the
 /// audit entries of reads, while pushes are refused (see `DiskRoom`).
