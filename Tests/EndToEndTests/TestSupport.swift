@@ -50,8 +50,13 @@ func snapshot(ofDatabaseAt path: String) throws -> [String] {
             db,
             sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
-        return try tables.flatMap { table in
-            try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY rowid").map { "\(table): \($0)" }
+        // The audit sealer's own work (leaves and signed heads, every half second while a server runs) is not
+        // something a command wrote: entries are compared by number and content.
+        return try tables.filter { $0 != "auditTreeHead" }.flatMap { table in
+            let columns = table == "audit" ? "seq, body" : "*"
+            return try Row.fetchAll(db, sql: "SELECT \(columns) FROM \"\(table)\" ORDER BY rowid").map {
+                "\(table): \($0)"
+            }
         }
     }
 }

@@ -18,10 +18,11 @@ struct AuditRoutes: Sendable {
         admin.get("audit/proof/:seq", use: proof)
     }
 
-    /// `GET /v1/admin/audit/verify`: every sealed entry and head checked, with the server's key.
+    /// `GET /v1/admin/audit/verify`: every sealed entry and head checked, with the server's key; the check is
+    /// itself logged.
     @Sendable func verify(request: Request, context: Context) async throws -> Response {
-        _ = try context.requireCaller([.admin, .supervisor])
-        return try JSONResponse.make(AuditVerifier.verify(try await store.auditSnapshot(), publicKey: auditKey))
+        let caller = try context.requireCaller([.admin, .supervisor])
+        return try JSONResponse.make(try await store.verifyAudit(publicKey: auditKey, by: caller, now: Date()))
     }
 
     /// `GET /v1/admin/audit/head`: the newest signed head and the key that signs heads.
@@ -35,7 +36,13 @@ struct AuditRoutes: Sendable {
     /// `GET /v1/admin/audit/consistency?from=SIZE`: the proof that the newest head extends the tree of SIZE.
     @Sendable func consistency(request: Request, context: Context) async throws -> Response {
         _ = try context.requireCaller([.admin, .supervisor])
-        let from = try QueryParameters.integer(request.uri.queryParameters, "from", default: 0, range: 1...Int64.max)
+        guard QueryParameters.string(request.uri.queryParameters, "from") != nil else {
+            throw APIError.badRequest(
+                "bad-parameter",
+                "The parameter 'from' (an anchored head's tree size) is missing."
+            )
+        }
+        let from = try QueryParameters.integer(request.uri.queryParameters, "from", default: 1, range: 1...Int64.max)
         let snapshot = try await store.auditSnapshot()
         guard let latest = snapshot.heads.last, from <= latest.size, snapshot.leaves.count >= latest.size else {
             throw APIError.notFound("The audit log has no signed head of at least \(from) entries.")

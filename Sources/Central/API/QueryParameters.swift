@@ -24,6 +24,16 @@ enum QueryParameters {
         query[Substring(name)].map(String.init)
     }
 
+    /// A free-text parameter that reaches the audit log: one line of plain text (`TextRules`) of at most `limit`
+    /// characters; 400 `text-too-long` or `control-characters` naming the parameter.
+    static func line(_ query: Parameters, _ name: String, limit: Int) throws -> String? {
+        guard let text = string(query, name) else { return nil }
+        do throws(ValidationError) { try TextRules.check(text, field: "parameter '\(name)'", limit: limit) } catch {
+            throw APIError.badRequest(error.code, error.message)
+        }
+        return text
+    }
+
     static func date(_ query: Parameters, _ name: String) throws -> Date? {
         guard let text = string(query, name) else { return nil }
         guard let date = WireCoding.parseDate(text) else {
@@ -47,17 +57,15 @@ enum QueryParameters {
         return value
     }
 
-    /// The stated purpose of a read: required, one line, at most 500 characters.
+    /// The stated purpose of a read: required, one line of plain text, at most 500 characters.
     static func reason(_ query: Parameters) throws -> String {
-        guard let reason = string(query, "reason")?.trimmingCharacters(in: .whitespaces), !reason.isEmpty else {
+        guard let reason = try line(query, "reason", limit: TextLimits.reason)?.trimmingCharacters(in: .whitespaces),
+            !reason.isEmpty
+        else {
             throw APIError.badRequest(
                 "reason-required",
                 "Say why you are looking (the parameter 'reason'); it is kept in the audit log."
             )
-        }
-        guard reason.count <= 500, !reason.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true })
-        else {
-            throw APIError.badRequest("bad-parameter", "The reason must be one line of at most 500 characters.")
         }
         return reason
     }

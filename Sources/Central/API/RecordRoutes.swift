@@ -48,7 +48,10 @@ struct RecordRoutes: Sendable {
         guard ["csv", "json"].contains(format) else {
             throw APIError.badRequest("bad-parameter", "The parameter 'format' must be csv or json.")
         }
-        guard let recipient = QueryParameters.string(query, "recipient"), !recipient.isEmpty, recipient.count <= 200
+        guard
+            let recipient = try QueryParameters.line(query, "recipient", limit: TextLimits.recipient)?
+                .trimmingCharacters(in: .whitespaces),
+            !recipient.isEmpty
         else {
             throw APIError.badRequest(
                 "recipient-required",

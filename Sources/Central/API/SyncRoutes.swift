@@ -104,9 +104,9 @@ struct SyncRoutes: Sendable {
         return JSONResponse.make(encoded: body)
     }
 
-    /// `GET /v1/venues`: the reference list, for every signed-in role.
+    /// `GET /v1/venues`: the reference list, for every signed-in role; the read is logged.
     @Sendable func venues(request: Request, context: Context) async throws -> Response {
-        _ = try context.requireCaller(Set(Role.allCases))
-        return try JSONResponse.make(VenueList(venues: try await store.venues()))
+        let caller = try context.requireCaller(Set(Role.allCases))
+        return try JSONResponse.make(VenueList(venues: try await store.venues(readBy: caller, now: Date())))
     }
 }

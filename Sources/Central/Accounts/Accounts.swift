@@ -133,11 +133,17 @@ public let enrolmentLifetime: TimeInterval = 72 * 60 * 60
 extension Caller {
     /// The server's own console (`empower-cli admin --data`), for bootstrap and local administration. Its device
     /// is the machine the console ran on (`console@HOST`), so that the audit log names a device for every entry.
+    /// The user and host names (from the environment) reach the audit log, so anything unprintable in them is
+    /// written as an escape.
     public static func console(
         user: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown",
         host: String = ProcessInfo.processInfo.hostName
     ) -> Caller {
-        Caller(userId: "console:\(user)", deviceId: "console@\(host.isEmpty ? "unknown" : host)", role: .admin)
+        Caller(
+            userId: "console:\(TextRules.escaped(user))",
+            deviceId: "console@\(host.isEmpty ? "unknown" : TextRules.escaped(host))",
+            role: .admin
+        )
     }
 }
 

@@ -34,7 +34,28 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         case wiped = "device-wiped"
         case userAdded = "user-added"
         case venueSaved = "venue-saved"
+        /// The audit log listed.
         case auditRead = "audit-read"
+        /// The audit log verified.
+        case auditVerified = "audit-verified"
+        /// The venue list read.
+        case venuesRead = "venues-read"
+        /// The list of users read.
+        case usersRead = "users-read"
+        /// The list of devices read.
+        case devicesRead = "devices-read"
+    }
+
+    /// The first and last position of the operations a pull sent (operations a scope move brings in are sent
+    /// under the move's position).
+    public struct Positions: Codable, Sendable, Hashable {
+        public var first: Int64
+        public var last: Int64
+
+        public init(first: Int64, last: Int64) {
+            self.first = first
+            self.last = last
+        }
     }
 
     /// The entry's number, from 1, given when it is written; 0 until stored. Numbers may have gaps (on
@@ -52,7 +73,7 @@ public struct AuditEntry: Codable, Sendable, Hashable {
     public var recordIds: [UUID]
     /// The scope of a pull, search or export, in words (such as "venues venue-a" or "all venues").
     public var scope: String?
-    /// How many operations or records moved.
+    /// How many operations, records or entries moved or were read.
     public var count: Int?
     /// The stated purpose.
     public var reason: String?
@@ -60,6 +81,8 @@ public struct AuditEntry: Codable, Sendable, Hashable {
     public var recipient: String?
     /// The user, device or venue an administrative action changed.
     public var subject: String?
+    /// For a pull: the positions of the operations sent (nil when none was).
+    public var positions: Positions?
 
     public init(
         at: Date,
@@ -70,7 +93,8 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         count: Int? = nil,
         reason: String? = nil,
         recipient: String? = nil,
-        subject: String? = nil
+        subject: String? = nil,
+        positions: Positions? = nil
     ) {
         self.seq = 0
         self.at = at
@@ -84,6 +108,7 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         self.reason = reason
         self.recipient = recipient
         self.subject = subject
+        self.positions = positions
     }
 }
 

@@ -13,7 +13,8 @@ public protocol CentralStore: AccountDirectory, AuditTrail {
 
     /// The operations after `cursor` that the caller may see, as `AccessProjection` projects them, in position
     /// order: at most `limit` of them and, past the first, at most `maxBytes` of JSON (`PullAssembly`). The page
-    /// is audited as a disclosure of exactly what it holds.
+    /// is audited, in the same transaction, as a disclosure of exactly what it holds
+    /// (`PullAssembly.auditEntry`): how many operations, their records and their first and last positions.
     ///
     /// Venue staff see the records whose scope venue (`RecordRow`) is theirs; when an amendment moves a record
     /// out of their scope the page ends with it to withdraw, and when one moves a record in, every operation of
@@ -136,16 +137,20 @@ public struct PullPage: Sendable, Hashable {
     }
 }
 
-/// An operation as the store holds it: its position, its clock stamp and its JSON, sent to devices as it is.
+/// An operation as the store holds it: its position, its clock stamp, its record and its JSON, sent to devices
+/// as it is.
 public struct StoredOperation: Sendable, Hashable {
     public var seq: Int64
     public var hlc: HLCTimestamp
+    /// The record the operation is about (what a pull's audit entry names as disclosed).
+    public var recordId: UUID
     /// The operation encoded with `WireCoding`.
     public var encoded: Data
 
-    public init(seq: Int64, hlc: HLCTimestamp, encoded: Data) {
+    public init(seq: Int64, hlc: HLCTimestamp, recordId: UUID, encoded: Data) {
         self.seq = seq
         self.hlc = hlc
+        self.recordId = recordId
         self.encoded = encoded
     }
 }

@@ -129,17 +129,6 @@ enum OperationIntake {
         return entries
     }
 
-    /// The audit entry of a pull: exactly what the page holds.
-    static func auditEntry(pulled page: PullPage, by caller: Caller, now: Date) -> AuditEntry {
-        AuditEntry(
-            at: now,
-            caller: caller,
-            action: .pull,
-            scope: describeScope(of: caller),
-            count: page.operations.count
-        )
-    }
-
     /// The scope of a caller's reads, in words, for the audit log.
     static func describeScope(of caller: Caller) -> String {
         switch caller.role {

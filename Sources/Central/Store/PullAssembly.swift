@@ -5,6 +5,7 @@ import Models
 struct ExaminedOperation: Sendable {
     var seq: Int64
     var hlc: HLCTimestamp
+    var recordId: UUID
     var body: Data
     /// Whether the record's scope (now) is the caller's.
     var inScope: Bool
@@ -20,10 +21,22 @@ struct ExaminedOperation: Sendable {
     /// passed over (or withdrawn) before, those up to the request's cursor. Later ones come at their own
     /// positions, as the record is in the caller's scope.
     var entering: [ExaminedOperation] = []
+
+    /// An operation row's record id, as a store reads it: stores write it from a UUID, so text that is not one
+    /// is damage, and the pull fails rather than send an operation its audit entry cannot name.
+    static func recordId(_ text: String) throws -> UUID {
+        guard let id = UUID(text: text) else { throw DamagedOperationRow() }
+        return id
+    }
+}
+
+/// An operation row whose record id is not a UUID.
+struct DamagedOperationRow: Error, CustomStringConvertible {
+    var description: String { "A stored operation's record id is not a UUID." }
 }
 
 /// Builds a pull page from the operations a store examined, in position order: the one decision of what is
-/// sent, as `AccessProjection` says, so both stores send and audit the same.
+/// sent, as `AccessProjection` says, and of what the log says was sent, so both stores send and audit the same.
 enum PullAssembly {
     /// Most operations one pull examines when they are outside the caller's scope.
     static let maxExamined = 5_000
@@ -68,11 +81,34 @@ enum PullAssembly {
         return PullPage(operations: operations, cursor: last, hasMore: more)
     }
 
+    /// The audit entry of a page, written with it: a disclosure of exactly the operations it holds — how many,
+    /// their records (each once, in the order first sent) and the first and last position they were sent
+    /// under. Records withdrawn are not disclosed, so not named.
+    static func auditEntry(of page: PullPage, by caller: Caller, now: Date) -> AuditEntry {
+        var recordIds: [UUID] = []
+        var seen = Set<UUID>()
+        for operation in page.operations where seen.insert(operation.recordId).inserted {
+            recordIds.append(operation.recordId)
+        }
+        return AuditEntry(
+            at: now,
+            caller: caller,
+            action: .pull,
+            recordIds: recordIds,
+            scope: OperationIntake.describeScope(of: caller),
+            count: page.operations.count,
+            positions: page.operations.first.map { first in
+                AuditEntry.Positions(first: first.seq, last: page.operations.last?.seq ?? first.seq)
+            }
+        )
+    }
+
     /// An operation as the caller may receive it, under position `seq`: as stored for the police roles, else
     /// projected (and encoded again only when the projection changed it).
     private static func project(_ row: ExaminedOperation, seq: Int64, for caller: Caller) throws -> StoredOperation? {
         guard caller.role == .venueStaff else {
-            return caller.role == .admin ? nil : StoredOperation(seq: seq, hlc: row.hlc, encoded: row.body)
+            return caller.role == .admin
+                ? nil : StoredOperation(seq: seq, hlc: row.hlc, recordId: row.recordId, encoded: row.body)
         }
         guard let origin = row.origin else { return nil }
         let operation = try WireCoding.decodeOperation(row.body)
@@ -80,6 +116,6 @@ enum PullAssembly {
             let projected = AccessProjection.project(operation, authorRole: row.authorRole, record: origin, for: caller)
         else { return nil }
         let body = projected == operation ? row.body : WireCoding.encodeOperation(projected)
-        return StoredOperation(seq: seq, hlc: row.hlc, encoded: body)
+        return StoredOperation(seq: seq, hlc: row.hlc, recordId: row.recordId, encoded: body)
     }
 }

@@ -101,6 +101,9 @@ extension ValidationError {
     }
 
     static func controlCharacters(_ field: String) -> ValidationError {
-        ValidationError(code: "control-characters", message: "The \(field) holds control characters.")
+        ValidationError(
+            code: "control-characters",
+            message: "The \(field) holds control or text-direction characters; write it as plain text."
+        )
     }
 }

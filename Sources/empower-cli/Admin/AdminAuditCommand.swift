@@ -27,6 +27,11 @@ struct AdminAuditCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON lines instead of a table.") var json = false
 
         func run() async throws {
+            if let actor {
+                do throws(Models.ValidationError) {
+                    try TextRules.check(actor, field: "value of --actor", limit: TextLimits.actor)
+                } catch { throw CLIError(error.message) }
+            }
             var filter = AuditFilter(actor: actor)
             if let record {
                 guard let id = UUID(text: record) else { throw CLIError("--record must be a record id (a UUID).") }
@@ -45,24 +50,30 @@ struct AdminAuditCommand: AsyncParsableCommand {
                     print(String(decoding: try WireCoding.encode(entry), as: UTF8.self))
                     continue
                 }
-                var parts = [
-                    "#\(entry.seq)", WireCoding.formatDate(entry.at), entry.actor, entry.deviceId,
-                    entry.action.rawValue,
-                ]
-                if let scope = entry.scope { parts.append("scope: \(scope)") }
-                if let count = entry.count { parts.append("count: \(count)") }
-                if !entry.recordIds.isEmpty {
-                    parts.append(
-                        "records: "
-                            + entry.recordIds.prefix(5).map { $0.uuidString.lowercased() }.joined(separator: ",")
-                    )
-                    if entry.recordIds.count > 5 { parts.append("(+\(entry.recordIds.count - 5) more)") }
-                }
-                if let subject = entry.subject { parts.append("subject: \(subject)") }
-                if let reason = entry.reason { parts.append("reason: \(reason)") }
-                if let recipient = entry.recipient { parts.append("to: \(recipient)") }
-                print(parts.joined(separator: "  "))
+                print(Self.line(entry))
             }
+        }
+
+        /// One entry as a line of the table. Its text is shown with anything unprintable escaped
+        /// (`TextRules.escaped`), so an entry stored before the text rule, or written behind the server's back,
+        /// still shows as one line that looks like what it is.
+        static func line(_ entry: AuditEntry) -> String {
+            var parts = [
+                "#\(entry.seq)", WireCoding.formatDate(entry.at), entry.actor, entry.deviceId, entry.action.rawValue,
+            ]
+            if let scope = entry.scope { parts.append("scope: \(scope)") }
+            if let count = entry.count { parts.append("count: \(count)") }
+            if let positions = entry.positions { parts.append("positions: \(positions.first)-\(positions.last)") }
+            if !entry.recordIds.isEmpty {
+                parts.append(
+                    "records: " + entry.recordIds.prefix(5).map { $0.uuidString.lowercased() }.joined(separator: ",")
+                )
+                if entry.recordIds.count > 5 { parts.append("(+\(entry.recordIds.count - 5) more)") }
+            }
+            if let subject = entry.subject { parts.append("subject: \(subject)") }
+            if let reason = entry.reason { parts.append("reason: \(reason)") }
+            if let recipient = entry.recipient { parts.append("to: \(recipient)") }
+            return TextRules.escaped(parts.joined(separator: "  "))
         }
     }
 
@@ -179,7 +190,7 @@ struct AdminAuditCommand: AsyncParsableCommand {
                 print(String(decoding: try WireCoding.encode(proof), as: UTF8.self))
             } else {
                 print("Entry \(proof.seq) is leaf \(proof.leafIndex) of the tree of \(proof.treeSize) entries.")
-                print("Entry: \(AuditText.printable(proof.entry))")
+                print("Entry: \(TextRules.escaped(proof.entry))")
                 print("Leaf hash: \(proof.leafHash.base64EncodedString())")
                 print("Audit path (\(proof.path.count) hashes, leaf to root):")
                 for hash in proof.path { print("  \(hash.base64EncodedString())") }

@@ -69,7 +69,7 @@ struct LocalAdminBackend: AdminBackend {
     func saveVenue(_ venue: Venue) async throws {
         try await withStore { try await $0.saveVenue(venue, by: caller, now: Date()) }
     }
-    func venues() async throws -> [Venue] { try await withStore { try await $0.venues() } }
+    func venues() async throws -> [Venue] { try await withStore { try await $0.venues(readBy: caller, now: Date()) } }
     func addUser(_ user: NewUser) async throws {
         try await withStore {
             try await $0.addUser(
@@ -79,7 +79,9 @@ struct LocalAdminBackend: AdminBackend {
             )
         }
     }
-    func users() async throws -> [UserAccount] { try await withStore { try await $0.users() } }
+    func users() async throws -> [UserAccount] {
+        try await withStore { try await $0.users(readBy: caller, now: Date()) }
+    }
     func enrol(deviceId: String, userId: String) async throws -> String {
         try await withStore { try await $0.enrolDevice(id: deviceId, userId: userId, by: caller, now: Date()) }
     }
@@ -89,33 +91,21 @@ struct LocalAdminBackend: AdminBackend {
     func orderWipe(deviceId: String) async throws -> DeviceWipe {
         try await withStore { try await $0.orderWipe(deviceId: deviceId, by: caller, now: Date()) }
     }
-    func devices() async throws -> [DeviceAccount] { try await withStore { try await $0.devices() } }
+    func devices() async throws -> [DeviceAccount] {
+        try await withStore { try await $0.devices(readBy: caller, now: Date()) }
+    }
     func rotate(deviceId: String) async throws -> String {
         try await withStore { try await $0.rotateToken(deviceId: deviceId, by: caller, now: Date()) }
     }
     func audit(_ filter: AuditFilter) async throws -> [AuditEntry] {
-        try await withStore { store in
-            let entries = try await store.auditEntries(matching: filter)
-            try await store.appendAudit(
-                AuditEntry(at: Date(), caller: caller, action: .auditRead, count: entries.count)
-            )
-            return entries
-        }
+        try await withStore { try await $0.auditEntries(matching: filter, readBy: caller, now: Date()) }
     }
     func auditHead() async throws -> AuditHeadResponse {
         try await withStore { AuditHeadResponse(head: try await $0.latestAuditHead()?.note, publicKey: nil) }
     }
     func verifyAudit(publicKey: AuditPublicKey?, anchors: [SignedTreeHead]) async throws -> AuditVerification {
-        try await withStore { store in
-            let verification = AuditVerifier.verify(
-                try await store.auditSnapshot(),
-                publicKey: publicKey,
-                anchors: anchors
-            )
-            try await store.appendAudit(
-                AuditEntry(at: Date(), caller: caller, action: .auditRead, scope: "audit verify")
-            )
-            return verification
+        try await withStore {
+            try await $0.verifyAudit(publicKey: publicKey, anchors: anchors, by: caller, now: Date())
         }
     }
     func auditProof(seq: Int64) async throws -> AuditInclusionProof {

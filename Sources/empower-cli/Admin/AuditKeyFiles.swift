@@ -45,19 +45,3 @@ enum AuditKeyFiles {
         }
     }
 }
-
-/// Showing stored text safely: anything unprintable (controls, bidirectional overrides) as a visible escape.
-enum AuditText {
-    static func printable(_ text: String) -> String {
-        var shown = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator:
-                shown += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-            default:
-                shown.unicodeScalars.append(scalar)
-            }
-        }
-        return shown
-    }
-}

@@ -29,13 +29,26 @@ struct CentralFilterOptions: ParsableArguments {
     @OptionGroup var storage: DeviceDataOptions
 
     func validate() throws {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, reason.count <= 500,
-            !reason.contains(where: \.isNewline)
-        else { throw ValidationError("--reason must be one line of 1 to 500 characters.") }
+        try CentralFilterOptions.checkLine(reason, option: "--reason", limit: TextLimits.reason)
         if let venue {
             do throws(Models.ValidationError) { try Identifiers.validateVenue(venue) } catch {
                 throw ValidationError(error.message)
             }
+        }
+    }
+
+    /// Checks free text the server keeps in the audit log, by the server's rule (`TextRules`), before anything is
+    /// sent: one line of 1 to `limit` characters, with no control or text-direction characters.
+    static func checkLine(_ text: String, option: String, limit: Int) throws {
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("\(option) must not be blank: it is kept in the audit log.")
+        }
+        do throws(Models.ValidationError) { try TextRules.check(text, field: "value of \(option)", limit: limit) } catch
+        {
+            throw ValidationError(
+                "\(error.message) It is kept in the audit log, so it must be one line of printable text, with no "
+                    + "line breaks, escape sequences or text-direction characters."
+            )
         }
     }
 
@@ -113,9 +126,7 @@ struct ExportCommand: AsyncParsableCommand, DeviceDataCommand {
     var out: String?
 
     func validate() throws {
-        guard !recipient.trimmingCharacters(in: .whitespaces).isEmpty, recipient.count <= 200 else {
-            throw ValidationError("--recipient must be 1 to 200 characters.")
-        }
+        try CentralFilterOptions.checkLine(recipient, option: "--recipient", limit: TextLimits.recipient)
         if let out, FileManager.default.fileExists(atPath: out) {
             throw ValidationError("\(out) exists already; choose a new file name.")
         }

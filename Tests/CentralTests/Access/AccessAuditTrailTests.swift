@@ -116,7 +116,13 @@ struct AccessAuditTrailTests {
             #expect(entries.map(\.actor) == ["PC-4127", "PS-2210", "PS-2210"])
             #expect(entries.allSatisfy { $0.recordIds.contains(seed.sightingA) })
             let last = try #require(try await world.store.accessAuditLog().last)
-            AccessAuditExpectation(action: .auditRead, caller: AccessPeople.admin, count: 3).check(last, "audit read")
+            AccessAuditExpectation(
+                action: .auditRead,
+                caller: AccessPeople.admin,
+                scope: "record \(seed.sightingA.text)",
+                count: 3
+            )
+            .check(last, "audit read")
 
             let byActor = try await world.http.get(
                 "/v1/admin/audit" + accessQuery(["actor": "SIA-1012-0002"]),
@@ -190,6 +196,27 @@ struct AccessAuditTrailTests {
                 #expect(found.problems.allSatisfy { !$0.message.isEmpty })
                 #expect(!found.isIntact)
             }
+        }
+    }
+
+    @Test("the transparency endpoints answer bad parameters with 400 and unknown entries with 404, never a crash")
+    func transparencyParameters() async throws {
+        try await AccessWorld.run { world in
+            _ = try await sealed(world)
+            let token = world.token(.supervisor)
+            for (uri, status) in [
+                ("/v1/admin/audit/consistency", 400), ("/v1/admin/audit/consistency?from=0", 400),
+                ("/v1/admin/audit/consistency?from=x", 400), ("/v1/admin/audit/consistency?from=999999999", 404),
+                ("/v1/admin/audit/proof/abc", 400), ("/v1/admin/audit/proof/0", 400),
+                ("/v1/admin/audit/proof/99999999999999999999", 400), ("/v1/admin/audit/proof/999999", 404),
+                ("/v1/admin/audit/consistency?from=1", 200), ("/v1/admin/audit/proof/1", 200),
+                ("/v1/admin/audit/head", 200),
+            ] {
+                let reply = try await world.http.get(uri, bearer: token)
+                #expect(reply.status == status, "\(uri): \(reply)")
+            }
+            let officer = try await world.http.get("/v1/admin/audit/head", bearer: world.token(.officer))
+            #expect(officer.status == 403)
         }
     }
 

@@ -118,6 +118,8 @@ struct AuditLogTests {
 
             #expect(entries[5].scope == "all venues")
             #expect(entries[5].count == 3)
+            #expect(entries[5].recordIds == [first.id, second.id])
+            #expect(entries[5].positions == AuditEntry.Positions(first: 1, last: 3))
             #expect(entries[5].actor == Fixture.author)
 
             #expect(entries[6].actor == Self.supervisor.userId)
@@ -187,9 +189,10 @@ struct AuditLogTests {
             )
             let byActor = try await store.auditEntries(matching: AuditFilter(actor: Fixture.author))
             #expect(byActor.map(\.action) == [.push, .pull])
+            // The pull sent the record, so its entry names it: a disclosure is found by the record too.
             let byRecord = try await store.auditEntries(matching: AuditFilter(recordId: sighting.id))
-            #expect(byRecord.map(\.action) == [.push, .show])
-            #expect(byRecord.map(\.seq) == [2, 4])
+            #expect(byRecord.map(\.action) == [.push, .pull, .show])
+            #expect(byRecord.map(\.seq) == [2, 3, 4])
             let window = try await store.auditEntries(
                 matching: AuditFilter(since: t0.addingTimeInterval(10), until: t0.addingTimeInterval(30))
             )

@@ -246,7 +246,11 @@ struct AccessCLITests {
         #expect(tampered.status == 1)
         #expect(tampered.stdout.contains("Entry \(seq): changed"), "stdout was: \(tampered.stdout)")
         #expect(tampered.stdout.contains(": rewritten"), "stdout was: \(tampered.stdout)")
-        #expect(tampered.stderr.contains("tampered with: 2 problem"), "stderr was: \(tampered.stderr)")
+        // The first head signed after the change fails, and the later ones, when the sealer signed more than one
+        // since (as it may: the sync's reads are logged too), are named as one more problem.
+        let problems = tampered.stdout.split(separator: "\n").count
+        #expect((2...3).contains(problems), "stdout was: \(tampered.stdout)")
+        #expect(tampered.stderr.contains("tampered with: \(problems) problem"), "stderr was: \(tampered.stderr)")
     }
 
     @Test("admin token rotate --out: a 0600 file, the old token refused (401), the new one works")

@@ -162,18 +162,21 @@ struct DiskFullTests {
             "log was: \(started)"
         )
         #expect(try await get(server.url, "/v1/health", device: nil).status == 200)
-        #expect(try await get(server.url, "/v1/venues", device: officer).status == 200)
         _ = try record("Bold Street", on: officer)
         try await expectPush(from: officer, to: server.url, answered: Self.refused)
-        // A read is audited before anything is sent, and no entry can be stored: it is refused too.
-        let refused = try await get(server.url, "/v1/records?reason=Weekly%20review", device: supervisor)
-        #expect(refused.status == 503 && refused.retryAfter == "10")
-        #expect(try WireCoding.decode(ErrorBody.self, from: refused.body).code == "disk-full")
+        // A read is audited before anything is sent, and no entry can be stored: it is refused too, the venue
+        // list as a search.
+        for (path, device) in [("/v1/records?reason=Weekly%20review", supervisor), ("/v1/venues", officer)] {
+            let refused = try await get(server.url, path, device: device)
+            #expect(refused.status == 503 && refused.retryAfter == "10", "\(path)")
+            #expect(try WireCoding.decode(ErrorBody.self, from: refused.body).code == "disk-full", "\(path)")
+        }
 
         // Room is made: the store is opened for writing again, the reserve made again, and all of it taken.
         try disk.removeFillers()
         try await Task.sleep(for: .milliseconds(1100))  // free space is looked at once a second at most
         try await expectPush(from: officer, to: server.url, answered: "200")
+        #expect(try await get(server.url, "/v1/venues", device: officer).status == 200)
         let search = try await get(server.url, "/v1/records?reason=Weekly%20review", device: supervisor)
         #expect(try WireCoding.decode(RecordList.self, from: search.body).records.count == 2)
         let said = try String(contentsOf: log, encoding: .utf8)

@@ -80,6 +80,29 @@ let badOperations: [BadOperation] = [
         code: "control-characters"
     ),
     BadOperation(
+        name: "amendment with a right-to-left override in the reason",
+        operation: amendment(reason: "Typo \u{202E}txet"),
+        code: "control-characters"
+    ),
+    BadOperation(
+        name: "redaction whose explanation holds a newline and a forged line",
+        operation: Fixture.operation(
+            .redact(Redaction(reason: .recordedInError, explanation: "Wrong incident\n#9 forged entry")),
+            on: UUID(),
+            hlc: Fixture.stamp()
+        ),
+        code: "control-characters"
+    ),
+    BadOperation(
+        name: "redaction whose explanation holds a bidirectional isolate",
+        operation: Fixture.operation(
+            .redact(Redaction(reason: .recordedInError, explanation: "Wrong \u{2067}incident")),
+            on: UUID(),
+            hlc: Fixture.stamp()
+        ),
+        code: "control-characters"
+    ),
+    BadOperation(
         name: "amendment replacing a place over 200 characters",
         operation: Fixture.amend(
             UUID(),

@@ -221,7 +221,7 @@ public final class PostgresCentralStore: CentralStore {
                 logger: logger
             )
             try await Self.appendAudit(
-                [OperationIntake.auditEntry(pulled: page, by: caller, now: now)],
+                [PullAssembly.auditEntry(of: page, by: caller, now: now)],
                 on: connection,
                 logger: logger
             )
@@ -245,12 +245,21 @@ public final class PostgresCentralStore: CentralStore {
         case .officer, .supervisor:
             var examined: [ExaminedOperation] = []
             let rows = try await connection.query(
-                "SELECT seq, hlc, body FROM operation WHERE seq > \(cursor) ORDER BY seq LIMIT \(Int64(limit) + 1)",
+                """
+                SELECT seq, hlc, record_id, body FROM operation WHERE seq > \(cursor) ORDER BY seq
+                LIMIT \(Int64(limit) + 1)
+                """,
                 logger: logger
             )
-            for try await (seq, hlc, body) in rows.decode((Int64, Int64, String).self) {
+            for try await (seq, hlc, recordId, body) in rows.decode((Int64, Int64, String, String).self) {
                 examined.append(
-                    ExaminedOperation(seq: seq, hlc: HLCTimestamp(rawValue: hlc), body: Data(body.utf8), inScope: true)
+                    ExaminedOperation(
+                        seq: seq,
+                        hlc: HLCTimestamp(rawValue: hlc),
+                        recordId: try ExaminedOperation.recordId(recordId),
+                        body: Data(body.utf8),
+                        inScope: true
+                    )
                 )
             }
             let more = examined.count > limit
@@ -269,7 +278,7 @@ public final class PostgresCentralStore: CentralStore {
             let venues = caller.venueIds.sorted()
             let rows = try await connection.query(
                 """
-                SELECT operation.seq, operation.hlc, operation.body, operation.author_role,
+                SELECT operation.seq, operation.hlc, operation.record_id, operation.body, operation.author_role,
                     record.scope_venue_id = ANY(\(venues)) AS visible, record.type,
                     (SELECT creator.author_role FROM operation AS creator WHERE creator.op_id = record.created_op_id),
                     scope_move.record_id, scope_move.from_venue_id, scope_move.to_venue_id
@@ -282,12 +291,14 @@ public final class PostgresCentralStore: CentralStore {
             ).collect()
             var examined: [ExaminedOperation] = []
             for row in rows.prefix(PullAssembly.maxExamined) {
-                let (seq, hlc, body, authorRole, visible, type, recordAuthorRole, moved, from, to) = try row.decode(
-                    (Int64, Int64, String, String?, Bool?, String?, String?, String?, String?, String?).self
-                )
+                let (seq, hlc, recordId, body, authorRole, visible, type, recordAuthorRole, moved, from, to) =
+                    try row.decode(
+                        (Int64, Int64, String, String, String?, Bool?, String?, String?, String?, String?, String?).self
+                    )
                 var operation = ExaminedOperation(
                     seq: seq,
                     hlc: HLCTimestamp(rawValue: hlc),
+                    recordId: try ExaminedOperation.recordId(recordId),
                     body: Data(body.utf8),
                     inScope: visible == true,
                     authorRole: authorRole.flatMap(Role.init(rawValue:)),
@@ -360,20 +371,21 @@ public final class PostgresCentralStore: CentralStore {
         var operations: [ExaminedOperation] = []
         let rows = try await connection.query(
             """
-            SELECT operation.seq, operation.hlc, operation.body, operation.author_role, record.type,
+            SELECT operation.seq, operation.hlc, operation.record_id, operation.body, operation.author_role, record.type,
                 (SELECT creator.author_role FROM operation AS creator WHERE creator.op_id = record.created_op_id)
             FROM record JOIN operation ON operation.record_id = record.id
             WHERE record.scope_record_id = \(recordId.text) AND operation.seq <= \(seq) ORDER BY operation.seq
             """,
             logger: logger
         )
-        for try await (seq, hlc, body, authorRole, type, recordAuthorRole) in rows.decode(
-            (Int64, Int64, String, String?, String, String?).self
+        for try await (seq, hlc, recordId, body, authorRole, type, recordAuthorRole) in rows.decode(
+            (Int64, Int64, String, String, String?, String, String?).self
         ) {
             operations.append(
                 ExaminedOperation(
                     seq: seq,
                     hlc: HLCTimestamp(rawValue: hlc),
+                    recordId: try ExaminedOperation.recordId(recordId),
                     body: Data(body.utf8),
                     inScope: true,
                     authorRole: authorRole.flatMap(Role.init(rawValue:)),

@@ -265,7 +265,7 @@ public final class SQLiteCentralStore: CentralStore {
     ) async throws -> PullPage {
         try await write { db in
             let page = try Self.page(after: cursor, limit: limit, maxBytes: maxBytes, for: caller, db: db)
-            try Self.appendAudit(OperationIntake.auditEntry(pulled: page, by: caller, now: now), db: db)
+            try Self.appendAudit(PullAssembly.auditEntry(of: page, by: caller, now: now), db: db)
             return page
         }
     }
@@ -283,13 +283,16 @@ public final class SQLiteCentralStore: CentralStore {
             return PullPage(operations: [], cursor: cursor, hasMore: false)
         case .officer, .supervisor:
             let rows = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT seq, hlc, body FROM operation WHERE seq > ? ORDER BY seq LIMIT ?"),
+                db.cachedStatement(
+                    sql: "SELECT seq, hlc, recordId, body FROM operation WHERE seq > ? ORDER BY seq LIMIT ?"
+                ),
                 arguments: [cursor, limit + 1]
             )
-            let examined = rows.prefix(limit).map {
+            let examined = try rows.prefix(limit).map {
                 ExaminedOperation(
                     seq: $0["seq"],
                     hlc: HLCTimestamp(rawValue: $0["hlc"]),
+                    recordId: try ExaminedOperation.recordId($0["recordId"]),
                     body: Data(($0["body"] as String).utf8),
                     inScope: true
                 )
@@ -310,7 +313,7 @@ public final class SQLiteCentralStore: CentralStore {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT operation.seq, operation.hlc, operation.body, operation.authorRole,
+                    SELECT operation.seq, operation.hlc, operation.recordId, operation.body, operation.authorRole,
                         record.scopeVenueId IN (\(placeholders)) AS visible, record.type AS recordType,
                         (SELECT creator.authorRole FROM operation AS creator
                             WHERE creator.opId = record.createdOpId) AS recordAuthorRole,
@@ -322,7 +325,7 @@ public final class SQLiteCentralStore: CentralStore {
                 arguments: StatementArguments(venues) + [cursor, PullAssembly.maxExamined + 1]
             )
             let examined = try rows.prefix(PullAssembly.maxExamined).map { row in
-                var operation = examinedOperation(row, inScope: row["visible"] as Bool? == true)
+                var operation = try examinedOperation(row, inScope: row["visible"] as Bool? == true)
                 if let recordText = row["movedRecordId"] as String?, let recordId = UUID(text: recordText) {
                     switch ScopeMove(recordId: recordId, from: row["fromVenueId"], to: row["toVenueId"])
                         .effect(for: caller)
@@ -354,10 +357,11 @@ public final class SQLiteCentralStore: CentralStore {
         }
     }
 
-    private static func examinedOperation(_ row: Row, inScope: Bool) -> ExaminedOperation {
+    private static func examinedOperation(_ row: Row, inScope: Bool) throws -> ExaminedOperation {
         ExaminedOperation(
             seq: row["seq"],
             hlc: HLCTimestamp(rawValue: row["hlc"]),
+            recordId: try ExaminedOperation.recordId(row["recordId"]),
             body: Data((row["body"] as String).utf8),
             inScope: inScope,
             authorRole: (row["authorRole"] as String?).flatMap(Role.init(rawValue:)),
@@ -389,7 +393,7 @@ public final class SQLiteCentralStore: CentralStore {
         try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT operation.seq, operation.hlc, operation.body, operation.authorRole,
+                    SELECT operation.seq, operation.hlc, operation.recordId, operation.body, operation.authorRole,
                         record.type AS recordType,
                         (SELECT creator.authorRole FROM operation AS creator
                             WHERE creator.opId = record.createdOpId) AS recordAuthorRole
@@ -398,7 +402,7 @@ public final class SQLiteCentralStore: CentralStore {
                     """
             ),
             arguments: [recordId.text, seq]
-        ).map { examinedOperation($0, inScope: true) }
+        ).map { try examinedOperation($0, inScope: true) }
     }
 
     public func venues() async throws -> [Venue] {

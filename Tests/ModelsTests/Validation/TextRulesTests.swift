@@ -1,0 +1,58 @@
+import Foundation
+import Models
+import Testing
+
+/// The one character rule for free text, and the one way stored text is shown.
+@Suite("Text rules")
+struct TextRulesTests {
+    /// Every character a single-line field refuses, one of each kind and both ends of each range.
+    static let unsafe: [Unicode.Scalar] = [
+        "\u{0}", "\t", "\n", "\r", "\u{1B}", "\u{1F}", "\u{7F}", "\u{80}", "\u{85}", "\u{9B}", "\u{9F}", "\u{61C}",
+        "\u{200E}", "\u{200F}", "\u{2028}", "\u{2029}", "\u{202A}", "\u{202E}", "\u{2066}", "\u{2069}",
+    ]
+
+    @Test(
+        "a single-line field refuses control, line-separator and bidirectional formatting characters",
+        arguments: unsafe
+    )
+    func singleLineRefuses(_ scalar: Unicode.Scalar) {
+        #expect(throws: ValidationError.self) {
+            try TextRules.check("CPS \(Character(scalar))Merseyside", field: "recipient", limit: 200)
+        }
+        do throws(ValidationError) {
+            try TextRules.check("CPS\(Character(scalar))", field: "recipient", limit: 200)
+        } catch {
+            #expect(error.code == "control-characters")
+            #expect(error.message.contains("recipient"))
+        }
+        #expect(TextRules.isUnsafe(scalar))
+        #expect(!TextRules.escaped("a\(Character(scalar))b").unicodeScalars.contains(where: TextRules.isUnsafe))
+    }
+
+    @Test("a multi-line field may hold newlines, tabs and carriage returns, and nothing else of the rule")
+    func multiline() throws {
+        try TextRules.check("Line one\r\n\tLine two\n", field: "narrative", limit: 100, multiline: true)
+        for scalar in Self.unsafe where !["\n", "\t", "\r"].contains(scalar) {
+            #expect(throws: ValidationError.self) {
+                try TextRules.check("Line\(Character(scalar))", field: "narrative", limit: 100, multiline: true)
+            }
+        }
+    }
+
+    @Test("plain text beyond ASCII passes, and is shown as it is")
+    func plainText() throws {
+        for text in ["Crown Prosecution Service – Café Quarter’s team", "Ålesund ☂︎ 東京", "PC-4127 \\n not a newline"] {
+            try TextRules.check(text, field: "recipient", limit: 200)
+            #expect(TextRules.escaped(text) == text)
+        }
+        #expect(!TextRules.isUnsafe(" ") && !TextRules.isUnsafe("\u{A0}") && !TextRules.isUnsafe("\u{200D}"))
+    }
+
+    @Test("unprintable characters are shown as visible escapes, on one line")
+    func escapes() {
+        #expect(
+            TextRules.escaped("CPS\n#42 export\u{1B}[2K\t\r\u{202E}x\u{85}")
+                == "CPS\\n#42 export\\u{1B}[2K\\t\\r\\u{202E}x\\u{85}"
+        )
+    }
+}
