@@ -16,7 +16,8 @@ struct DeviceRoutes: Sendable {
     }
 
     /// `GET /v1/device/enrolments`: the enrolments waiting for approval that the caller may approve: their own
-    /// user's, and for a supervisor every user's. Administrators approve nothing, so they see none.
+    /// user's, and for a supervisor every user's. Administrators approve nothing, so they see none. The read is
+    /// logged as `devices-read`.
     @Sendable func pendingEnrolments(request: Request, context: Context) async throws -> Response {
         let caller = try context.requireCaller(Set(Role.allCases))
         let devices: [DeviceAccount] =
@@ -25,7 +26,18 @@ struct DeviceRoutes: Sendable {
             case .supervisor: try await store.devices()
             case .officer, .venueStaff: try await store.devices(ofUser: caller.userId)
             }
-        return try JSONResponse.make(DeviceList(devices: devices.filter(\.isPendingApproval)))
+        let waiting = devices.filter(\.isPendingApproval)
+        // A read of the device list like any other (`AuditedReads`), of the part the caller may approve.
+        try await store.appendAudit(
+            AuditEntry(
+                at: Date(),
+                caller: caller,
+                action: .devicesRead,
+                scope: "waiting for approval",
+                count: waiting.count
+            )
+        )
+        return try JSONResponse.make(DeviceList(devices: waiting))
     }
 
     /// `POST /v1/device/enrolments/{id}/approve`: approves a waiting enrolment, audited with the approver's user

@@ -193,11 +193,9 @@ struct AdminDeviceCommand: AsyncParsableCommand {
 
         func run() async throws {
             let backend = try target.backend()
-            let token = try await administer { try await backend.enrol(deviceId: device, userId: user) }
-            print(token)
-            if try await administer({ try await backend.devices() }).first(where: { $0.id == device })?
-                .isPendingApproval == true
-            {
+            let issued = try await administer { try await backend.enrol(deviceId: device, userId: user) }
+            print(issued.token)
+            if issued.waitsForApproval == true {
                 // On standard error, so that the token stays the only thing on standard output.
                 FileHandle.standardError.write(
                     Data(

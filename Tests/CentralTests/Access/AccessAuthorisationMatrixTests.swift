@@ -556,7 +556,12 @@ struct AccessMatrixStep {
                 case .officer, .venueStaff: waiting.filter { $0.userId == caller.userId }
                 }
             #expect(listed == expected, "\(context)")
-            return nil
+            return AccessAuditExpectation(
+                action: .devicesRead,
+                caller: caller,
+                scope: "waiting for approval",
+                count: expected.count
+            )
         case .approveEnrolment:
             let subject = try #require(request.subject)
             let approved = try reply.decode(DeviceAccount.self)
