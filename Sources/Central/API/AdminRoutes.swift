@@ -78,7 +78,11 @@ struct AdminRoutes: Sendable {
         let caller = try context.requireCaller([.admin])
         let body = try await request.decodeJSON(NewDevice.self)
         let token = try await store.enrolDevice(id: body.deviceId, userId: body.userId, by: caller, now: Date())
-        return try JSONResponse.make(IssuedToken(deviceId: body.deviceId, token: token), status: .created)
+        let waits = try await store.devices(ofUser: body.userId).first { $0.id == body.deviceId }?.isPendingApproval
+        return try JSONResponse.make(
+            IssuedToken(deviceId: body.deviceId, token: token, waitsForApproval: waits == true ? true : nil),
+            status: .created
+        )
     }
 
     @Sendable func revokeDevice(request: Request, context: Context) async throws -> Response {
@@ -159,6 +163,15 @@ public struct NewDevice: Codable, Sendable, Hashable {
 public struct IssuedToken: Codable, Sendable, Hashable {
     public var deviceId: String
     public var token: String
+    /// For an enrolment token: true when the device waits for approval before the token can be used
+    /// (`EnrolmentApproval`); absent otherwise.
+    public var waitsForApproval: Bool?
+
+    public init(deviceId: String, token: String, waitsForApproval: Bool? = nil) {
+        self.deviceId = deviceId
+        self.token = token
+        self.waitsForApproval = waitsForApproval
+    }
 }
 
 public struct RevokedDevice: Codable, Sendable, Hashable {

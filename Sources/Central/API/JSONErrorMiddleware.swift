@@ -24,6 +24,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 case .invalid: .badRequest
                 case .notFound: .notFound
                 case .conflict: .conflict
+                case .forbidden: .forbidden
                 }
             return try APIError(status, code: error.code, message: error.message)
                 .response(from: request, context: context)

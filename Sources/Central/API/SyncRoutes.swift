@@ -87,13 +87,19 @@ struct SyncRoutes: Sendable {
             for: caller,
             now: Date()
         )
+        // Every device enrolled in the user's name is told to the user's devices (`EnrolmentApproval`).
+        let enrolments = EnrolmentApproval.notices(
+            for: caller,
+            devicesOfUser: try await store.devices(ofUser: caller.userId)
+        )
         let body = WireAssembly.pullResponse(
             operations: page.operations.map { ($0.seq, $0.encoded) },
             cursor: page.cursor,
             hasMore: page.hasMore,
             withdrawn: page.withdrawn,
             serverClock: clock.now(observing: page.operations.map(\.hlc).max() ?? .zero),
-            serverTime: Date()
+            serverTime: Date(),
+            enrolments: enrolments
         )
         return JSONResponse.make(encoded: body)
     }

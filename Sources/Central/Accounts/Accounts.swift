@@ -39,24 +39,42 @@ public struct DeviceAccount: Codable, Sendable, Hashable {
     public var revokedAt: Date?
     /// The remote wipe ordered for the device (lost or stolen), if any.
     public var wipe: DeviceWipe?
+    /// Who enrolled it (nil: enrolled before this was kept).
+    public var enrolledBy: String?
+    /// The approval its enrolment needs (nil: the user's first device, which needs none).
+    public var approval: EnrolmentApproval?
 
-    public init(id: String, userId: String, enrolledAt: Date, revokedAt: Date? = nil, wipe: DeviceWipe? = nil) {
+    public init(
+        id: String,
+        userId: String,
+        enrolledAt: Date,
+        revokedAt: Date? = nil,
+        wipe: DeviceWipe? = nil,
+        enrolledBy: String? = nil,
+        approval: EnrolmentApproval? = nil
+    ) {
         self.id = id
         self.userId = userId
         self.enrolledAt = enrolledAt
         self.revokedAt = revokedAt
         self.wipe = wipe
+        self.enrolledBy = enrolledBy
+        self.approval = approval
     }
+
+    /// Whether its enrolment waits for approval (`EnrolmentApproval`).
+    public var isPendingApproval: Bool { approval?.state == .pending }
 }
 
 /// Why an account change was refused.
 public struct AccountError: Error, Sendable, Hashable {
     public var code: String
     public var message: String
-    /// Whether the thing named does not exist (404) rather than conflicting (409) or invalid (400).
+    /// Whether the thing named does not exist (404) rather than conflicting (409), invalid (400) or not the
+    /// caller's to do (403).
     public var kind: Kind
 
-    public enum Kind: Sendable, Hashable { case invalid, notFound, conflict }
+    public enum Kind: Sendable, Hashable { case invalid, notFound, conflict, forbidden }
 
     public init(_ kind: Kind, code: String, message: String) {
         self.kind = kind
@@ -75,11 +93,19 @@ public protocol AccountDirectory: Sendable {
     func users() async throws -> [UserAccount]
     /// Every device, by id.
     func devices() async throws -> [DeviceAccount]
-    /// Enrols a device for a user and returns its one-time enrolment token (valid for `enrolmentLifetime`).
+    /// The devices of one user, by id.
+    func devices(ofUser userId: String) async throws -> [DeviceAccount]
+    /// Enrols a device for a user and returns its one-time enrolment token (valid for `enrolmentLifetime`). A
+    /// device for a user who has had one before waits for approval (`EnrolmentApproval`).
     func enrolDevice(id: String, userId: String, by caller: Caller, now: Date) async throws -> String
     /// Exchanges an unused, unexpired enrolment token for the device's access token.
     /// - Returns: nil when the token is not a valid enrolment token.
+    /// - Throws: `AccountError` (conflict, `EnrolmentApprovalProtocol.pendingCode`) while the device waits for
+    ///   approval; the token stays unused.
     func redeemEnrolment(token: String, now: Date) async throws -> Enrolment?
+    /// Approves a waiting enrolment (`EnrolmentApproval.checkCanApprove`), audited with the approver's user and
+    /// device, and returns the device as it is now.
+    func approveEnrolment(deviceId: String, by caller: Caller, now: Date) async throws -> DeviceAccount
     /// Revokes a device: its tokens stop working at once.
     func revokeDevice(id: String, by caller: Caller, now: Date) async throws
     /// Replaces a device's access token with a new one (the old one stops working) and returns it.
@@ -105,16 +131,27 @@ public protocol AccountDirectory: Sendable {
 public let enrolmentLifetime: TimeInterval = 72 * 60 * 60
 
 extension Caller {
-    /// The server's own console (`empower-cli admin --data`), for bootstrap and local administration. The user
-    /// name (from the environment) reaches the audit log, so anything unprintable in it is written as an escape.
-    public static func console(user: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown") -> Caller {
-        Caller(userId: "console:\(TextRules.escaped(user))", deviceId: "console", role: .admin)
+    /// The server's own console (`empower-cli admin --data`), for bootstrap and local administration. Its device
+    /// is the machine the console ran on (`console@HOST`), so that the audit log names a device for every entry.
+    /// The user and host names (from the environment) reach the audit log, so anything unprintable in them is
+    /// written as an escape.
+    public static func console(
+        user: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown",
+        host: String = ProcessInfo.processInfo.hostName
+    ) -> Caller {
+        Caller(
+            userId: "console:\(TextRules.escaped(user))",
+            deviceId: "console@\(host.isEmpty ? "unknown" : TextRules.escaped(host))",
+            role: .admin
+        )
     }
 }
 
 extension AccountDirectory {
     /// Adds the user if new, enrols the device and redeems its enrolment at once: the device's access token.
-    /// What an administrator and a device do in two steps, in one, for the demo, benchmarks and tests.
+    /// What an administrator and a device do in two steps, in one, for the demo, benchmarks and tests. A device
+    /// that waits for approval is approved as its user, from the user's first device in use: the step the user
+    /// takes on that device, taken here too (only code holding the store itself can do this).
     public func provisionDevice(
         _ deviceId: String,
         for user: UserAccount,
@@ -125,6 +162,19 @@ extension AccountDirectory {
             try await addUser(user, by: caller, now: now)
         }
         let enrolmentToken = try await enrolDevice(id: deviceId, userId: user.id, by: caller, now: now)
+        let userDevices = try await devices(ofUser: user.id)
+        if userDevices.first(where: { $0.id == deviceId })?.isPendingApproval == true,
+            let approver = userDevices.first(where: {
+                $0.id != deviceId && $0.revokedAt == nil && !$0.isPendingApproval
+            })
+        {
+            let role = try await users().first(where: { $0.id == user.id })?.role ?? user.role
+            _ = try await approveEnrolment(
+                deviceId: deviceId,
+                by: Caller(userId: user.id, deviceId: approver.id, role: role),
+                now: now
+            )
+        }
         guard let enrolment = try await redeemEnrolment(token: enrolmentToken, now: now) else {
             throw AccountError(.invalid, code: "enrolment-failed", message: "The new enrolment could not be redeemed.")
         }

@@ -22,6 +22,8 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         case link
         case enrol = "device-enrolled"
         case enrolmentRedeemed = "enrolment-redeemed"
+        /// A device's enrolment approved by its user (from another device) or a supervisor (`EnrolmentApproval`).
+        case enrolmentApproved = "enrolment-approved"
         case revoke = "device-revoked"
         case rotate = "token-rotated"
         /// A lost or stolen device revoked and ordered to erase its data at its next contact.

@@ -93,6 +93,9 @@ public struct PullResponse: Codable, Sendable, Hashable {
     /// Records that left the caller's scope after this page's operations (an amendment moved them to another
     /// venue): the device removes them and what hangs from them. Absent from the JSON when empty.
     public var withdrawn: [UUID]
+    /// The devices enrolled for the caller's user after the caller's own device, newest first (at most
+    /// `EnrolmentApprovalProtocol.maxNotices`). Absent from the JSON when empty, and from older servers' answers.
+    public var enrolments: [EnrolmentNotice]
 
     public init(
         operations: [SequencedOperation],
@@ -100,7 +103,8 @@ public struct PullResponse: Codable, Sendable, Hashable {
         hasMore: Bool,
         serverClock: HLCTimestamp,
         serverTime: Date? = nil,
-        withdrawn: [UUID] = []
+        withdrawn: [UUID] = [],
+        enrolments: [EnrolmentNotice] = []
     ) {
         self.operations = operations
         self.cursor = cursor
@@ -108,10 +112,11 @@ public struct PullResponse: Codable, Sendable, Hashable {
         self.serverClock = serverClock
         self.serverTime = serverTime
         self.withdrawn = withdrawn
+        self.enrolments = enrolments
     }
 
     private enum CodingKeys: String, CodingKey {
-        case operations, cursor, hasMore, serverClock, serverTime, withdrawn
+        case operations, cursor, hasMore, serverClock, serverTime, withdrawn, enrolments
     }
 
     public init(from decoder: any Decoder) throws {
@@ -122,6 +127,7 @@ public struct PullResponse: Codable, Sendable, Hashable {
         serverClock = try container.decode(HLCTimestamp.self, forKey: .serverClock)
         serverTime = try container.decodeIfPresent(Date.self, forKey: .serverTime)
         withdrawn = try container.decodeIfPresent([UUID].self, forKey: .withdrawn) ?? []
+        enrolments = try container.decodeIfPresent([EnrolmentNotice].self, forKey: .enrolments) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -132,6 +138,7 @@ public struct PullResponse: Codable, Sendable, Hashable {
         try container.encode(serverClock, forKey: .serverClock)
         try container.encodeIfPresent(serverTime, forKey: .serverTime)
         if !withdrawn.isEmpty { try container.encode(withdrawn, forKey: .withdrawn) }
+        if !enrolments.isEmpty { try container.encode(enrolments, forKey: .enrolments) }
     }
 }
 

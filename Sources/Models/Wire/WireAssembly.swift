@@ -25,9 +25,17 @@ public enum WireAssembly {
         hasMore: Bool,
         withdrawn: [UUID] = [],
         serverClock: HLCTimestamp,
-        serverTime: Date? = nil
+        serverTime: Date? = nil,
+        enrolments: [EnrolmentNotice] = []
     ) -> Data {
-        var body = Data("{\"cursor\":\(cursor),\"hasMore\":\(hasMore),\"operations\":[".utf8)
+        var body = Data("{\"cursor\":\(cursor),".utf8)
+        // Strings, a date and an enumeration: their encoding cannot fail.
+        if !enrolments.isEmpty, let encoded = try? WireCoding.encode(enrolments) {
+            body.append(contentsOf: "\"enrolments\":".utf8)
+            body.append(encoded)
+            body.append(UInt8(ascii: ","))
+        }
+        body.append(contentsOf: "\"hasMore\":\(hasMore),\"operations\":[".utf8)
         for (index, operation) in operations.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
             body.append(contentsOf: "{\"operation\":".utf8)

@@ -61,6 +61,7 @@ extension WireCoding {
                 var serverTime: Date?
                 var operations: [SequencedOperation]?
                 var withdrawn: [UUID] = []
+                var enrolments: [EnrolmentNotice] = []
                 try reader.readObject { r, key in
                     switch key {
                     case "cursor": cursor = try r.readInt64()
@@ -104,6 +105,12 @@ extension WireCoding {
                             }
                             withdrawn.append(id)
                         }
+                    case "enrolments":
+                        // Rare and small: decoded by the ordinary decoder from the value's own text.
+                        r.skipWhitespace()
+                        let start = r.index
+                        try r.skipValue()
+                        enrolments = try decode([EnrolmentNotice].self, from: Data(r.text(start..<r.index).utf8))
                     default: try r.skipValue()
                     }
                 }
@@ -115,7 +122,8 @@ extension WireCoding {
                     hasMore: try required(hasMore, "hasMore"),
                     serverClock: HLCTimestamp(rawValue: stamp),
                     serverTime: serverTime,
-                    withdrawn: withdrawn
+                    withdrawn: withdrawn,
+                    enrolments: enrolments
                 )
             }
         } catch is JSONReader.Failure {

@@ -192,6 +192,7 @@ public struct SyncEngine: Sendable {
                     )
                 }
                 report.pulled += try replica.applyPulledPage(page, heardAt: heardAt)
+                report.enrolments = page.enrolments
                 report.received += page.operations.count
                 progress(.pulled(page: page.operations.count, total: report.received))
                 action = machine.handle(.pulled(hasMore: page.hasMore))
@@ -244,6 +245,8 @@ public struct SyncReport: Sendable, Hashable {
     public var received = 0
     /// Whether the venue list was refreshed (it is kept as it was if the last request failed).
     public var venuesRefreshed = false
+    /// The devices enrolled for this device's user, as the last pulled page told them (`EnrolmentNotice`).
+    public var enrolments: [EnrolmentNotice] = []
 
     public init() {}
 }

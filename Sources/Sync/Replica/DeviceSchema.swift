@@ -187,6 +187,18 @@ enum DeviceSchema {
                     """
             )
         }
+        // What this device was told of the devices enrolled for its user (`EnrolmentNotice`), so that `sync` tells
+        // the user of each once, and of one waiting for their approval every time.
+        migrator.registerMigration("duties: enrolment notices") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE enrolmentNotice (
+                        deviceId TEXT PRIMARY KEY NOT NULL,
+                        status TEXT NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

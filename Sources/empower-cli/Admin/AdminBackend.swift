@@ -10,7 +10,8 @@ protocol AdminBackend: Sendable {
     func venues() async throws -> [Venue]
     func addUser(_ user: NewUser) async throws
     func users() async throws -> [UserAccount]
-    func enrol(deviceId: String, userId: String) async throws -> String
+    /// The enrolment token, and whether the device waits for approval before it can be used.
+    func enrol(deviceId: String, userId: String) async throws -> IssuedToken
     func revoke(deviceId: String) async throws
     func orderWipe(deviceId: String) async throws -> DeviceWipe
     func devices() async throws -> [DeviceAccount]
@@ -82,8 +83,12 @@ struct LocalAdminBackend: AdminBackend {
     func users() async throws -> [UserAccount] {
         try await withStore { try await $0.users(readBy: caller, now: Date()) }
     }
-    func enrol(deviceId: String, userId: String) async throws -> String {
-        try await withStore { try await $0.enrolDevice(id: deviceId, userId: userId, by: caller, now: Date()) }
+    func enrol(deviceId: String, userId: String) async throws -> IssuedToken {
+        try await withStore { store in
+            let token = try await store.enrolDevice(id: deviceId, userId: userId, by: caller, now: Date())
+            let waits = try await store.devices(ofUser: userId).first { $0.id == deviceId }?.isPendingApproval
+            return IssuedToken(deviceId: deviceId, token: token, waitsForApproval: waits == true ? true : nil)
+        }
     }
     func revoke(deviceId: String) async throws {
         try await withStore { try await $0.revokeDevice(id: deviceId, by: caller, now: Date()) }
@@ -142,13 +147,12 @@ struct RemoteAdminBackend: AdminBackend {
         let list: UserList = try await client.send("GET", "v1/admin/users")
         return list.users
     }
-    func enrol(deviceId: String, userId: String) async throws -> String {
-        let issued: IssuedToken = try await client.send(
+    func enrol(deviceId: String, userId: String) async throws -> IssuedToken {
+        try await client.send(
             "POST",
             "v1/admin/devices",
             body: NewDevice(deviceId: deviceId, userId: userId)
         )
-        return issued.token
     }
     func revoke(deviceId: String) async throws {
         let _: RevokedDevice = try await client.send("POST", "v1/admin/devices/\(try Self.segment(deviceId))/revoke")

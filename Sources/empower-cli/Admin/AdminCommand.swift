@@ -179,7 +179,13 @@ struct AdminDeviceCommand: AsyncParsableCommand {
     struct Enrol: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Enrol a device for a user and print its one-time enrolment token (valid 72 hours).",
-            discussion: "The user runs 'empower-cli device init --server URL --token TOKEN' with it on the device."
+            discussion: """
+                The user runs 'empower-cli device init --server URL --token TOKEN' with it on the device. A user's \
+                first device can be set up at once; a further device waits until the user approves it from a \
+                device of theirs ('empower-cli device approve DEVICE'), or a supervisor does: administrators \
+                manage accounts, not content, and cannot approve. The user's devices are told of every device \
+                enrolled for them at their next sync.
+                """
         )
         @OptionGroup var target: AdminTargetOptions
         @Option(help: "The user the device belongs to.") var user: String
@@ -187,8 +193,18 @@ struct AdminDeviceCommand: AsyncParsableCommand {
 
         func run() async throws {
             let backend = try target.backend()
-            let token = try await administer { try await backend.enrol(deviceId: device, userId: user) }
-            print(token)
+            let issued = try await administer { try await backend.enrol(deviceId: device, userId: user) }
+            print(issued.token)
+            if issued.waitsForApproval == true {
+                // On standard error, so that the token stays the only thing on standard output.
+                FileHandle.standardError.write(
+                    Data(
+                        ("\(user) has had a device before, so \(device) waits for approval: \(user) approves it "
+                            + "from a device of theirs ('empower-cli device approve \(device)'), or a supervisor "
+                            + "does. Until then the token is refused.\n").utf8
+                    )
+                )
+            }
         }
     }
 
@@ -230,6 +246,15 @@ struct AdminDeviceCommand: AsyncParsableCommand {
             let backend = try target.backend()
             for device in try await administer({ try await backend.devices() }) {
                 var state = device.revokedAt.map { "revoked \(WireCoding.formatDate($0))" } ?? "active"
+                if let approval = device.approval {
+                    switch approval.state {
+                    case .pending: state += "  waiting for approval"
+                    case .approved:
+                        state +=
+                            "  approved \(WireCoding.formatDate(approval.approvedAt ?? device.enrolledAt)) by "
+                            + "\(approval.approvedBy ?? "?") from \(approval.approvedByDevice ?? "?")"
+                    }
+                }
                 if let wipe = device.wipe {
                     switch wipe.state {
                     case .ordered:

@@ -7,7 +7,7 @@ import Sync
 struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
-        abstract: "Set up, unlock, lock and repair this device.",
+        abstract: "Set up, unlock, lock and repair this device, and approve a new one of yours.",
         discussion: """
             Everything recorded on this device is encrypted with a key that only the officer's unlock secret opens.
             Unlock once per shift ('device unlock', 12 hours unless --for says otherwise); 'device lock' ends it.
@@ -16,6 +16,7 @@ struct DeviceCommand: AsyncParsableCommand {
             """,
         subcommands: [
             DeviceInitCommand.self, DeviceUnlockCommand.self, DeviceLockCommand.self, DeviceRepairCommand.self,
+            DeviceApproveCommand.self, DeviceEnrolmentsCommand.self,
         ]
     )
 }
@@ -85,6 +86,9 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
         let enrolment: Enrolment
         do {
             enrolment = try await HTTPTransport(serverURL: serverURL, token: token, requestTimeout: 30).enrol()
+        } catch SyncError.server(_, EnrolmentApprovalProtocol.pendingCode, let message, _) {
+            // The server's message names the device and the command that approves it.
+            throw CLIError("\(message) Nothing was set up here.")
         } catch let error where error.isUnauthorised {
             throw CLIError(
                 "The server did not accept the enrolment token: it may be mistyped, used already or expired. "

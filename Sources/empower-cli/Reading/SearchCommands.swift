@@ -61,23 +61,9 @@ struct CentralFilterOptions: ParsableArguments {
         ]
     }
 
-    /// Runs `body` with a client for the server this device syncs with, with its access token; when the server
-    /// says this device was ordered wiped, erases its data directory instead (`RemoteWipe`).
+    /// Runs `body` with a client for the server this device syncs with (`DeviceDataOptions.withClient`).
     func withClient<Result>(_ body: (APIClient) async throws -> Result) async throws -> Result {
-        try await RemoteWipe.finishInterrupted(in: storage.directory)
-        // The replica is closed before any wipe touches its files.
-        let (identity, storedToken) = try {
-            let (replica, key) = try storage.openUnlockedWithKey(readingOnly: true)
-            return (try replica.identity(), try storage.accessToken(key: key))
-        }()
-        guard let token = storedToken else {
-            throw CLIError("This device has no access token: enrol it with 'empower-cli device init --token'.")
-        }
-        do {
-            return try await body(APIClient(serverURL: identity.serverURL, token: token))
-        } catch is WipeOrderedError {
-            throw await RemoteWipe.carryOut(in: storage.directory, serverURL: identity.serverURL, token: token)
-        }
+        try await storage.withClient(body)
     }
 }
 

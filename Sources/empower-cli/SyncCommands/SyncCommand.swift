@@ -116,6 +116,10 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
                 "Refused by the server: \(rejection.opId.uuidString.lowercased()) (\(rejection.code)): \(rejection.message)"
             )
         }
+        for notice in try replica.enrolmentNoticesToTell(report.enrolments) {
+            let approve = "empower-cli device approve \(notice.deviceId)" + (storage.data.map { " --data \($0)" } ?? "")
+            print(EnrolmentNoticeText.line(notice, approveCommand: approve))
+        }
         if !report.venuesRefreshed {
             print("The venue list could not be refreshed this time; the device keeps the one it had.")
         }

@@ -133,6 +133,16 @@ struct AccessAuthorisationMatrixTests {
             // An enrolment token is not an access token.
             let early = try await world.http.get("/v1/venues", bearer: enrolmentToken)
             expectAccessError(early, status: 401, code: "unauthorized", "enrolment token used as access token")
+            // The user has a device already: the new one waits for their approval (docs/accounts.md).
+            let waiting = try await world.http.send("POST", "/v1/enrol", bearer: enrolmentToken, body: Data("{}".utf8))
+            expectAccessError(waiting, status: 409, code: EnrolmentApprovalProtocol.pendingCode, "before approval")
+            let approved = try await world.http.send(
+                "POST",
+                "/v1/device/enrolments/dev-staff-a-02/approve",
+                bearer: world.token(.staffA),
+                body: nil
+            )
+            #expect(approved.status == 200, "\(approved)")
 
             let auditBefore = try await world.store.accessAuditLog()
             let reply = try await world.http.send("POST", "/v1/enrol", bearer: enrolmentToken, body: Data("{}".utf8))
@@ -382,6 +392,23 @@ struct AccessMatrixStep {
                 subject: target,
                 targetToken: token
             )
+        case .pendingEnrolments:
+            return Request(path: "/v1/device/enrolments")
+        case .approveEnrolment:
+            // The officer has a device, so a new one waits for approval.
+            let target = "dev-approve-\(serial)"
+            _ = try await world.store.enrolDevice(
+                id: target,
+                userId: AccessPeople.officer.userId,
+                by: .console(user: "access-tests"),
+                now: Date()
+            )
+            return Request(
+                method: "POST",
+                path: "/v1/device/enrolments/\(target)/approve",
+                body: Data("{}".utf8),
+                subject: target
+            )
         case .adminAudit:
             return Request(path: "/v1/admin/audit")
         case .adminAuditVerify:
@@ -519,6 +546,30 @@ struct AccessMatrixStep {
             let new = try await world.http.get("/v1/venues", bearer: issued.token)
             #expect(new.status == 200, "\(context): the rotated token: \(new)")
             return AccessAuditExpectation(action: .rotate, caller: caller, subject: subject)
+        case .pendingEnrolments:
+            let listed = try reply.decode(DeviceList.self).devices
+            let waiting = try await store.devices().filter(\.isPendingApproval)
+            let expected: [DeviceAccount] =
+                switch caller.role {
+                case .admin: []
+                case .supervisor: waiting
+                case .officer, .venueStaff: waiting.filter { $0.userId == caller.userId }
+                }
+            #expect(listed == expected, "\(context)")
+            return AccessAuditExpectation(
+                action: .devicesRead,
+                caller: caller,
+                scope: "waiting for approval",
+                count: expected.count
+            )
+        case .approveEnrolment:
+            let subject = try #require(request.subject)
+            let approved = try reply.decode(DeviceAccount.self)
+            #expect(approved.id == subject && approved.approval?.state == .approved, "\(context)")
+            #expect(approved.approval?.approvedBy == caller.userId, "\(context)")
+            #expect(approved.approval?.approvedByDevice == caller.deviceId, "\(context)")
+            #expect(try await store.devices().first { $0.id == subject } == approved, "\(context)")
+            return AccessAuditExpectation(action: .enrolmentApproved, caller: caller, subject: subject)
         case .adminAudit:
             #expect(try reply.decode(AuditList.self).entries == auditBefore, "\(context)")
             return AccessAuditExpectation(

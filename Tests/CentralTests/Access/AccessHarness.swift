@@ -485,7 +485,9 @@ struct AccessSnapshot: Equatable, Sendable {
             auditCount: try await store.auditEntries(matching: AuditFilter()).count,
             venueIds: try await store.venues().map(\.id),
             userIds: try await store.users().map(\.id),
-            devices: try await store.devices().map { "\($0.id) revoked=\($0.revokedAt != nil)" }
+            devices: try await store.devices().map {
+                "\($0.id) revoked=\($0.revokedAt != nil) approval=\($0.approval?.state.rawValue ?? "-")"
+            }
         )
     }
 }

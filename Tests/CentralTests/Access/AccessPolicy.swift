@@ -82,6 +82,10 @@ enum AccessEndpoint: Sendable, CustomStringConvertible {
     case adminRotateToken
     /// `POST /v1/device/wiped` with the column's token (no wipe was ordered for any column's device).
     case confirmWipe
+    /// `GET /v1/device/enrolments`: the enrolments waiting for the caller's approval.
+    case pendingEnrolments
+    /// `POST /v1/device/enrolments/{id}/approve` of a new device enrolled for the officer, waiting for approval.
+    case approveEnrolment
     case adminAudit
     case adminAuditVerify
 
@@ -104,6 +108,8 @@ enum AccessEndpoint: Sendable, CustomStringConvertible {
         case .adminRevokeDevice: "POST /v1/admin/devices/{id}/revoke"
         case .adminOrderWipe: "POST /v1/admin/devices/{id}/wipe"
         case .confirmWipe: "POST /v1/device/wiped"
+        case .pendingEnrolments: "GET /v1/device/enrolments"
+        case .approveEnrolment: "POST /v1/device/enrolments/{id}/approve"
         case .adminRotateToken: "POST /v1/admin/devices/{id}/token"
         case .adminAudit: "GET /v1/admin/audit"
         case .adminAuditVerify: "GET /v1/admin/audit/verify"
@@ -324,6 +330,26 @@ enum AccessPolicy {
             staffA: .refused(409, "no-wipe-ordered"),
             staffB: .refused(409, "no-wipe-ordered"),
             admin: .refused(409, "no-wipe-ordered"),
+            badToken: .unauthorized
+        ),
+        // Enrolment approval (docs/accounts.md): every role may list what it may approve (an administrator:
+        // nothing); the officer approves their own new device, a supervisor anyone's; nobody else.
+        AccessPolicyRow(
+            .pendingEnrolments,
+            officer: .ok,
+            supervisor: .ok,
+            staffA: .ok,
+            staffB: .ok,
+            admin: .ok,
+            badToken: .unauthorized
+        ),
+        AccessPolicyRow(
+            .approveEnrolment,
+            officer: .ok,
+            supervisor: .ok,
+            staffA: .refused(403, "approval-forbidden"),
+            staffB: .refused(403, "approval-forbidden"),
+            admin: .refused(403, "approval-forbidden"),
             badToken: .unauthorized
         ),
         AccessPolicyRow(

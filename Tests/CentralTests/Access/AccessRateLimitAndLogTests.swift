@@ -95,6 +95,16 @@ struct AccessRateLimitAndLogTests {
                 json: NewDevice(deviceId: "dev-officer-02", userId: officer.userId)
             )
             let enrolmentToken = try issued.decode(IssuedToken.self).token
+            // Refused until the officer approves it from their device (docs/accounts.md).
+            let waiting = try await world.http.send("POST", "/v1/enrol", bearer: enrolmentToken, body: Data("{}".utf8))
+            #expect(waiting.status == 409)
+            let approved = try await world.http.send(
+                "POST",
+                "/v1/device/enrolments/dev-officer-02/approve",
+                bearer: world.token(.officer),
+                body: nil
+            )
+            #expect(approved.status == 200)
             let enrolled = try await world.http.send("POST", "/v1/enrol", bearer: enrolmentToken, body: Data("{}".utf8))
             let accessToken = try enrolled.decode(Enrolment.self).token
             _ = try await world.http.send("POST", "/v1/enrol", bearer: enrolmentToken, body: Data("{}".utf8))

@@ -126,14 +126,15 @@ struct AccountStoreTests {
     func enrolmentExpires() async throws {
         try await withStore { store in
             try await store.addUser(Fixture.officer, by: .console(), now: Self.t0)
-            let late = try await store.enrolDevice(
-                id: "dev-late-1",
+            // The user's first device needs no approval; the second waits for it, but expires first.
+            let onTime = try await store.enrolDevice(
+                id: "dev-ontime-1",
                 userId: Fixture.author,
                 by: .console(),
                 now: Self.t0
             )
-            let onTime = try await store.enrolDevice(
-                id: "dev-ontime-1",
+            let late = try await store.enrolDevice(
+                id: "dev-late-1",
                 userId: Fixture.author,
                 by: .console(),
                 now: Self.t0

@@ -100,7 +100,7 @@ struct AuditLogTests {
             try #require(entries.count == 13)
 
             #expect(entries[0].actor == "console:ops")
-            #expect(entries[0].deviceId == "console")
+            #expect(entries[0].deviceId == "console@" + ProcessInfo.processInfo.hostName, "the machine it ran on")
             #expect(entries[0].role == .admin)
             #expect(entries[0].subject == Fixture.venueId)
             #expect(entries[1].subject == Fixture.author)

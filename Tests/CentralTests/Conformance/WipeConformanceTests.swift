@@ -121,6 +121,8 @@ struct WipeConformanceTests {
         try await withConformanceStore(kind) { harness in
             let store = harness.store
             let revoked = try await store.provisionDevice("dev-conf-revoked", for: Self.officer, by: Self.console)
+            // Set up while the officer has a device in use, which approves it (`EnrolmentApproval`).
+            let first = try await store.provisionDevice("dev-conf-rotated", for: Self.officer, by: Self.console)
             try await store.revokeDevice(id: "dev-conf-revoked", by: Self.console, now: Date())
             #expect(try await store.deliverWipe(token: revoked, now: Date()) == nil, "plain revoke: no wipe")
             #expect(try await Self.device("dev-conf-revoked", in: store).wipe == nil)
@@ -129,7 +131,6 @@ struct WipeConformanceTests {
             _ = try await store.orderWipe(deviceId: "dev-conf-revoked", by: Conformance.admin, now: Date())
             #expect(try await store.deliverWipe(token: revoked, now: Date())?.deviceId == "dev-conf-revoked")
 
-            let first = try await store.provisionDevice("dev-conf-rotated", for: Self.officer, by: Self.console)
             let rotated = try await store.rotateToken(deviceId: "dev-conf-rotated", by: Self.console, now: Date())
             _ = try await store.orderWipe(deviceId: "dev-conf-rotated", by: Conformance.admin, now: Date())
             #expect(try await store.deliverWipe(token: first, now: Date()) == nil, "a token rotated out is dead")

@@ -183,7 +183,9 @@ struct OpenAPIDocumentTests {
         )
         let officerUser = UserAccount(id: "PC-4127", role: .officer)
         let officer = try await store.provisionDevice("dev-oa-officer", for: officerUser)
-        for spare in ["dev-oa-spare-1", "dev-oa-spare-2"] {
+        // The officer's further devices wait for approval; the officer approves them, but for spare 3.
+        let approver = Caller(userId: officerUser.id, deviceId: "dev-oa-officer", role: .officer)
+        for spare in ["dev-oa-spare-1", "dev-oa-spare-2", "dev-oa-spare-3"] {
             _ = try await store.enrolDevice(id: spare, userId: officerUser.id, by: .console(), now: now)
         }
         let enrolmentToken = try await store.enrolDevice(
@@ -192,6 +194,9 @@ struct OpenAPIDocumentTests {
             by: .console(),
             now: now
         )
+        for device in ["dev-oa-spare-1", "dev-oa-spare-2", "dev-oa-new"] {
+            _ = try await store.approveEnrolment(deviceId: device, by: approver, now: now)
+        }
         _ = try await store.provisionDevice("dev-oa-lost", for: officerUser)
         let wipeOrdered = try await store.provisionDevice("dev-oa-stolen", for: officerUser)
         _ = try await store.orderWipe(deviceId: "dev-oa-stolen", by: .console(), now: now)
@@ -281,6 +286,9 @@ struct OpenAPIDocumentTests {
         case "POST /v1/device/wiped": return Call(uri: "/v1/device/wiped", token: setup.wipeOrdered)
         case "POST /v1/admin/devices/{id}/token":
             return Call(uri: "/v1/admin/devices/dev-oa-spare-2/token", token: setup.admin)
+        case "GET /v1/device/enrolments": return Call(uri: "/v1/device/enrolments", token: setup.officer)
+        case "POST /v1/device/enrolments/{id}/approve":
+            return Call(uri: "/v1/device/enrolments/dev-oa-spare-3/approve", token: setup.officer)
         case "GET /v1/admin/audit": return Call(uri: "/v1/admin/audit?actor=PC-4127", token: setup.admin)
         case "GET /v1/admin/audit/verify": return Call(uri: "/v1/admin/audit/verify", token: setup.supervisor)
         case "GET /v1/admin/audit/head": return Call(uri: "/v1/admin/audit/head", token: setup.supervisor)

@@ -103,7 +103,7 @@ struct AuditTextCLITests {
         let entries = try auditLog(server)
         let reads = entries.filter { $0.actor == "console:auditor" }
         #expect(reads.map(\.action) == [.venuesRead, .usersRead, .devicesRead, .auditVerified])
-        #expect(reads.allSatisfy { $0.deviceId == "console" && $0.count != nil })
+        #expect(reads.allSatisfy { $0.deviceId.hasPrefix("console@") && $0.count != nil })
         #expect(reads.last?.scope == "intact")
     }
 }

@@ -236,7 +236,8 @@ struct DeviceEncryptionCLITests {
         #expect(initialised.stderr.contains(message), "stderr was: \(initialised.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(LocalReplica.fileName).path))
 
-        let device = try server.enrolDevice("dev-no-tty-2", user: "PC-4127", in: workspace.appendingPathComponent("b"))
+        // Another officer's: PC-4127's second device would wait for approval (docs/accounts.md).
+        let device = try server.enrolDevice("dev-no-tty-2", user: "PC-5310", in: workspace.appendingPathComponent("b"))
         #expect(try run(["device", "lock"], on: device).status == 0)
         let unlocked = try run(["device", "unlock"], on: device)
         #expect(unlocked.status != 0)

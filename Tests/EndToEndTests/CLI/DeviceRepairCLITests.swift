@@ -167,6 +167,17 @@ struct DeviceRepairCLITests {
         #expect(try DataDirectoryModeTests.mode(of: device.appendingPathComponent(movedAside).path) == 0o600)
         #expect(try Data(contentsOf: device.appendingPathComponent(AccessTokenFile.fileName)) == tokenBefore)
 
+        // The officer's only device is the damaged one, so a supervisor approves the new enrolment
+        // (docs/accounts.md).
+        let supervisor = try server.enrolDevice(
+            "dev-ps0311-phone",
+            user: "PS-0311",
+            role: "supervisor",
+            in: try makeTemporaryDirectory().appendingPathComponent("supervisor")
+        )
+        let approved = try CLIRunner.run(["device", "approve", "dev-zero-again", "--data", supervisor.path])
+        #expect(approved.status == 0, "stderr was: \(approved.stderr)")
+
         // The token was not spent by the refused init: it sets the device up again here.
         let initialised = try CLIAccounts.initDevice(server: server.url, token: token, directory: device)
         #expect(initialised.status == 0, "stderr was: \(initialised.stderr)")

@@ -153,7 +153,8 @@ struct CrashSafetyTests {
                     let reader = try CrashDevice.create(
                         in: deviceParent,
                         deviceId: "dev-crash-reader-\(devices.count)",
-                        userId: "PC-4200",
+                        // A user each: a user's further device would wait for approval (docs/accounts.md).
+                        userId: "PC-4200-\(devices.count)",
                         server: server
                     )
                     devices.append(reader)

@@ -200,6 +200,58 @@ struct WireCodingTests {
         #expect(page.operations.map { SequencedOperation(seq: $0.seq, operation: $0.operation) } == page.operations)
     }
 
+    @Test("a pull page's enrolment notices: assembled as encoded, read alike by both decoders, absent when empty")
+    func pullPageEnrolmentNotices() throws {
+        let notices = [
+            EnrolmentNotice(
+                deviceId: "dev-ps2201-extra",
+                enrolledAt: Date(timeIntervalSince1970: 1_800_000_060),
+                enrolledBy: "ADM-0001",
+                status: .pendingApproval
+            ),
+            EnrolmentNotice(
+                deviceId: "dev-ps2201-tablet",
+                enrolledAt: Date(timeIntervalSince1970: 1_800_000_000),
+                enrolledBy: nil,
+                status: .enrolled,
+                approvedBy: "PS-2201"
+            ),
+        ]
+        let operation = operation(of: .createNote)
+        let page = PullResponse(
+            operations: [SequencedOperation(seq: 3, operation: operation)],
+            cursor: 3,
+            hasMore: false,
+            serverClock: Fixture.stamp(counter: 4),
+            serverTime: Date(timeIntervalSince1970: 1_800_000_100),
+            enrolments: notices
+        )
+        let assembled = WireAssembly.pullResponse(
+            operations: [(seq: 3, encodedOperation: WireCoding.encodeOperation(operation))],
+            cursor: 3,
+            hasMore: false,
+            serverClock: Fixture.stamp(counter: 4),
+            serverTime: Date(timeIntervalSince1970: 1_800_000_100),
+            enrolments: notices
+        )
+        #expect(assembled == (try WireCoding.encode(page)), "the assembled body is the encoder's, byte for byte")
+        #expect(try WireCoding.decodePullResponse(assembled) == page)
+        #expect(try WireCoding.decode(PullResponse.self, from: assembled) == page)
+        #expect(try roundTrip(page) == page)
+        let object = try jsonObject(page)
+        let first = try #require((object["enrolments"] as? [[String: Any]])?.first)
+        #expect(Set(first.keys) == ["deviceId", "enrolledAt", "enrolledBy", "status"])
+        #expect(first["status"] as? String == "pending-approval")
+        let none = PullResponse(operations: [], cursor: 0, hasMore: false, serverClock: .zero)
+        #expect(try jsonObject(none)["enrolments"] == nil)
+        #expect(
+            !String(
+                decoding: WireAssembly.pullResponse(operations: [], cursor: 0, hasMore: false, serverClock: .zero),
+                as: UTF8.self
+            ).contains("enrolments")
+        )
+    }
+
     @Test("a folded record state with amendments survives a JSON round trip")
     func recordState() throws {
         let sighting = Fixture.sighting()

@@ -58,18 +58,43 @@ extension PostgresCentralStore {
     }
 
     public func devices() async throws -> [DeviceAccount] {
+        try await client.withConnection { try await Self.devices(on: $0, logger: logger) }
+    }
+
+    public func devices(ofUser userId: String) async throws -> [DeviceAccount] {
+        try await client.withConnection { try await Self.devices(userId: userId, on: $0, logger: logger) }
+    }
+
+    /// Devices with their wipes and approvals, by id: every one, one user's, or one.
+    static func devices(
+        userId: String? = nil,
+        deviceId: String? = nil,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [DeviceAccount] {
         var devices: [DeviceAccount] = []
-        let rows = try await client.query(
+        let rows = try await connection.query(
             """
             SELECT device.id, device.user_id, device.enrolled_at, device.revoked_at, device_wipe.ordered_at,
-                device_wipe.ordered_by, device_wipe.delivered_at, device_wipe.confirmed_at
-            FROM device LEFT JOIN device_wipe ON device_wipe.device_id = device.id ORDER BY device.id COLLATE "C"
+                device_wipe.ordered_by, device_wipe.delivered_at, device_wipe.confirmed_at, device.enrolled_by,
+                device.approval_needed, device.approved_at, device.approved_by, device.approved_by_device
+            FROM device LEFT JOIN device_wipe ON device_wipe.device_id = device.id
+            WHERE (\(userId)::TEXT IS NULL OR device.user_id = \(userId))
+                AND (\(deviceId)::TEXT IS NULL OR device.id = \(deviceId))
+            ORDER BY device.id COLLATE "C"
             """,
             logger: logger
         )
-        for try await (id, userId, enrolledAt, revokedAt, orderedAt, orderedBy, deliveredAt, confirmedAt)
-            in rows.decode((String, String, String, String?, String?, String?, String?, String?).self)
-        {
+        for try await row in rows {
+            let (
+                id, userId, enrolledAt, revokedAt, orderedAt, orderedBy, deliveredAt, confirmedAt, enrolledBy,
+                approvalNeeded, approvedAt, approvedBy, approvedByDevice
+            ) = try row.decode(
+                (
+                    String, String, String, String?, String?, String?, String?, String?, String?, Bool, String?,
+                    String?, String?
+                ).self
+            )
             devices.append(
                 DeviceAccount(
                     id: id,
@@ -81,7 +106,14 @@ extension PostgresCentralStore {
                         orderedBy: orderedBy,
                         deliveredAt: deliveredAt,
                         confirmedAt: confirmedAt
-                    )
+                    ),
+                    enrolledBy: enrolledBy,
+                    approval: approvalNeeded
+                        ? EnrolmentApproval(
+                            approvedAt: approvedAt.flatMap(WireCoding.parseDate),
+                            approvedBy: approvedBy,
+                            approvedByDevice: approvedByDevice
+                        ) : nil
                 )
             )
         }
@@ -104,8 +136,16 @@ extension PostgresCentralStore {
                     message: "A device with this id is enrolled already; enrol a new device under a new id."
                 )
             }
+            // The user's row stays locked until commit, so two enrolments for one user cannot both be bootstraps.
+            _ = try await connection.query("SELECT 1 FROM account WHERE id = \(userId) FOR UPDATE", logger: logger)
+                .collect()
+            let existing = try await Self.devices(userId: userId, on: connection, logger: logger)
+            let approvalNeeded = EnrolmentApproval.isNeeded(existingDevicesOfUser: existing)
             try await connection.query(
-                "INSERT INTO device (id, user_id, enrolled_at) VALUES (\(id), \(userId), \(WireCoding.formatDate(now)))",
+                """
+                INSERT INTO device (id, user_id, enrolled_at, enrolled_by, approval_needed)
+                VALUES (\(id), \(userId), \(WireCoding.formatDate(now)), \(caller.userId), \(approvalNeeded))
+                """,
                 logger: logger
             )
             try await Self.issue(
@@ -135,6 +175,14 @@ extension PostgresCentralStore {
                 let credential = try await Self.credential(token, now: now, lock: true, on: connection, logger: logger),
                 credential.kind == "enrolment"
             else { return nil }
+            // The device's row is locked with the credential: an approval and this redemption take turns.
+            if let device = try await Self.devices(
+                deviceId: credential.caller.deviceId,
+                on: connection,
+                logger: logger
+            ).first, device.isPendingApproval {
+                throw AccountError.enrolmentNeedsApproval(device.id)
+            }
             try await connection.query(
                 "UPDATE credential SET ended_at = \(WireCoding.formatDate(now)) WHERE token_hash = \(credential.hash)",
                 logger: logger
@@ -161,6 +209,29 @@ extension PostgresCentralStore {
                 logger: logger
             )
             return Enrolment(token: access, caller: credential.caller)
+        }
+    }
+
+    public func approveEnrolment(deviceId: String, by caller: Caller, now: Date) async throws -> DeviceAccount {
+        try await transaction { connection in
+            _ = try await Self.lockDevice(deviceId, on: connection, logger: logger)
+            let device = try await Self.devices(deviceId: deviceId, on: connection, logger: logger)[0]
+            let approverDevice = try await Self.devices(deviceId: caller.deviceId, on: connection, logger: logger).first
+            try EnrolmentApproval.checkCanApprove(device, by: caller, approverDevice: approverDevice)
+            try await connection.query(
+                """
+                UPDATE device SET approved_at = \(WireCoding.formatDate(now)), approved_by = \(caller.userId),
+                    approved_by_device = \(caller.deviceId)
+                WHERE id = \(deviceId)
+                """,
+                logger: logger
+            )
+            try await Self.appendAudit(
+                [AuditEntry(at: now, caller: caller, action: .enrolmentApproved, subject: deviceId)],
+                on: connection,
+                logger: logger
+            )
+            return try await Self.devices(deviceId: deviceId, on: connection, logger: logger)[0]
         }
     }
 
@@ -193,6 +264,12 @@ extension PostgresCentralStore {
                     code: "device-revoked",
                     message: "The device is revoked; enrol a new device instead."
                 )
+            }
+            // A rotation must not hand out the access that a waiting enrolment is refused.
+            if try await Self.devices(deviceId: deviceId, on: connection, logger: logger).first?.isPendingApproval
+                == true
+            {
+                throw AccountError.tokenNeedsApproval(deviceId)
             }
             try await connection.query(
                 """

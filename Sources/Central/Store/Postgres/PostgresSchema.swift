@@ -200,6 +200,19 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        // The separation of duties at enrolment (`EnrolmentApproval`): who enrolled each device, whether its
+        // enrolment waits for approval, and who approved it from which device. Devices are found by their user.
+        Migration(
+            name: "duties: enrolment approval",
+            sql: [
+                "ALTER TABLE device ADD COLUMN enrolled_by TEXT",
+                "ALTER TABLE device ADD COLUMN approval_needed BOOLEAN NOT NULL DEFAULT FALSE",
+                "ALTER TABLE device ADD COLUMN approved_at TEXT",
+                "ALTER TABLE device ADD COLUMN approved_by TEXT",
+                "ALTER TABLE device ADD COLUMN approved_by_device TEXT",
+                "CREATE INDEX device_user ON device (user_id)",
+            ]
+        ),
     ]
 
     /// Applies the steps not applied yet, in order, each in its own transaction with its record.

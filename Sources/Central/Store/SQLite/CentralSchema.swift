@@ -188,6 +188,21 @@ enum CentralSchema {
                     """
             )
         }
+        // The separation of duties at enrolment (`EnrolmentApproval`): who enrolled each device, whether its
+        // enrolment waits for approval, and who approved it from which device. Devices are found by their user.
+        migrator.registerMigration("duties: enrolment approval") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE device ADD COLUMN enrolledBy TEXT;
+                    ALTER TABLE device ADD COLUMN approvalNeeded INTEGER NOT NULL DEFAULT 0
+                        CHECK (approvalNeeded = 0 OR approvalNeeded = 1);
+                    ALTER TABLE device ADD COLUMN approvedAt TEXT;
+                    ALTER TABLE device ADD COLUMN approvedBy TEXT;
+                    ALTER TABLE device ADD COLUMN approvedByDevice TEXT;
+                    CREATE INDEX device_user ON device(userId);
+                    """
+            )
+        }
         return migrator
     }
 }

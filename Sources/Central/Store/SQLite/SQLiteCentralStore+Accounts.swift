@@ -44,23 +44,43 @@ extension SQLiteCentralStore {
     }
 
     public func devices() async throws -> [DeviceAccount] {
+        try await database.read { db in try Self.devices(where: "", arguments: [], db: db) }
+    }
+
+    public func devices(ofUser userId: String) async throws -> [DeviceAccount] {
         try await database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT device.id, device.userId, device.enrolledAt, device.revokedAt, deviceWipe.orderedAt,
-                        deviceWipe.orderedBy, deviceWipe.deliveredAt, deviceWipe.confirmedAt
-                    FROM device LEFT JOIN deviceWipe ON deviceWipe.deviceId = device.id ORDER BY device.id
-                    """
-            ).map { row in
-                DeviceAccount(
-                    id: row["id"],
-                    userId: row["userId"],
-                    enrolledAt: WireCoding.parseDate(row["enrolledAt"]) ?? .distantPast,
-                    revokedAt: (row["revokedAt"] as String?).flatMap(WireCoding.parseDate),
-                    wipe: Self.deviceWipe(row)
-                )
-            }
+            try Self.devices(where: "WHERE device.userId = ?", arguments: [userId], db: db)
+        }
+    }
+
+    /// Devices with their wipes and approvals, by id.
+    static func devices(where condition: String, arguments: StatementArguments, db: Database) throws -> [DeviceAccount]
+    {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT device.id, device.userId, device.enrolledAt, device.revokedAt, device.enrolledBy,
+                    device.approvalNeeded, device.approvedAt, device.approvedBy, device.approvedByDevice,
+                    deviceWipe.orderedAt, deviceWipe.orderedBy, deviceWipe.deliveredAt, deviceWipe.confirmedAt
+                FROM device LEFT JOIN deviceWipe ON deviceWipe.deviceId = device.id \(condition) ORDER BY device.id
+                """,
+            arguments: arguments
+        ).map { row in
+            let approvalNeeded: Bool = row["approvalNeeded"]
+            return DeviceAccount(
+                id: row["id"],
+                userId: row["userId"],
+                enrolledAt: WireCoding.parseDate(row["enrolledAt"]) ?? .distantPast,
+                revokedAt: (row["revokedAt"] as String?).flatMap(WireCoding.parseDate),
+                wipe: Self.deviceWipe(row),
+                enrolledBy: row["enrolledBy"],
+                approval: approvalNeeded
+                    ? EnrolmentApproval(
+                        approvedAt: (row["approvedAt"] as String?).flatMap(WireCoding.parseDate),
+                        approvedBy: row["approvedBy"],
+                        approvedByDevice: row["approvedByDevice"]
+                    ) : nil
+            )
         }
     }
 
@@ -80,9 +100,13 @@ extension SQLiteCentralStore {
                     message: "A device with this id is enrolled already; enrol a new device under a new id."
                 )
             }
+            let existing = try Self.devices(where: "WHERE device.userId = ?", arguments: [userId], db: db)
             try db.execute(
-                sql: "INSERT INTO device (id, userId, enrolledAt) VALUES (?, ?, ?)",
-                arguments: [id, userId, WireCoding.formatDate(now)]
+                sql: "INSERT INTO device (id, userId, enrolledAt, enrolledBy, approvalNeeded) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    id, userId, WireCoding.formatDate(now), caller.userId,
+                    EnrolmentApproval.isNeeded(existingDevicesOfUser: existing),
+                ]
             )
             try Self.issue(token, kind: "enrolment", deviceId: id, now: now, lifetime: enrolmentLifetime, db: db)
             try Self.appendAudit(AuditEntry(at: now, caller: caller, action: .enrol, subject: id), db: db)
@@ -96,6 +120,7 @@ extension SQLiteCentralStore {
         return try await write { db in
             guard let credential = try Self.credential(token, now: now, db: db), credential.kind == "enrolment"
             else { return nil }
+            try Self.requireApproved(credential.caller.deviceId, db: db)
             try db.execute(
                 sql: "UPDATE credential SET endedAt = ? WHERE tokenHash = ?",
                 arguments: [WireCoding.formatDate(now), credential.hash]
@@ -118,6 +143,25 @@ extension SQLiteCentralStore {
                 db: db
             )
             return Enrolment(token: access, caller: credential.caller)
+        }
+    }
+
+    public func approveEnrolment(deviceId: String, by caller: Caller, now: Date) async throws -> DeviceAccount {
+        try await write { db in
+            guard let device = try Self.devices(where: "WHERE device.id = ?", arguments: [deviceId], db: db).first
+            else { throw AccountError(.notFound, code: "unknown-device", message: "No device with that id.") }
+            let approverDevice = try Self.devices(where: "WHERE device.id = ?", arguments: [caller.deviceId], db: db)
+                .first
+            try EnrolmentApproval.checkCanApprove(device, by: caller, approverDevice: approverDevice)
+            try db.execute(
+                sql: "UPDATE device SET approvedAt = ?, approvedBy = ?, approvedByDevice = ? WHERE id = ?",
+                arguments: [WireCoding.formatDate(now), caller.userId, caller.deviceId, deviceId]
+            )
+            try Self.appendAudit(
+                AuditEntry(at: now, caller: caller, action: .enrolmentApproved, subject: deviceId),
+                db: db
+            )
+            return try Self.devices(where: "WHERE device.id = ?", arguments: [deviceId], db: db)[0]
         }
     }
 
@@ -149,6 +193,12 @@ extension SQLiteCentralStore {
                     code: "device-revoked",
                     message: "The device is revoked; enrol a new device instead."
                 )
+            }
+            // A rotation must not hand out the access that a waiting enrolment is refused.
+            if try Self.devices(where: "WHERE device.id = ?", arguments: [deviceId], db: db).first?.isPendingApproval
+                == true
+            {
+                throw AccountError.tokenNeedsApproval(deviceId)
             }
             try db.execute(
                 sql: "UPDATE credential SET endedAt = COALESCE(endedAt, ?) WHERE deviceId = ?",
@@ -219,6 +269,18 @@ extension SQLiteCentralStore {
                 lifetime.map { WireCoding.formatDate(now.addingTimeInterval($0)) },
             ]
         )
+    }
+
+    /// Refuses the redemption of an enrolment that waits for approval; the token stays unused.
+    private static func requireApproved(_ deviceId: String, db: Database) throws {
+        guard
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT approvalNeeded = 1 AND approvedAt IS NULL FROM device WHERE id = ?",
+                arguments: [deviceId]
+            ) == true
+        else { return }
+        throw AccountError.enrolmentNeedsApproval(deviceId)
     }
 
     private static func requireDevice(_ id: String, db: Database) throws {
