@@ -12,15 +12,6 @@ struct AuditTextCLITests {
     static let forgedRecipient =
         "CPS Merseyside\n#42  2026-12-06T10:00:00.000Z  PS-2210  dev-sup-01  export  to: nobody\u{1B}[2K"
 
-    /// Every entry of the server's log, through `admin audit list --json` (itself logged after the listing).
-    private func auditLog(_ server: ServeProcess) throws -> [AuditEntry] {
-        let listed = try CLIRunner.run(["admin", "audit", "list", "--data", server.data.path, "--json"])
-        try #require(listed.status == 0, "stderr was: \(listed.stderr)")
-        return try listed.stdout.split(separator: "\n").map {
-            try WireCoding.decode(AuditEntry.self, from: Data($0.utf8))
-        }
-    }
-
     @Test("an export whose recipient forges an entry is refused by the CLI before sending, and nothing is logged")
     func forgedRecipientRefused() throws {
         let server = try ServeProcess()

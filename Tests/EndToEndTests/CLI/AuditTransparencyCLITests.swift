@@ -44,7 +44,9 @@ struct AuditTransparencyCLITests {
         ])
         #expect(anchored.status == 0 && anchored.stdout.contains("Anchored the head of size"), "\(anchored.stderr)")
 
-        let proof = try CLIRunner.run(["admin", "audit", "prove", "1", "--data", server.data.path, "--public-key", publicKey])
+        let proof = try CLIRunner.run([
+            "admin", "audit", "prove", "1", "--data", server.data.path, "--public-key", publicKey,
+        ])
         #expect(proof.status == 0, "stderr was: \(proof.stderr)")
         #expect(proof.stdout.contains("Entry 1 is leaf 0 of the tree"), "stdout was: \(proof.stdout)")
         #expect(proof.stdout.contains("The proof checks against \(publicKey)"))
@@ -52,7 +54,8 @@ struct AuditTransparencyCLITests {
         try CLIAccounts.addUser("PC-5310", role: "officer", serverData: server.data)
         try Self.waitUntilSealed(server)
         let verified = try CLIRunner.run([
-            "admin", "audit", "verify", "--data", server.data.path, "--anchors", anchors.path, "--public-key", publicKey,
+            "admin", "audit", "verify", "--data", server.data.path, "--anchors", anchors.path, "--public-key",
+            publicKey,
         ])
         #expect(verified.status == 0, "stdout: \(verified.stdout) stderr: \(verified.stderr)")
         #expect(verified.stdout.contains("Today's log extends all 1 anchored heads."), "stdout was: \(verified.stdout)")
@@ -81,7 +84,10 @@ struct AuditTransparencyCLITests {
         try CLIAccounts.addUser("PS-2201", role: "supervisor", serverData: server.data)
         try Self.waitUntilSealed(server)
         let anchors = workspace.appendingPathComponent("anchors.txt")
-        #expect(try CLIRunner.run(["admin", "audit", "anchor", "--data", server.data.path, "--out", anchors.path]).status == 0)
+        #expect(
+            try CLIRunner.run(["admin", "audit", "anchor", "--data", server.data.path, "--out", anchors.path]).status
+                == 0
+        )
         server.stop()
 
         // Someone with the database file and the key file (audit-signing.key beside it) rewrites who was added,
@@ -100,7 +106,9 @@ struct AuditTransparencyCLITests {
 
         let unanchored = try CLIRunner.run(["admin", "audit", "verify", "--data", server.data.path])
         #expect(unanchored.status == 0, "without a head kept elsewhere, a key holder's rewrite cannot be seen")
-        let caught = try CLIRunner.run(["admin", "audit", "verify", "--data", server.data.path, "--anchors", anchors.path])
+        let caught = try CLIRunner.run([
+            "admin", "audit", "verify", "--data", server.data.path, "--anchors", anchors.path,
+        ])
         #expect(caught.status == 1)
         #expect(caught.stdout.contains(": forked"), "stdout was: \(caught.stdout)")
         #expect(caught.stderr.contains("tampered with"), "stderr was: \(caught.stderr)")
@@ -119,7 +127,9 @@ struct AuditTransparencyCLITests {
             "serve", "--port", "0", "--data", data.path, "--audit-key", workspace.appendingPathComponent("none").path,
         ])
         #expect(missing.status != 0 && missing.stderr.contains("no audit signing key"), "stderr: \(missing.stderr)")
-        let badName = try CLIRunner.run(["admin", "audit", "keygen", "--out", workspace.appendingPathComponent("k").path, "--name", "a b"])
+        let badName = try CLIRunner.run([
+            "admin", "audit", "keygen", "--out", workspace.appendingPathComponent("k").path, "--name", "a b",
+        ])
         #expect(badName.status != 0 && badName.stderr.contains("without spaces"), "stderr: \(badName.stderr)")
 
         let server = try ServeProcess()
@@ -127,7 +137,9 @@ struct AuditTransparencyCLITests {
         try Self.waitUntilSealed(server)
         let garbage = workspace.appendingPathComponent("anchors.txt")
         try Data("not a head\n\u{2014} x y\n".utf8).write(to: garbage)
-        let unreadable = try CLIRunner.run(["admin", "audit", "verify", "--data", server.data.path, "--anchors", garbage.path])
+        let unreadable = try CLIRunner.run([
+            "admin", "audit", "verify", "--data", server.data.path, "--anchors", garbage.path,
+        ])
         #expect(unreadable.status != 0 && unreadable.stderr.contains("line 2"), "stderr: \(unreadable.stderr)")
         let noEntry = try CLIRunner.run(["admin", "audit", "prove", "abc", "--data", server.data.path])
         #expect(noEntry.status != 0 && noEntry.stderr.contains("entry must be its number"), "stderr: \(noEntry.stderr)")

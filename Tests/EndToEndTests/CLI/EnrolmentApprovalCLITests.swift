@@ -16,20 +16,6 @@ struct EnrolmentApprovalCLITests {
     static let phone = "dev-ps2201-phone"
     static let extra = "dev-ps2201-extra"
 
-    private func auditLog(_ server: ServeProcess) throws -> [AuditEntry] {
-        let listed = try CLIRunner.run(["admin", "audit", "list", "--data", server.data.path, "--json"])
-        #expect(listed.status == 0, "stderr was: \(listed.stderr)")
-        return try listed.stdout.split(separator: "\n").map {
-            try WireCoding.decode(AuditEntry.self, from: Data($0.utf8))
-        }
-    }
-
-    private func deviceLine(_ id: String, _ server: ServeProcess) throws -> String {
-        let listed = try CLIRunner.run(["admin", "device", "list", "--data", server.data.path])
-        #expect(listed.status == 0, "stderr was: \(listed.stderr)")
-        return listed.stdout.split(separator: "\n").map(String.init).first { $0.hasPrefix(id + " ") } ?? ""
-    }
-
     @Test("admin enrols a second device for a supervisor: init refused, sync tells, approve, init works, told once")
     func approvalThroughTheCommandLine() throws {
         let server = try ServeProcess()

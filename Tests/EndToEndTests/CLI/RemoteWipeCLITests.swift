@@ -17,21 +17,6 @@ struct RemoteWipeCLITests {
         return walker.compactMap { $0 as? String }.sorted()
     }
 
-    /// The audit log, read with `admin audit list --json` on the server's data directory.
-    private func auditLog(_ server: ServeProcess) throws -> [AuditEntry] {
-        let listed = try CLIRunner.run(["admin", "audit", "list", "--data", server.data.path, "--json"])
-        #expect(listed.status == 0, "stderr was: \(listed.stderr)")
-        return try listed.stdout.split(separator: "\n").map {
-            try WireCoding.decode(AuditEntry.self, from: Data($0.utf8))
-        }
-    }
-
-    private func deviceLine(_ id: String, _ server: ServeProcess) throws -> String {
-        let listed = try CLIRunner.run(["admin", "device", "list", "--data", server.data.path])
-        #expect(listed.status == 0, "stderr was: \(listed.stderr)")
-        return listed.stdout.split(separator: "\n").map(String.init).first { $0.hasPrefix(id + " ") } ?? ""
-    }
-
     private func record(_ place: String, on device: URL) throws {
         let added = try CLIRunner.run([
             "sighting", "add", "--place", place, "--behaviour", "leering", "--risk", "low", "--data", device.path,
