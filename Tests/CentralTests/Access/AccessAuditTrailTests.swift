@@ -145,7 +145,10 @@ struct AccessAuditTrailTests {
             #expect(intact.signaturesChecked)
             try #require(count > 10)
 
-            let database = try DatabaseQueue(path: world.databasePath)
+            // The server's sealer writes every half second meanwhile: wait for it rather than fail on its lock.
+            var waiting = Configuration()
+            waiting.busyMode = .timeout(30)
+            let database = try DatabaseQueue(path: world.databasePath, configuration: waiting)
             try await database.write { db in
                 switch tamper {
                 case .update:

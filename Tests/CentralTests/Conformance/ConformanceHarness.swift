@@ -151,7 +151,10 @@ func withConformanceStore(_ kind: StoreKind, _ body: (ConformanceStore) async th
                 kind: kind,
                 store: store,
                 execute: { sql in
-                    let database = try DatabaseQueue(path: path)
+                    // A sealer of the test's may be writing meanwhile: wait for its lock.
+                    var waiting = Configuration()
+                    waiting.busyMode = .timeout(30)
+                    let database = try DatabaseQueue(path: path, configuration: waiting)
                     try await database.write { try $0.execute(sql: sql) }
                 },
                 count: { sql in
