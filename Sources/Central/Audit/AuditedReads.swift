@@ -52,7 +52,7 @@ extension CentralStore {
         by caller: Caller,
         now: Date
     ) async throws -> AuditVerification {
-        let verification = AuditVerifier.verify(try await auditSnapshot(), publicKey: publicKey, anchors: anchors)
+        let verification = try await verifyAudit(publicKey: publicKey, anchors: anchors)
         try await appendAudit(
             AuditEntry(
                 at: now,

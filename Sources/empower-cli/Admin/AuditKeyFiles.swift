@@ -8,10 +8,7 @@ enum AuditKeyFiles {
 
     /// `audit-signing.key` in the server's data directory (`~/.empower/central` when none is given).
     static func defaultKeyFile(dataDirectory: String?) -> URL {
-        let directory =
-            dataDirectory.map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".empower/central")
-        return directory.appendingPathComponent("audit-signing.key")
+        ServeCommand.dataDirectory(dataDirectory).appendingPathComponent("audit-signing.key")
     }
 
     /// The heads of an anchors file.

@@ -68,6 +68,12 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var auditKey: String?
 
+    /// The data directory of --data, or the default one.
+    static func dataDirectory(_ option: String?) -> URL {
+        option.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".empower/central")
+    }
+
     /// The reserve when --disk-reserve-mb is not given.
     static let defaultDiskReserveMegabytes = 64
 
@@ -129,9 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             return
         }
-        let directory =
-            data.map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".empower/central")
+        let directory = Self.dataDirectory(data)
         let store: SQLiteCentralStore
         do {
             store = try SQLiteCentralStore(

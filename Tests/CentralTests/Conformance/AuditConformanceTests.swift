@@ -18,6 +18,13 @@ struct AuditConformanceTests {
         var latest: SignedTreeHead
     }
 
+    /// Deletes the entries and heads past `size`, behind the store's back: the tail of the log gone.
+    static func truncate(_ harness: ConformanceStore, to size: Int64) async throws {
+        let sql = AuditSQL(harness.kind)
+        try await harness.execute("DELETE FROM audit WHERE \(sql.leafIndex) >= \(size)")
+        try await harness.execute("DELETE FROM \(sql.headTable) WHERE \(sql.treeSize) > \(size)")
+    }
+
     /// Six users added and sealed (the anchored head), four more and sealed again.
     static func sealedLog(_ store: any CentralStore) async throws -> SealedLog {
         for index in 0..<6 {
@@ -62,9 +69,7 @@ struct AuditConformanceTests {
     func deletedTail(_ kind: StoreKind) async throws {
         try await withConformanceStore(kind) { harness in
             let log = try await Self.sealedLog(harness.store)
-            let sql = AuditSQL(kind)
-            try await harness.execute("DELETE FROM audit WHERE \(sql.leafIndex) >= \(log.anchored.size)")
-            try await harness.execute("DELETE FROM \(sql.headTable) WHERE \(sql.treeSize) > \(log.anchored.size)")
+            try await Self.truncate(harness, to: log.anchored.size)
             #expect(try await harness.store.verifyAudit(publicKey: Self.key.publicKey).isIntact)
             let found = try await harness.store.verifyAudit(publicKey: Self.key.publicKey, anchors: [log.latest])
             #expect(found.problems.map(\.kind) == [.removed], "\(found.problems)")
@@ -79,9 +84,7 @@ struct AuditConformanceTests {
     func forked(_ kind: StoreKind) async throws {
         try await withConformanceStore(kind) { harness in
             let log = try await Self.sealedLog(harness.store)
-            let sql = AuditSQL(kind)
-            try await harness.execute("DELETE FROM audit WHERE \(sql.leafIndex) >= \(log.anchored.size)")
-            try await harness.execute("DELETE FROM \(sql.headTable) WHERE \(sql.treeSize) > \(log.anchored.size)")
+            try await Self.truncate(harness, to: log.anchored.size)
             for index in 0..<6 {
                 try await harness.store.appendAudit(
                     AuditEntry(at: Date(), caller: Self.console, action: .auditRead, scope: "other history \(index)")
