@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more for developers.
-.PHONY: demo test bench format lint
+.PHONY: demo test bench format lint install man completions
 
 # The main job: devices record offline, sync to a central server, the merged log is shown.
 demo:
@@ -41,3 +41,25 @@ schemathesis:
 	@scripts/require-packages.sh
 	swift build --product empower-cli
 	scripts/schemathesis.sh
+
+# The manual page (ArgumentParser's generate-manual plugin) and the shell completions, into .build/share.
+man:
+	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev
+	swift package generate-manual --configuration debug
+	install -D -m 0644 .build/plugins/GenerateManual/outputs/empower-cli/empower-cli.1 .build/share/man/man1/empower-cli.1
+
+completions:
+	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev
+	swift build --product empower-cli
+	mkdir -p .build/share/bash-completion/completions .build/share/zsh/site-functions .build/share/fish/vendor_completions.d
+	.build/debug/empower-cli --generate-completion-script bash > .build/share/bash-completion/completions/empower-cli
+	.build/debug/empower-cli --generate-completion-script zsh > .build/share/zsh/site-functions/_empower-cli
+	.build/debug/empower-cli --generate-completion-script fish > .build/share/fish/vendor_completions.d/empower-cli.fish
+
+# Installs the release build, its manual page and completions under $(PREFIX) (deploy/ has a systemd unit and
+# an example configuration file for serve): sudo make install, or make install PREFIX=$$HOME/.local.
+PREFIX ?= /usr/local
+install: man completions
+	swift build -c release --product empower-cli --scratch-path .build-release
+	install -D -m 0755 .build-release/release/empower-cli $(DESTDIR)$(PREFIX)/bin/empower-cli
+	cd .build/share && find . -type f -exec install -D -m 0644 {} $(DESTDIR)$(PREFIX)/share/{} \;

@@ -27,10 +27,22 @@ struct EmpowerCommand: AsyncParsableCommand {
     /// A device command's error is shown as `DeviceDataCommand.explaining` words it: never SQLite's own.
     static func main() async {
         umask(0o077)
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        var sources: [String: String] = [:]
         do {
-            var command = try await asyncParseAsRoot()
+            if arguments.first == "serve" {
+                let settings = try ServeSettings.arguments(
+                    commandLine: Array(arguments.dropFirst()),
+                    environment: ProcessInfo.processInfo.environment
+                )
+                arguments = ["serve"] + settings.arguments
+                sources = settings.sources
+            }
+            var command = try await asyncParseAsRoot(arguments)
             do {
-                if var asyncCommand = command as? any AsyncParsableCommand {
+                if let serve = command as? ServeCommand, serve.check {
+                    try serve.checkSettings(sources: sources, commandLine: Array(CommandLine.arguments.dropFirst(2)))
+                } else if var asyncCommand = command as? any AsyncParsableCommand {
                     try await asyncCommand.run()
                 } else {
                     try command.run()
@@ -39,7 +51,12 @@ struct EmpowerCommand: AsyncParsableCommand {
                 exit(withError: (command as? any DeviceDataCommand)?.explaining(error) ?? error)
             }
         } catch {
-            exit(withError: error)
+            let code = exitCode(for: error)
+            guard !sources.isEmpty, code != .success else { exit(withError: error) }
+            FileHandle.standardError.write(
+                Data((ServeSettings.explain(fullMessage(for: error), sources: sources) + "\n").utf8)
+            )
+            exit(withError: ExitCode(code.rawValue))
         }
     }
 }

@@ -20,8 +20,26 @@ struct ServeCommand: AsyncParsableCommand {
             enough; writes resume by themselves once there is room.
             Example: empower-cli serve --port 8080 --data /var/lib/empower --venues fixtures/venues.json
             Example: empower-cli serve --port 8080 --database postgres://empower@db.internal:5432/empower
+            Every option may also be set in a TOML configuration file (--config, or EMPOWER_SERVE_CONFIG), as
+            'port = 8080', or in the environment as EMPOWER_SERVE_<OPTION> (EMPOWER_SERVE_CLOCK_TOLERANCE=5;
+            --database is EMPOWER_DATABASE_URL). The command line wins over the environment, and the environment
+            over the file. See deploy/ for an example file and systemd unit.
             """
     )
+
+    @Option(
+        help: ArgumentHelp(
+            "A TOML file of settings, each named as an option without its dashes (default: $EMPOWER_SERVE_CONFIG).",
+            valueName: "file"
+        )
+    )
+    var config: String?
+
+    @Flag(
+        help:
+            "Check the settings (options, configuration file, environment) and the files they name, list them, and stop."
+    )
+    var check = false
 
     /// The environment variable read for the PostgreSQL URL when neither --database nor --data is given.
     static let databaseEnvironmentVariable = "EMPOWER_DATABASE_URL"
@@ -103,6 +121,20 @@ struct ServeCommand: AsyncParsableCommand {
             let source = option == nil ? databaseEnvironmentVariable : "--database"
             throw CLIError("\(source): \(error.message)")
         }
+    }
+
+    /// `serve --check`: reads what the settings name (venues, audit key, database URL) as a start would, and lists
+    /// the settings with where each came from, without opening the store or listening.
+    func checkSettings(sources: [String: String], commandLine: [String]) throws {
+        _ = try venues.map { try VenueFile.load(path: $0) }
+        _ = try Self.databaseURL(option: database, data: data)
+        if let auditKey {
+            do { _ = try AuditSigningKey.load(from: URL(fileURLWithPath: auditKey)) } catch let error as AuditKeyError {
+                throw CLIError(error.message)
+            }
+        }
+        print("The settings are good:")
+        print(ServeSettings.summary(of: self, sources: sources, commandLine: commandLine))
     }
 
     func run() async throws {
