@@ -4,7 +4,7 @@ import Models
 import NIOCore
 
 extension Request {
-    /// Reads the body (at most `ProtocolLimits.maxRequestBodyBytes`) and decodes it with the wire coder.
+    /// Reads the body (at most `ProtocolLimits.maxRequestBodyBytes`, inflated if it is gzip) and decodes it with the wire coder.
     ///
     /// - Throws: `APIError` 413 for a body too large, 400 `too-deep` for one nested too deep, 400 `bad-json` for
     ///   one that holds `null` (the API documents no field as nullable: a field that has no value is left out)
@@ -14,13 +14,7 @@ extension Request {
         _ type: Value.Type,
         using decode: (Data) throws -> Value = { try WireCoding.decode(Value.self, from: $0) }
     ) async throws -> Value {
-        var request = self
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: ProtocolLimits.maxRequestBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError.bodyTooLarge
-        }
+        let buffer = try await collectDecodedBody(upTo: ProtocolLimits.maxRequestBodyBytes)
         let shape = Self.shape(of: buffer.readableBytesView)
         guard shape.depth <= ProtocolLimits.maxJSONDepth else {
             throw APIError.badRequest(

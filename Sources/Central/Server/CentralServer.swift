@@ -54,6 +54,7 @@ public enum CentralServer {
         auditKey: AuditPublicKey? = nil
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
+        router.add(middleware: ResponseCompressionMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: AuthenticationMiddleware(accounts: store, rateLimiter: rateLimiter))
         let clock = ServerClock()
