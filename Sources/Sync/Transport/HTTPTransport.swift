@@ -5,6 +5,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The HTTP transport to the central server, on AsyncHTTPClient (SwiftNIO).
 ///
@@ -17,22 +18,26 @@ public struct HTTPTransport: SyncTransport {
     private let token: String?
     private let requestTimeout: TimeInterval
     private let client: HTTPClient
+    private let trust: ServerTrust?
 
     /// - Parameters:
     ///   - serverURL: the server's base URL, such as `http://127.0.0.1:8080`.
     ///   - token: the device's access token, sent as `Authorization: Bearer …` (never logged).
     ///   - requestTimeout: seconds to wait for a whole answer before giving up on a request.
     ///   - client: the connection pool to use; by default one shared by the whole process.
+    ///   - trust: the CAs that sign the server's certificate when not the system's (`device init --ca`).
     public init(
         serverURL: URL,
         token: String?,
         requestTimeout: TimeInterval = 30,
-        client: HTTPClient = HTTPTransport.sharedClient
+        client: HTTPClient = HTTPTransport.sharedClient,
+        trust: ServerTrust? = nil
     ) {
         self.serverURL = serverURL
         self.token = token
         self.requestTimeout = requestTimeout
         self.client = client
+        self.trust = trust
     }
 
     /// The process's connection pool: no redirects followed (a token is never sent elsewhere), no proxy, no
@@ -109,6 +114,7 @@ public struct HTTPTransport: SyncTransport {
         }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
+        request.tlsConfiguration = trust?.tlsConfiguration
         request.headers.add(name: "Accept", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
@@ -164,7 +170,12 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
-    private static func reason(for error: any Error) -> String {
+    /// Why a request got no answer, in a few words for a person.
+    public static func reason(for error: any Error) -> String {
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            return "its TLS certificate is not trusted: it is not signed by a CA this device trusts, has expired, "
+                + "or is not for this host name. For a private CA, enrol with 'device init --ca FILE'"
+        }
         if let error = error as? HTTPClientError {
             switch error {
             case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout: return "timed out"
