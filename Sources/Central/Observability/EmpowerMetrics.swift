@@ -23,6 +23,11 @@ public enum EmpowerMetrics {
     /// Counted once per request refused by a rate limit, whichever limiter refused it (`countRateLimited()`).
     public static let rateLimited = Counter(label: "empower_rate_limited_total")
 
+    /// Makes the counters without labels, so that a scrape shows them at 0 before anything happened.
+    static func declare() {
+        _ = [rateLimited, operationsPushed, operationsPulled, auditSealFailures]
+    }
+
     /// Counts a request refused by a rate limit.
     public static func countRateLimited() { rateLimited.increment() }
 

@@ -23,6 +23,7 @@ public struct MetricsEndpoint: Sendable {
     ) -> MetricsEndpoint {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        EmpowerMetrics.declare()
         return MetricsEndpoint(host: host, port: port, registry: registry, onRunning: onRunning)
     }
 
