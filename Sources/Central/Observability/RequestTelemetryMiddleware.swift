@@ -22,7 +22,13 @@ struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
             record(route: route, method: request.method.rawValue, status: status, since: started, context: context)
             return response
         } catch let error as any HTTPResponseError {
-            record(route: route, method: request.method.rawValue, status: error.status.code, since: started, context: context)
+            record(
+                route: route,
+                method: request.method.rawValue,
+                status: error.status.code,
+                since: started,
+                context: context
+            )
             throw error
         } catch {
             record(route: route, method: request.method.rawValue, status: 500, since: started, context: context)
@@ -30,7 +36,13 @@ struct RequestTelemetryMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    private func record(route: String, method: String, status: Int, since started: ContinuousClock.Instant, context: Context) {
+    private func record(
+        route: String,
+        method: String,
+        status: Int,
+        since started: ContinuousClock.Instant,
+        context: Context
+    ) {
         let elapsed = ContinuousClock.now - started
         EmpowerMetrics.requests(route: route, method: method, status: status).increment()
         EmpowerMetrics.requestDuration(route: route, method: method).recordNanoseconds(

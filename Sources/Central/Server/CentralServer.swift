@@ -39,7 +39,10 @@ public enum CentralServer {
         if let tls = configuration.tls {
             let tlsConfiguration = tls.tlsConfiguration
             server = HTTPServerBuilder { responder in
-                try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: tlsConfiguration)
+                try TLSChannel(
+                    HTTP1Channel(responder: responder, configuration: http1),
+                    tlsConfiguration: tlsConfiguration
+                )
             }
             services.append(CertificateReloadService(certificate: tls, logger: logger))
         }

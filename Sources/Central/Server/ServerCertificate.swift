@@ -52,7 +52,10 @@ public final class ServerCertificate: Sendable {
             EmpowerMetrics.certificateExpiry.record(loaded.notAfter?.timeIntervalSince1970 ?? 0)
             logger.notice(
                 "TLS certificate reloaded.",
-                metadata: ["tls.certificate": "\(certificateFile)", "tls.notAfter": "\(loaded.notAfter.map { "\($0)" } ?? "?")"]
+                metadata: [
+                    "tls.certificate": "\(certificateFile)",
+                    "tls.notAfter": "\(loaded.notAfter.map { "\($0)" } ?? "?")",
+                ]
             )
             return true
         } catch {

@@ -29,10 +29,14 @@ public struct ServerTrust: Sendable {
         do {
             certificates = try NIOSSLCertificate.fromPEMBytes(Array(pem))
         } catch {
-            throw LoadError(description: "The CA file \(source) holds no PEM certificate (-----BEGIN CERTIFICATE-----).")
+            throw LoadError(
+                description: "The CA file \(source) holds no PEM certificate (-----BEGIN CERTIFICATE-----)."
+            )
         }
         guard !certificates.isEmpty else {
-            throw LoadError(description: "The CA file \(source) holds no PEM certificate (-----BEGIN CERTIFICATE-----).")
+            throw LoadError(
+                description: "The CA file \(source) holds no PEM certificate (-----BEGIN CERTIFICATE-----)."
+            )
         }
         self.pem = pem
     }

@@ -30,7 +30,12 @@ struct JSONLogHandler: LogHandler {
             "message": event.message.description,
         ]
         if !merged.isEmpty { object["metadata"] = merged.mapValues(Self.jsonValue) }
-        guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard
+            var line = try? JSONSerialization.data(
+                withJSONObject: object,
+                options: [.sortedKeys, .withoutEscapingSlashes]
+            )
+        else { return }
         line.append(UInt8(ascii: "\n"))
         // One write a line, so lines from several threads never interleave.
         FileHandle.standardError.write(line)

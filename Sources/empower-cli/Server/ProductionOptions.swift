@@ -17,7 +17,8 @@ struct ProductionOptions: ParsableArguments {
     var tlsKey: String?
 
     @Flag(
-        help: "Serve plain HTTP on an address beyond this machine (only behind a proxy that does TLS): refused otherwise."
+        help:
+            "Serve plain HTTP on an address beyond this machine (only behind a proxy that does TLS): refused otherwise."
     )
     var allowPlainHttp = false
 

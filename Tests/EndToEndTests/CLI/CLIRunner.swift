@@ -97,7 +97,8 @@ struct CLIRunner {
             buffer += String(decoding: chunk, as: UTF8.self)
         }
         let line = serverLine()!
-        guard let range = line.range(of: "https://") ?? line.range(of: "http://"), let end = line[range.lowerBound...].firstIndex(of: " "),
+        guard let range = line.range(of: "https://") ?? line.range(of: "http://"),
+            let end = line[range.lowerBound...].firstIndex(of: " "),
             let url = URL(string: String(line[range.lowerBound..<end]))
         else { throw CLIRunnerError.serverDidNotStart(buffer) }
         return (process, url)

@@ -85,7 +85,10 @@ struct DiskFullTests {
             #expect(log.contains("the disk that holds the central store (\(data.path))"), "log was: \(log)")
             #expect(!log.contains("PC-4127") && !log.contains("Seel Street"), "no personal data in the log")
             for line in log.split(separator: "\n") {
-                #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not JSON: \(line)")
+                #expect(
+                    (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any],
+                    "not JSON: \(line)"
+                )
             }
             #expect(reserveSize(disk) == nil)
 

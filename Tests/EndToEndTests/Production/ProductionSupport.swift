@@ -45,3 +45,29 @@ func httpGet(_ url: URL, token: String? = nil) async throws -> (status: Int, bod
     let (data, response) = try await URLSession.shared.data(for: request)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
 }
+
+/// Runs the CLI with `arguments` and no standard input, ending it with SIGKILL when it has not finished within
+/// `seconds` (a `serve` that should have refused to start would otherwise run on). - Returns: its status, nil
+/// when it had to be ended, and its standard error.
+func runBounded(
+    _ arguments: [String],
+    seconds: Double = 30,
+    environment: [String: String] = [:]
+) async throws -> (status: Int32?, stderr: String) {
+    let errors = try makeTemporaryDirectory().appendingPathComponent("stderr")
+    _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+    let process = Process()
+    process.executableURL = CLIRunner.executable
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = try FileHandle(forWritingTo: errors)
+    try process.run()
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+    let ended = !process.isRunning
+    if !ended { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    return (ended ? process.terminationStatus : nil, try String(contentsOf: errors, encoding: .utf8))
+}

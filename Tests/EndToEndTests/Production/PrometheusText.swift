@@ -56,7 +56,9 @@ struct PrometheusText {
 
     /// The sum of the samples of `name` whose labels include `labels` (0 when there is none yet).
     func value(_ name: String, _ labels: [String: String] = [:]) -> Double {
-        samples.filter { sample in sample.name == name && labels.allSatisfy { key, value in sample.labels[key] == value } }
-            .reduce(0) { $0 + $1.value }
+        samples.filter { sample in
+            sample.name == name && labels.allSatisfy { key, value in sample.labels[key] == value }
+        }
+        .reduce(0) { $0 + $1.value }
     }
 }

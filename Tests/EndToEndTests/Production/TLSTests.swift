@@ -12,7 +12,9 @@ struct TLSTests {
     /// What a device says when the server's certificate is not one it trusts.
     static let untrusted = "its TLS certificate is not trusted"
 
-    @Test("a device enrolled with the private CA syncs and searches over HTTPS; one that does not trust it is refused plainly")
+    @Test(
+        "a device enrolled with the private CA syncs and searches over HTTPS; one that does not trust it is refused plainly"
+    )
     func syncOverTLS() async throws {
         let workspace = try makeTemporaryDirectory()
         let authority = try TestCertificateAuthority("Empower Test CA")
@@ -27,13 +29,18 @@ struct TLSTests {
         try CLIAccounts.addUser("PC-4127", role: "officer", serverData: server.data)
         let officer = workspace.appendingPathComponent("officer")
         let initialised = try CLIRunner.run(
-            initArguments(server.url, try CLIAccounts.enrolmentToken(user: "PC-4127", device: "dev-1", serverData: server.data), officer)
+            initArguments(
+                server.url,
+                try CLIAccounts.enrolmentToken(user: "PC-4127", device: "dev-1", serverData: server.data),
+                officer
+            )
                 + ["--ca", caFile.path]
         )
         #expect(initialised.status == 0, "device init said: \(initialised.stderr)")
         #expect(FileManager.default.fileExists(atPath: officer.appendingPathComponent(ServerTrust.fileName).path))
         let added = try CLIRunner.run([
-            "sighting", "add", "--place", "Seel Street", "--behaviour", "leering", "--risk", "low", "--data", officer.path,
+            "sighting", "add", "--place", "Seel Street", "--behaviour", "leering", "--risk", "low", "--data",
+            officer.path,
         ])
         #expect(added.status == 0, "stderr was: \(added.stderr)")
         let synced = try CLIRunner.run(["sync", "--data", officer.path])
@@ -43,25 +50,40 @@ struct TLSTests {
         try CLIAccounts.addUser("PS-1187", role: "supervisor", serverData: server.data)
         let supervisor = workspace.appendingPathComponent("supervisor")
         let supervisorInit = try CLIRunner.run(
-            initArguments(server.url, try CLIAccounts.enrolmentToken(user: "PS-1187", device: "dev-2", serverData: server.data), supervisor)
+            initArguments(
+                server.url,
+                try CLIAccounts.enrolmentToken(user: "PS-1187", device: "dev-2", serverData: server.data),
+                supervisor
+            )
                 + ["--ca", caFile.path]
         )
         #expect(supervisorInit.status == 0, "device init said: \(supervisorInit.stderr)")
-        let searched = try CLIRunner.run(["search", "--reason", "Weekly review", "--format", "json", "--data", supervisor.path])
+        let searched = try CLIRunner.run([
+            "search", "--reason", "Weekly review", "--format", "json", "--data", supervisor.path,
+        ])
         #expect(searched.status == 0, "search said: \(searched.stderr)")
         #expect(searched.stdout.contains("Seel Street"), "search printed: \(searched.stdout)")
 
         // Without the CA (the system's CAs only), and with another CA: refused in a sentence, nothing set up.
-        let otherCA = try TestCertificateAuthority("Someone Else's CA").writeCertificate(to: workspace, name: "other.pem")
+        let otherCA = try TestCertificateAuthority("Someone Else's CA").writeCertificate(
+            to: workspace,
+            name: "other.pem"
+        )
         for (index, extra) in [[], ["--ca", otherCA.path]].enumerated() {
             let stranger = workspace.appendingPathComponent("stranger-\(index)")
-            let token = try CLIAccounts.enrolmentToken(user: "PC-4127", device: "dev-x\(index)", serverData: server.data)
+            let token = try CLIAccounts.enrolmentToken(
+                user: "PC-4127",
+                device: "dev-x\(index)",
+                serverData: server.data
+            )
             let refused = try CLIRunner.run(initArguments(server.url, token, stranger) + extra)
             #expect(refused.status == 1, "device init said: \(refused.stdout) \(refused.stderr)")
             #expect(refused.stderr.contains(Self.untrusted), "device init said: \(refused.stderr)")
             #expect(refused.stderr.contains("device init --ca FILE"), "device init said: \(refused.stderr)")
             #expect(!refused.stderr.contains("Fatal error") && !refused.stderr.contains("NIOSSL"))
-            #expect(!FileManager.default.fileExists(atPath: stranger.appendingPathComponent(LocalReplica.fileName).path))
+            #expect(
+                !FileManager.default.fileExists(atPath: stranger.appendingPathComponent(LocalReplica.fileName).path)
+            )
         }
 
         // A device whose kept CA no longer matches the server's (another CA's file put in its place) is refused too.
@@ -74,21 +96,30 @@ struct TLSTests {
     }
 
     @Test("plain HTTP beyond loopback is refused with a clear message unless --allow-plain-http")
-    func plainHTTPRefused() throws {
+    func plainHTTPRefused() async throws {
         let workspace = try makeTemporaryDirectory()
         let data = workspace.appendingPathComponent("central")
-        let refused = try CLIRunner.run(["serve", "--host", "0.0.0.0", "--port", "0", "--data", data.path])
+        let refused = try await runBounded(["serve", "--host", "0.0.0.0", "--port", "0", "--data", data.path])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("Refusing to serve plain HTTP on 0.0.0.0"), "serve said: \(refused.stderr)")
         #expect(refused.stderr.contains("--tls-cert FILE --tls-key FILE"), "serve said: \(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: data.path), "nothing was made before the refusal")
 
-        let halfTLS = try CLIRunner.run(["serve", "--tls-cert", "x.pem", "--data", data.path])
-        #expect(halfTLS.status != 0 && halfTLS.stderr.contains("Give both --tls-cert FILE and --tls-key FILE"))
-        let missing = try CLIRunner.run(
-            ["serve", "--tls-cert", workspace.appendingPathComponent("none.pem").path, "--tls-key", "none.key", "--data", data.path]
+        let halfTLS = try await runBounded(["serve", "--tls-cert", "x.pem", "--data", data.path])
+        #expect(
+            halfTLS.status.map { $0 != 0 } == true
+                && halfTLS.stderr.contains("Give both --tls-cert FILE and --tls-key FILE")
         )
-        #expect(missing.status == 1 && missing.stderr.contains("TLS cannot be served: the certificate file"), "serve said: \(missing.stderr)")
+        let missing = try await runBounded(
+            [
+                "serve", "--tls-cert", workspace.appendingPathComponent("none.pem").path, "--tls-key", "none.key",
+                "--data", data.path,
+            ]
+        )
+        #expect(
+            missing.status == 1 && missing.stderr.contains("TLS cannot be served: the certificate file"),
+            "serve said: \(missing.stderr)"
+        )
 
         let allowed = try ServeProcess(data: data, arguments: ["--host", "0.0.0.0", "--allow-plain-http"])
         #expect(allowed.isRunning)
