@@ -14,8 +14,9 @@ import Metrics
 /// - `empower_refusals_total{code,status}`: error answers (4xx, 5xx), by the body's code.
 /// - `empower_rate_limited_total`: requests refused by a rate limit; a limiter increments `rateLimited`.
 /// - `empower_audit_seal_failures_total`: sealing passes that failed.
-/// - `empower_audit_last_seal_timestamp_seconds`: when the audit log was last sealed up to date (Unix time):
-///   the sealing lag is the scrape's time less this.
+/// - `empower_audit_last_seal_timestamp_seconds`: when this instance's sealer last finished a pass with nothing
+///   left it could seal (Unix time; on PostgreSQL, finding another instance sealing counts): the sealing lag is
+///   at most the scrape's time less this, plus the seal interval.
 /// - `empower_audit_tree_size`: entries in the sealed audit tree.
 /// - `empower_tls_certificate_expiry_timestamp_seconds`: when the served certificate expires (Unix time).
 /// - `empower_tls_certificate_reloads_total{result}`: certificate reloads, `ok` or `failed`.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Central
 import Foundation
 import Models
 import Sync
@@ -53,6 +54,9 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
     )
     var ca: String?
 
+    @Flag(help: "Enrol with a plain http:// server beyond this machine (tokens cross the network unencrypted).")
+    var allowPlainHttp = false
+
     @OptionGroup var secret: UnlockSecretOptions
 
     @Option(
@@ -70,6 +74,13 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ArgumentParser.ValidationError(
                 "The server URL must be an http or https URL such as http://127.0.0.1:8080."
+            )
+        }
+        if url.scheme == "http", let host = url.host, !CentralConfiguration.isLoopback(host), !allowPlainHttp {
+            throw ArgumentParser.ValidationError(
+                "Refusing to enrol with a plain http:// server beyond this machine: the device's token and records "
+                    + "would cross the network unencrypted. Use its https:// URL (with --ca FILE for a private CA), "
+                    + "or --allow-plain-http on a network you trust."
             )
         }
         guard !token.isEmpty, token.utf8.count <= 200, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {

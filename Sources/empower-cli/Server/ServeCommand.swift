@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// The environment variable read for the PostgreSQL URL when neither --database nor --data is given.
     static let databaseEnvironmentVariable = "EMPOWER_DATABASE_URL"
 
-    @Option(help: "The address to listen on. Loopback only until accounts and tokens exist.")
+    @Option(help: "The address to listen on. Beyond loopback: with --tls-cert, or --allow-plain-http behind a proxy.")
     var host: String = "127.0.0.1"
 
     @Option(help: "The port to listen on (0 picks a free one).")

@@ -121,6 +121,14 @@ struct TLSTests {
             "serve said: \(missing.stderr)"
         )
 
+        // A device is not enrolled with a plain http:// server beyond loopback either (refused before connecting).
+        let device = try CLIRunner.run([
+            "device", "init", "--server", "http://192.0.2.10:8080", "--token", "emp_x", "--data",
+            workspace.appendingPathComponent("device").path, "--secret-file", CLIAccounts.secretFile.path,
+        ])
+        #expect(device.status != 0)
+        #expect(device.stderr.contains("Refusing to enrol with a plain http:// server"), "init said: \(device.stderr)")
+
         let allowed = try ServeProcess(data: data, arguments: ["--host", "0.0.0.0", "--allow-plain-http"])
         #expect(allowed.isRunning)
         #expect(allowed.url.scheme == "http")
