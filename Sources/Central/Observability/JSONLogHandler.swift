@@ -1,25 +1,33 @@
 import Foundation
 import Logging
 
-/// `serve --log-format json`: one JSON object a line on standard error, for log collectors:
+/// `serve --log-format json`: one JSON object a line, for log collectors:
 /// `{"time": …, "level": …, "label": …, "message": …, "metadata": {…}}`, time in UTC (ISO 8601, milliseconds).
-struct JSONLogHandler: LogHandler {
+public struct JSONLogHandler: LogHandler {
     let label: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    /// Where each line goes (with its newline): standard error unless told.
+    let write: @Sendable (Data) -> Void
 
-    init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
+    /// - Parameter write: receives each line, newline included; by default it goes to standard error.
+    public init(
+        label: String,
+        metadataProvider: Logger.MetadataProvider? = nil,
+        write: @escaping @Sendable (Data) -> Void = { FileHandle.standardError.write($0) }
+    ) {
         self.label = label
         self.metadataProvider = metadataProvider
+        self.write = write
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let given = event.metadata { merged.merge(given) { _, new in new } }
@@ -38,7 +46,7 @@ struct JSONLogHandler: LogHandler {
         else { return }
         line.append(UInt8(ascii: "\n"))
         // One write a line, so lines from several threads never interleave.
-        FileHandle.standardError.write(line)
+        write(line)
     }
 
     private static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
