@@ -102,7 +102,7 @@ public final class ServerCertificate: Sendable {
         } catch {
             throw LoadError(description: "the key file \(keyFile) cannot be read as a PEM private key")
         }
-        // NIOSSL does not check that the key is the certificate's; a mismatch would fail every handshake.
+        // A key of another certificate fails NIOSSL's context below as only `failedToLoadPrivateKey`: say so plainly.
         var notAfter: Date?
         if let certificate = try? Certificate(derEncoded: try leaf.toDERBytes()) {
             notAfter = certificate.notValidAfter
