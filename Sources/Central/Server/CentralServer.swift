@@ -44,8 +44,8 @@ public enum CentralServer {
                     tlsConfiguration: tlsConfiguration
                 )
             }
-            services.append(CertificateReloadService(certificate: tls, logger: logger))
         }
+        services.append(CertificateReloadService(certificate: configuration.tls, logger: logger))
         if let metrics = configuration.metrics { services.append(metrics.application(logger: logger)) }
         return Application(
             router: router,

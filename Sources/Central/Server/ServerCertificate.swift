@@ -129,14 +129,19 @@ public final class ServerCertificate: Sendable {
     }
 }
 
-/// Reloads the server's certificate on every SIGHUP (`kill -HUP`, systemd's `ExecReload`).
+/// Reloads the server's certificate on every SIGHUP (`kill -HUP`, systemd's `ExecReload`); without TLS the
+/// signal is logged and changes nothing (rather than ending the server, as SIGHUP does by default).
 struct CertificateReloadService: Service {
-    let certificate: ServerCertificate
+    let certificate: ServerCertificate?
     let logger: Logger
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
+            guard let certificate else {
+                logger.notice("SIGHUP: nothing to reload (serving without --tls-cert).")
+                continue
+            }
             certificate.reload(logger: logger)
         }
     }

@@ -129,9 +129,19 @@ struct TLSTests {
         #expect(device.status != 0)
         #expect(device.stderr.contains("Refusing to enrol with a plain http:// server"), "init said: \(device.stderr)")
 
-        let allowed = try ServeProcess(data: data, arguments: ["--host", "0.0.0.0", "--allow-plain-http"])
+        let log = workspace.appendingPathComponent("serve.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let allowed = try ServeProcess(
+            data: data,
+            standardError: try FileHandle(forWritingTo: log),
+            arguments: ["--host", "0.0.0.0", "--allow-plain-http"]
+        )
         #expect(allowed.isRunning)
         #expect(allowed.url.scheme == "http")
+        // Without TLS a SIGHUP (a service manager's reload) changes nothing and does not end the server.
+        kill(allowed.processIdentifier, SIGHUP)
+        try await eventually { try String(contentsOf: log, encoding: .utf8).contains("SIGHUP: nothing to reload") }
+        #expect(allowed.isRunning)
     }
 
     @Test("SIGHUP serves a new certificate without a restart; a broken one is refused and the old one kept")
