@@ -20,6 +20,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        EmpowerMetrics.countRefusal(code: code, status: status.code)
         var response = try JSONResponse.make(ErrorBody(code: code, message: message), status: status)
         response.headers.append(contentsOf: headers)
         return response

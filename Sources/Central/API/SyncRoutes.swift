@@ -53,6 +53,7 @@ struct SyncRoutes: Sendable {
             )
         }
         let outcome = try await store.push(push.operations, by: caller, now: Date())
+        EmpowerMetrics.countPush(accepted: outcome.accepted.count, rejectedCodes: outcome.rejected.map(\.code))
         context.logger.info(
             "sync.push",
             metadata: [
@@ -92,6 +93,7 @@ struct SyncRoutes: Sendable {
             for: caller,
             devicesOfUser: try await store.devices(ofUser: caller.userId)
         )
+        EmpowerMetrics.countPulled(page.operations.count)
         let body = WireAssembly.pullResponse(
             operations: page.operations.map { ($0.seq, $0.encoded) },
             cursor: page.cursor,

@@ -27,9 +27,11 @@ public struct AuditSealer: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await sealAll()
+                EmpowerMetrics.recordSealing(succeeded: true)
                 if failing { logger.notice("The audit log is sealed again.") }
                 failing = false
             } catch {
+                EmpowerMetrics.recordSealing(succeeded: false)
                 // Said once per run of failures: a full disk or a lost database must not fill the log.
                 if !failing {
                     logger.warning(
@@ -48,6 +50,7 @@ public struct AuditSealer: Service {
     func sealAll() async throws {
         while let head = try await store.sealAudit(key: key, now: Date(), limit: Self.batchLimit) {
             logger.trace("Audit log sealed.", metadata: ["treeSize": "\(head.size)"])
+            EmpowerMetrics.recordTreeSize(head.size)
             if Task.isCancelled { return }
         }
     }

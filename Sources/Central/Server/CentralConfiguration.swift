@@ -13,6 +13,10 @@ public struct CentralConfiguration: Sendable {
     public var auditKey: AuditSigningKey
     /// How often the sealer integrates new audit entries into the tree.
     public var auditSealInterval: Duration
+    /// TLS, production: the certificate served (reloaded on SIGHUP). Nil: plain HTTP.
+    public var tls: ServerCertificate? = nil
+    /// The `/metrics` listener, production: nil for none.
+    public var metrics: MetricsEndpoint? = nil
 
     public init(
         host: String = "127.0.0.1",
@@ -29,7 +33,10 @@ public struct CentralConfiguration: Sendable {
     }
 
     /// Whether the host is a loopback address, reachable only from this machine.
-    public var isLoopback: Bool {
+    public var isLoopback: Bool { Self.isLoopback(host) }
+
+    /// Whether `host` is a loopback address, reachable only from this machine.
+    public static func isLoopback(_ host: String) -> Bool {
         ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
     }
 }

@@ -1,8 +1,11 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import Models
 import NIOCore
+import ServiceLifecycle
 
 /// The central server as a library: `empower-cli serve`, the demo and the tests all build it here.
 public enum CentralServer {
@@ -29,15 +32,29 @@ public enum CentralServer {
             interval: configuration.auditSealInterval,
             logger: logger
         )
+        // A connection that sends nothing for 30 seconds (a stalled or deliberately slow client) is closed.
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(30))
+        var server = HTTPServerBuilder.http1(configuration: http1)
+        var services: [any Service] = [sealer]
+        if let tls = configuration.tls {
+            let tlsConfiguration = tls.tlsConfiguration
+            server = HTTPServerBuilder { responder in
+                try TLSChannel(
+                    HTTP1Channel(responder: responder, configuration: http1),
+                    tlsConfiguration: tlsConfiguration
+                )
+            }
+        }
+        services.append(CertificateReloadService(certificate: configuration.tls, logger: logger))
+        if let metrics = configuration.metrics { services.append(metrics.application(logger: logger)) }
         return Application(
             router: router,
-            // A connection that sends nothing for 30 seconds (a stalled or deliberately slow client) is closed.
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "empower-central"
             ),
-            services: [sealer],
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
@@ -54,6 +71,7 @@ public enum CentralServer {
         auditKey: AuditPublicKey? = nil
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
+        router.add(middleware: RequestTelemetryMiddleware())
         router.add(middleware: ResponseCompressionMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: AuthenticationMiddleware(accounts: store, rateLimiter: rateLimiter))

@@ -6,6 +6,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// The HTTP transport to the central server, on AsyncHTTPClient (SwiftNIO).
@@ -21,6 +22,7 @@ public struct HTTPTransport: SyncTransport {
     private let client: HTTPClient
     private let compression: Bool
     private let meter: TrafficMeter?
+    private let trust: ServerTrust?
 
     /// - Parameters:
     ///   - serverURL: the server's base URL, such as `http://127.0.0.1:8080`.
@@ -30,11 +32,13 @@ public struct HTTPTransport: SyncTransport {
     ///   - compression: whether to ask for gzip answers and, once the server has said it takes them, send pushes
     ///     as gzip (`Accept-Encoding` / `Content-Encoding`); off only to measure what it saves.
     ///   - meter: counts the bytes of the bodies sent and received, if given.
+    ///   - trust: the CAs that sign the server's certificate when not the system's (`device init --ca`).
     public init(
         serverURL: URL,
         token: String?,
         requestTimeout: TimeInterval = 30,
         client: HTTPClient = HTTPTransport.sharedClient,
+        trust: ServerTrust? = nil,
         compression: Bool = true,
         meter: TrafficMeter? = nil
     ) {
@@ -44,6 +48,7 @@ public struct HTTPTransport: SyncTransport {
         self.client = client
         self.compression = compression
         self.meter = meter
+        self.trust = trust
     }
 
     /// The servers (by base URL) that said, with `Accept-Encoding: gzip` on an answer, that they take gzip
@@ -152,6 +157,7 @@ public struct HTTPTransport: SyncTransport {
         }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
+        request.tlsConfiguration = trust?.tlsConfiguration
         request.headers.add(name: "Accept", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if compression { request.headers.add(name: "Accept-Encoding", value: "gzip") }
@@ -221,7 +227,12 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
-    private static func reason(for error: any Error) -> String {
+    /// Why a request got no answer, in a few words for a person.
+    public static func reason(for error: any Error) -> String {
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            return "its TLS certificate is not trusted: it is not signed by a CA this device trusts, has expired, "
+                + "or is not for this host name. For a private CA, enrol with 'device init --ca FILE'"
+        }
         if let error = error as? HTTPClientError {
             switch error {
             case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout: return "timed out"

@@ -6,7 +6,7 @@ import SQLiteSupport
 ///
 /// 1. `begin` writes a marker file (holding only the server's URL) and syncs it: from then on a command that
 ///    finds it finishes the wipe before doing anything else, with or without a signal.
-/// 2. `eraseData` removes every entry of the directory but the marker and the access token — the database
+/// 2. `eraseData` removes every entry of the directory but the marker, the access token and the server's CA file — the database
 ///    first, so that no command can open the replica any more — whatever its name (files added by later
 ///    versions, such as keys, go too), without following symbolic links out of the directory.
 /// 3. The caller confirms to the server with the access token, which is why the token goes last.
@@ -63,7 +63,8 @@ public enum DeviceDataWipe {
     /// - Throws: `Failure` for the first entry that could not be removed, after trying every other one.
     @discardableResult
     public static func eraseData(in directory: URL) throws -> Int {
-        let kept: Set<String> = [markerName, AccessTokenFile.fileName]
+        // The CA file is public (no patrol data): it stays for the confirmation over TLS, and goes in `finish`.
+        let kept: Set<String> = [markerName, AccessTokenFile.fileName, ServerTrust.fileName]
         let names = try entries(of: directory).filter { !kept.contains($0) }
         // The database first (its WAL and shared-memory files next), so no command opens the replica again.
         let ordered = names.sorted { lhs, rhs in
@@ -94,7 +95,9 @@ public enum DeviceDataWipe {
     /// - Throws: `Failure` when something is left (the marker stays while anything else does).
     @discardableResult
     public static func finish(in directory: URL) throws -> Int {
-        let removed = try eraseData(in: directory) + remove(directory.appendingPathComponent(AccessTokenFile.fileName))
+        let removed =
+            try eraseData(in: directory) + remove(directory.appendingPathComponent(AccessTokenFile.fileName))
+            + remove(directory.appendingPathComponent(ServerTrust.fileName))
         _ = try remove(directory.appendingPathComponent(markerName))
         // A data directory reached through a symbolic link: the link goes, and the emptied directory it named.
         var status = stat()

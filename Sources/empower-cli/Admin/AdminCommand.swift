@@ -35,6 +35,14 @@ struct AdminTargetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A file holding an administrator's access token (with --server).", valueName: "file"))
     var tokenFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A PEM file of the CA that signs the server's TLS certificate, when it is a private one (with --server).",
+            valueName: "file"
+        )
+    )
+    var ca: String?
+
     func validate() throws {
         guard [data, database, server].compactMap({ $0 }).count == 1 else {
             throw ValidationError(
@@ -47,8 +55,8 @@ struct AdminTargetOptions: ParsableArguments {
             }
             guard tokenFile != nil else { throw ValidationError("--server needs --token-file FILE.") }
         } else {
-            guard tokenFile == nil else {
-                throw ValidationError("--token-file goes with --server, not --data or --database.")
+            guard tokenFile == nil, ca == nil else {
+                throw ValidationError("--token-file and --ca go with --server, not --data or --database.")
             }
         }
         if let database {
@@ -62,7 +70,9 @@ struct AdminTargetOptions: ParsableArguments {
         let file = URL(fileURLWithPath: tokenFile!)
         guard let token = AccessTokenFile.load(from: file.deletingLastPathComponent(), name: file.lastPathComponent)
         else { throw CLIError("The token file \(file.path) cannot be read or is empty.") }
-        return RemoteAdminBackend(client: APIClient(serverURL: URL(string: server!)!, token: token))
+        let trust: ServerTrust?
+        do { trust = try ca.map { try ServerTrust(file: $0) } } catch { throw CLIError("\(error)") }
+        return RemoteAdminBackend(client: APIClient(serverURL: URL(string: server!)!, token: token, trust: trust))
     }
 }
 

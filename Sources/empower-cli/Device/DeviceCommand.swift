@@ -1,4 +1,5 @@
 import ArgumentParser
+import Central
 import Foundation
 import Models
 import Sync
@@ -33,6 +34,7 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
             Asks (twice) for the secret that unlocks the device, encrypts the store with a key only that secret
             opens, and leaves the device unlocked for --for (12 hours).
             Example: empower-cli device init --server http://127.0.0.1:8080 --token emp_…
+            Example: empower-cli device init --server https://empower.example.org --ca our-ca.pem --token emp_…
             """
     )
 
@@ -43,6 +45,17 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
         help: ArgumentHelp("The one-time enrolment token from 'empower-cli admin device enrol'.", valueName: "token")
     )
     var token: String
+
+    @Option(
+        help: ArgumentHelp(
+            "A PEM file of the CA that signs the server's TLS certificate, when it is a private one: kept with the device, so every later sync, search and export trusts it (and only it).",
+            valueName: "file"
+        )
+    )
+    var ca: String?
+
+    @Flag(help: "Enrol with a plain http:// server beyond this machine (tokens cross the network unencrypted).")
+    var allowPlainHttp = false
 
     @OptionGroup var secret: UnlockSecretOptions
 
@@ -55,9 +68,19 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func validate() throws {
+        if ca != nil, URL(string: server)?.scheme != "https" {
+            throw ArgumentParser.ValidationError("--ca is for an https server URL.")
+        }
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ArgumentParser.ValidationError(
                 "The server URL must be an http or https URL such as http://127.0.0.1:8080."
+            )
+        }
+        if url.scheme == "http", let host = url.host, !CentralConfiguration.isLoopback(host), !allowPlainHttp {
+            throw ArgumentParser.ValidationError(
+                "Refusing to enrol with a plain http:// server beyond this machine: the device's token and records "
+                    + "would cross the network unencrypted. Use its https:// URL (with --ca FILE for a private CA), "
+                    + "or --allow-plain-http on a network you trust."
             )
         }
         guard !token.isEmpty, token.utf8.count <= 200, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
@@ -67,6 +90,8 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
 
     func run() async throws {
         let serverURL = URL(string: server)!
+        let trust: ServerTrust?
+        do { trust = try ca.map { try ServerTrust(file: $0) } } catch { throw CLIError("\(error)") }
         // Refuse an occupied directory, a short secret or a machine without a keyring before the one-time token
         // is spent.
         try LocalReplica.checkCanCreate(in: storage.directory)
@@ -85,7 +110,8 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
         let wrappedKey = try WrappedDataKey.wrap(key, secret: try secret.newSecret())
         let enrolment: Enrolment
         do {
-            enrolment = try await HTTPTransport(serverURL: serverURL, token: token, requestTimeout: 30).enrol()
+            enrolment = try await HTTPTransport(serverURL: serverURL, token: token, requestTimeout: 30, trust: trust)
+                .enrol()
         } catch SyncError.server(_, EnrolmentApprovalProtocol.pendingCode, let message, _) {
             // The server's message names the device and the command that approves it.
             throw CLIError("\(message) Nothing was set up here.")
@@ -106,6 +132,7 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
         )
         _ = try LocalReplica.create(in: storage.directory, identity: identity, key: key, wrappedKey: wrappedKey)
         try AccessTokenFile.save(enrolment.token, in: storage.directory, key: key)
+        try trust?.save(in: storage.directory)
         let until = try KernelKeyring.store(key, for: storage.directory, lasting: duration.seconds)
         print("Device \(identity.deviceId) is enrolled for \(identity.userId) (\(identity.role.rawValue)).")
         print("Unlocked until \(LogFormatting.localTime(until)); 'empower-cli device lock' locks it now.")

@@ -20,6 +20,10 @@ struct ServeCommand: AsyncParsableCommand {
             enough; writes resume by themselves once there is room.
             Example: empower-cli serve --port 8080 --data /var/lib/empower --venues fixtures/venues.json
             Example: empower-cli serve --port 8080 --database postgres://empower@db.internal:5432/empower
+            In production: --host 0.0.0.0 --tls-cert FILE --tls-key FILE serves HTTPS (SIGHUP reloads the
+            certificate; a reload that fails keeps the old one and logs why), --metrics-address 127.0.0.1:9464
+            serves Prometheus metrics apart from the API, --log-format json writes one JSON object a line.
+            Plain HTTP beyond loopback is refused unless --allow-plain-http (TLS done by a proxy in front).
             Every option may also be set in a TOML configuration file (--config, or EMPOWER_SERVE_CONFIG), as
             'port = 8080', or in the environment as EMPOWER_SERVE_<OPTION> (EMPOWER_SERVE_CLOCK_TOLERANCE=5;
             --database is EMPOWER_DATABASE_URL). The command line wins over the environment, and the environment
@@ -44,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// The environment variable read for the PostgreSQL URL when neither --database nor --data is given.
     static let databaseEnvironmentVariable = "EMPOWER_DATABASE_URL"
 
-    @Option(help: "The address to listen on. Loopback only until accounts and tokens exist.")
+    @Option(help: "The address to listen on. Beyond loopback: with --tls-cert, or --allow-plain-http behind a proxy.")
     var host: String = "127.0.0.1"
 
     @Option(help: "The port to listen on (0 picks a free one).")
@@ -85,6 +89,9 @@ struct ServeCommand: AsyncParsableCommand {
         )
     )
     var auditKey: String?
+
+    /// TLS, metrics and the log: `ProductionOptions`.
+    @OptionGroup(title: "Production (TLS, metrics, logs)") var production: ProductionOptions
 
     /// The data directory of --data, or the default one.
     static func dataDirectory(_ option: String?) -> URL {
@@ -138,15 +145,19 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        production.bootstrapLogging()
+        try production.checkPlainHTTP(host: host, isLoopback: CentralConfiguration.isLoopback(host))
+        let tls = try production.certificate()
+        let metrics = production.metricsEndpoint()
         let venueList = try venues.map { try VenueFile.load(path: $0) } ?? []
         var logger = Logger(label: "empower.central")
-        logger.logLevel = .info
+        logger.logLevel = try production.level()
         if let url = try Self.databaseURL(option: database, data: data) {
             guard diskReserveMb == nil else {
                 throw CLIError("--disk-reserve-mb is for the SQLite store (--data); PostgreSQL keeps no reserve file.")
             }
             var databaseLogger = Logger(label: "empower.postgres")
-            databaseLogger.logLevel = .warning
+            databaseLogger.logLevel = max(.warning, logger.logLevel)
             do {
                 try await PostgresCentralStore.withStore(
                     url: url,
@@ -159,6 +170,8 @@ struct ServeCommand: AsyncParsableCommand {
                         venues: venueList,
                         storage: "database: \(url)",
                         auditKey: try loadAuditKey(dataDirectory: nil, logger: logger),
+                        tls: tls,
+                        metrics: metrics,
                         logger: logger
                     )
                 }
@@ -184,6 +197,8 @@ struct ServeCommand: AsyncParsableCommand {
             venues: venueList,
             storage: "data: \(directory.path)",
             auditKey: try loadAuditKey(dataDirectory: directory.path, logger: logger),
+            tls: tls,
+            metrics: metrics,
             logger: logger
         )
     }
@@ -217,6 +232,8 @@ struct ServeCommand: AsyncParsableCommand {
         venues: [Venue],
         storage: String,
         auditKey: AuditSigningKey,
+        tls: ServerCertificate?,
+        metrics: MetricsEndpoint?,
         logger: Logger
     ) async throws {
         do {
@@ -224,19 +241,20 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as StoreUnavailable {
             logger.warning("The venues of --venues were not saved (\(error)); serving the venues stored before.")
         }
-        let configuration = CentralConfiguration(
+        var configuration = CentralConfiguration(
             host: host,
             port: port,
             rateLimiter: RateLimiter(perSecond: rateLimit, burst: rateLimit * 2),
             auditKey: auditKey
         )
-        if !configuration.isLoopback {
-            print("Warning: listening on \(host), beyond this machine, over plain HTTP: put TLS in front of it.")
-        }
+        configuration.tls = tls
+        configuration.metrics = metrics
+        let scheme = tls == nil ? "http" : "https"
+        let (host, isLoopback) = (configuration.host, configuration.isLoopback)
         try await CentralServer.serve(configuration: configuration, store: store, logger: logger) { port in
             // Written unbuffered: tools that start the server read this line to learn the port.
-            var lines = "Empower central server on http://\(configuration.host):\(port) (\(storage))\n"
-            if configuration.isLoopback {
+            var lines = "Empower central server on \(scheme)://\(host):\(port) (\(storage))\n"
+            if isLoopback {
                 lines += "Listening on loopback only: no accounts or tokens yet, so only this machine may connect.\n"
             }
             FileHandle.standardOutput.write(Data(lines.utf8))

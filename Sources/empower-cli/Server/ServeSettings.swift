@@ -7,7 +7,7 @@ import TOMLKit
 ///
 /// Every option of `serve` may be a key of the TOML file named by `--config FILE` (or `EMPOWER_SERVE_CONFIG`), or an
 /// environment variable `EMPOWER_SERVE_<OPTION>` (`--clock-tolerance` is `EMPOWER_SERVE_CLOCK_TOLERANCE`; `--database`
-/// keeps its older `EMPOWER_DATABASE_URL`). The command line wins over the environment, which wins over the file.
+/// keeps its older `EMPOWER_DATABASE_URL`, `--log-level` is `EMPOWER_LOG_LEVEL`). The command line wins over the environment, which wins over the file.
 /// The settings become command-line arguments, so each value is checked exactly as its option is, and a bad one is
 /// reported with where it came from.
 enum ServeSettings {
@@ -22,9 +22,11 @@ enum ServeSettings {
         let name: String
         let takesValue: Bool
         var environmentVariable: String {
-            name == "database"
-                ? ServeCommand.databaseEnvironmentVariable
-                : "EMPOWER_SERVE_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+            switch name {
+            case "database": ServeCommand.databaseEnvironmentVariable
+            case "log-level": "EMPOWER_LOG_LEVEL"
+            default: "EMPOWER_SERVE_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+            }
         }
     }
 
@@ -35,14 +37,18 @@ enum ServeSettings {
         let source: String
     }
 
-    /// `serve`'s options (all but `--config`), read from the command's declaration.
+    /// `serve`'s options (all but `--config` and `--check`), as ArgumentParser declares them (option groups too).
     static var options: [Option] {
-        Mirror(reflecting: ServeCommand()).children.compactMap { child in
-            guard let label = child.label, label.hasPrefix("_") else { return nil }
-            let type = String(describing: Swift.type(of: child.value))
-            guard type.hasPrefix("Option<") || type.hasPrefix("Flag<") else { return nil }
-            let name = kebabCase(String(label.dropFirst()))
-            return name == "config" || name == "check" ? nil : Option(name: name, takesValue: type.hasPrefix("Option<"))
+        guard let info = try? JSONSerialization.jsonObject(with: Data(ServeCommand._dumpHelp().utf8)) as? [String: Any],
+            let command = info["command"] as? [String: Any],
+            let arguments = command["arguments"] as? [[String: Any]]
+        else { return [] }
+        return arguments.compactMap { argument in
+            guard let kind = argument["kind"] as? String, kind == "option" || kind == "flag",
+                let name = (argument["preferredName"] as? [String: Any])?["name"] as? String,
+                !["config", "check", "help", "version"].contains(name)
+            else { return nil }
+            return Option(name: name, takesValue: kind == "option")
         }
     }
 
@@ -88,14 +94,19 @@ enum ServeSettings {
 
     /// The settings `serve` runs with, one per line, each with where it came from, for `serve --check`.
     static func summary(of command: ServeCommand, sources: [String: String], commandLine: [String]) -> String {
-        let values = Dictionary(
-            Mirror(reflecting: command).children.compactMap { child -> (String, String)? in
-                guard let label = child.label, label.hasPrefix("_") else { return nil }
+        var values: [String: String] = [:]
+        func collect(_ arguments: Any) {
+            for child in Mirror(reflecting: arguments).children {
+                guard let label = child.label, label.hasPrefix("_") else { continue }
                 let value = Mirror(reflecting: child.value).descendant("_parsedValue", "value")
-                return (kebabCase(String(label.dropFirst())), value.map(settingText) ?? "")
-            },
-            uniquingKeysWith: { first, _ in first }
-        )
+                if String(describing: Swift.type(of: child.value)).hasPrefix("OptionGroup<") {
+                    if let value { collect(value) }
+                } else {
+                    values[kebabCase(String(label.dropFirst()))] = value.map(settingText) ?? ""
+                }
+            }
+        }
+        collect(command)
         return options.map { option in
             let value = values[option.name] ?? ""
             let source =

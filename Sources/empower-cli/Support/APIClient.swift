@@ -1,42 +1,53 @@
+import AsyncHTTPClient
 import Foundation
 import Models
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import Sync
 
 /// Requests to the central server's API with a bearer token, for the admin and supervisor commands (sync
-/// has its own transport). Refusals become plain messages with the server's code.
+/// has its own transport). Refusals become plain messages with the server's code. On the sync transport's
+/// connection pool (AsyncHTTPClient), trusting the same CAs.
 struct APIClient: Sendable {
     let serverURL: URL
     let token: String
-    private let session = URLSession(configuration: .ephemeral)
+    /// The CAs of a private CA (`device init --ca`, `admin --ca`); nil: the system's.
+    let trust: ServerTrust?
 
-    init(serverURL: URL, token: String) {
+    init(serverURL: URL, token: String, trust: ServerTrust? = nil) {
         self.serverURL = serverURL
         self.token = token
+        self.trust = trust
     }
+
+    /// The largest answer read (an export of many records).
+    static let maxResponseBytes = 256 << 20
 
     /// The raw body of a successful answer.
     func data(_ method: String, _ path: String, body: Data? = nil) async throws -> Data {
         guard let url = URL(string: path, relativeTo: serverURL.appendingPathComponent("/")) else {
             throw CLIError("The request URL could not be made.")
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = HTTPMethod(rawValue: method)
+        request.tlsConfiguration = trust?.tlsConfiguration
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let body {
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue("", forHTTPHeaderField: "Expect")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: body))
         }
-        let (data, response): (Data, URLResponse)
+        let status: Int
+        let data: Data
         do {
-            (data, response) = try await session.data(for: request)
+            let response = try await HTTPTransport.sharedClient.execute(request, timeout: .seconds(120))
+            status = Int(response.status.code)
+            data = Data(buffer: try await response.body.collect(upTo: Self.maxResponseBytes))
         } catch {
-            throw CLIError("The server \(serverURL.absoluteString) could not be reached.")
+            throw CLIError(
+                "The server \(serverURL.absoluteString) could not be reached (\(HTTPTransport.reason(for: error)))."
+            )
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
             let error = try? WireCoding.decode(ErrorBody.self, from: data)
             if status == 401, error?.code == DeviceWipeProtocol.orderedCode { throw WipeOrderedError() }

@@ -15,9 +15,19 @@ extension DeviceDataOptions {
             throw CLIError("This device has no access token: enrol it with 'empower-cli device init --token'.")
         }
         do {
-            return try await body(APIClient(serverURL: identity.serverURL, token: token))
+            let client = APIClient(serverURL: identity.serverURL, token: token, trust: try storedTrust())
+            return try await body(client)
         } catch is WipeOrderedError {
             throw await RemoteWipe.carryOut(in: directory, serverURL: identity.serverURL, token: token)
+        }
+    }
+
+    /// The CAs this device was enrolled to trust (`device init --ca`), if any.
+    func storedTrust() throws -> ServerTrust? {
+        do {
+            return try ServerTrust.stored(in: directory)
+        } catch {
+            throw CLIError(error.description)
         }
     }
 }

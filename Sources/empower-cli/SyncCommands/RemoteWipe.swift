@@ -15,7 +15,7 @@ enum RemoteWipe {
             try DeviceDataWipe.begin(in: directory, serverURL: serverURL)
             var erased = try DeviceDataWipe.eraseData(in: directory)
             _ = KernelKeyring.forget(for: directory)
-            let confirmation = await confirm(token: token, serverURL: serverURL)
+            let confirmation = await confirm(token: token, serverURL: serverURL, directory: directory)
             erased += try DeviceDataWipe.finish(in: directory)
             let files = "\(erased) file\(erased == 1 ? "" : "s")"
             return CLIError(
@@ -53,13 +53,18 @@ enum RemoteWipe {
     }
 
     /// Sends the confirmation; a sentence for the person, whatever the answer.
-    private static func confirm(token: String?, serverURL: URL) async -> String {
+    private static func confirm(token: String?, serverURL: URL, directory: URL) async -> String {
         guard let token else {
             return "The server could not be told (no access token was left); its audit log shows the order delivered."
         }
         let reason: String
         do throws(SyncError) {
-            _ = try await HTTPTransport(serverURL: serverURL, token: token, requestTimeout: 15).confirmWipe()
+            _ = try await HTTPTransport(
+                serverURL: serverURL,
+                token: token,
+                requestTimeout: 15,
+                trust: try? ServerTrust.stored(in: directory)
+            ).confirmWipe()
             return "The server has recorded the wipe."
         } catch {
             switch error {

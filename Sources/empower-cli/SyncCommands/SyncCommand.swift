@@ -82,7 +82,8 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
             transport: HTTPTransport(
                 serverURL: identity.serverURL,
                 token: token,
-                requestTimeout: timeout
+                requestTimeout: timeout,
+                trust: try storage.storedTrust()
             ),
             pushBatchSize: batchSize
         )

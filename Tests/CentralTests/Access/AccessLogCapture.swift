@@ -1,3 +1,4 @@
+import Central
 import Foundation
 import Logging
 import Synchronization
@@ -12,9 +13,15 @@ final class AccessLogCapture: Sendable {
         storage.withLock { $0.append(line) }
     }
 
-    /// A trace-level logger whose every line lands here.
+    /// A trace-level logger whose every line lands here twice: rendered as text, and by `serve --log-format
+    /// json`'s handler (lines starting with `{`).
     func logger(label: String = "empower.central") -> Logger {
-        var logger = Logger(label: label) { label in AccessCapturingLogHandler(label: label, capture: self) }
+        var logger = Logger(label: label) { label in
+            MultiplexLogHandler([
+                AccessCapturingLogHandler(label: label, capture: self),
+                JSONLogHandler(label: label) { self.append(String(decoding: $0, as: UTF8.self)) },
+            ])
+        }
         logger.logLevel = .trace
         return logger
     }

@@ -127,8 +127,21 @@ struct AccessRateLimitAndLogTests {
         }
 
         let lines = capture.lines
-        // The capture works: the server logged at all, and its push line is there.
-        #expect(lines.contains { $0.contains("sync.push") }, "\(lines.count) lines")
+        // The capture works: the server logged at all, and its push line is there, as text and as JSON.
+        #expect(lines.contains { $0.contains("sync.push") && !$0.hasPrefix("{") }, "\(lines.count) lines")
+        #expect(lines.contains { $0.contains("sync.push") && $0.hasPrefix("{") }, "\(lines.count) lines")
+        // Every request's line carries its request id, in both formats; every JSON line is one JSON object.
+        let textRequests = lines.filter { !$0.hasPrefix("{") && $0.contains("] request ") }
+        #expect(textRequests.count > 10 && textRequests.allSatisfy { $0.contains("hb.request.id=") })
+        var jsonRequests = 0
+        for line in lines where line.hasPrefix("{") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(line.hasSuffix("}\n") && line.dropLast().allSatisfy { $0 != "\n" }, "one line: \(line)")
+            guard object["message"] as? String == "request" else { continue }
+            jsonRequests += 1
+            #expect((object["metadata"] as? [String: Any])?["hb.request.id"] is String, "no request id: \(line)")
+        }
+        #expect(jsonRequests == textRequests.count)
         #expect(secrets.count == 8 + 3)
         for line in lines {
             for secret in secrets {

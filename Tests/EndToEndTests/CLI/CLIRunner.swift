@@ -86,13 +86,19 @@ struct CLIRunner {
         try process.run()
         var buffer = ""
         let reader = stdout.fileHandleForReading
-        while !buffer.contains("\n") {
+        // The line that names the server's URL (a metrics listener's line may come first).
+        func serverLine() -> Substring? {
+            buffer.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+                .first { $0.hasPrefix("Empower central server on ") }
+        }
+        while serverLine() == nil {
             let chunk = reader.availableData
             guard !chunk.isEmpty else { throw CLIRunnerError.serverDidNotStart(buffer) }
             buffer += String(decoding: chunk, as: UTF8.self)
         }
-        let line = buffer.split(separator: "\n")[0]
-        guard let range = line.range(of: "http://"), let end = line[range.lowerBound...].firstIndex(of: " "),
+        let line = serverLine()!
+        guard let range = line.range(of: "https://") ?? line.range(of: "http://"),
+            let end = line[range.lowerBound...].firstIndex(of: " "),
             let url = URL(string: String(line[range.lowerBound..<end]))
         else { throw CLIRunnerError.serverDidNotStart(buffer) }
         return (process, url)
@@ -213,6 +219,9 @@ final class ServeProcess {
     var databasePath: String { data.appendingPathComponent("central.sqlite").path }
 
     var isRunning: Bool { process.isRunning }
+
+    /// The server's process id (for signals such as SIGHUP).
+    var processIdentifier: Int32 { process.processIdentifier }
 
     /// SIGTERM, then waits until the server has drained and stopped.
     func stop() {

@@ -42,7 +42,8 @@ struct DiskFullTests {
             onto: disk
         )
         let firstLog = workspace.appendingPathComponent("serve-1.log")
-        var server = try startServer(on: disk, reserveMegabytes: 1, log: firstLog)
+        // The first server logs JSON lines, the second text: the no-personal-data check covers both formats.
+        var server = try startServer(on: disk, reserveMegabytes: 1, log: firstLog, logFormat: "json")
         #expect(reserveSize(disk) == 1 << 20, "the reserve is made at start")
         let port = try #require(server.url.port)
 
@@ -83,6 +84,12 @@ struct DiskFullTests {
             #expect(occurrences(of: "Disk full:", in: log) == 1, "log was: \(log)")
             #expect(log.contains("the disk that holds the central store (\(data.path))"), "log was: \(log)")
             #expect(!log.contains("PC-4127") && !log.contains("Seel Street"), "no personal data in the log")
+            for line in log.split(separator: "\n") {
+                #expect(
+                    (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any],
+                    "not JSON: \(line)"
+                )
+            }
             #expect(reserveSize(disk) == nil)
 
             // A restart on the full disk: it starts, serves reads, and refuses pushes from the start.
@@ -108,6 +115,7 @@ struct DiskFullTests {
             #expect(reserveSize(disk) == 1 << 20, "the reserve is back in place")
             let recovered = try String(contentsOf: secondLog, encoding: .utf8)
             #expect(recovered.contains("Disk space recovered"), "log was: \(recovered)")
+            #expect(!recovered.contains("PC-4127") && !recovered.contains("Seel Street"), "no personal data in the log")
 
             // Everyone syncs: every record everywhere, each operation stored once.
             for device in [second, first, supervisor] {
@@ -278,14 +286,22 @@ struct DiskFullTests {
         return tokens
     }
 
-    private func startServer(on disk: TinyDisk, port: Int = 0, reserveMegabytes: Int, log: URL) throws -> ServeProcess {
+    /// - Parameter logFormat: `serve --log-format`: text or json.
+    private func startServer(
+        on disk: TinyDisk,
+        port: Int = 0,
+        reserveMegabytes: Int,
+        log: URL,
+        logFormat: String = "text"
+    ) throws -> ServeProcess {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         return try ServeProcess(
             data: disk.mountPoint.appendingPathComponent("central"),
             port: port,
             diskReserveMegabytes: reserveMegabytes,
             launcher: disk.launcher,
-            standardError: try FileHandle(forWritingTo: log)
+            standardError: try FileHandle(forWritingTo: log),
+            arguments: ["--log-format", logFormat]
         )
     }
 

@@ -28,6 +28,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw APIError.unauthorized
         }
         if let wait = rateLimiter.admit(key: AccessToken.hash(token), now: Date()) {
+            EmpowerMetrics.countRateLimited()
             throw APIError(
                 .tooManyRequests,
                 code: "rate-limited",
