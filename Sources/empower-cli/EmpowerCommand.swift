@@ -17,6 +17,7 @@ struct EmpowerCommand: AsyncParsableCommand {
             ReviewCommand.self, GradeCommand.self, LinkCommand.self, RetainCommand.self, RedactCommand.self,
             ListCommand.self, ShowCommand.self, SearchCommand.self, ExportCommand.self, SyncCommand.self,
             StatusCommand.self, ServeCommand.self,
+            AuthorisationCommand.self,
             AdminCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )

@@ -80,6 +80,34 @@ enum Fixture {
         Note(recordId: recordId, author: author, recordedAt: recordedAt, text: "CCTV preserved by venue manager.")
     }
 
+    static let supervisor = "PS-0311"
+
+    /// A section 34 authorisation for the fixture's night (18:00 to 06:00 around `now`) covering the fixture's
+    /// venue, Seel Street and an area around Concert Square.
+    static func authorisation(
+        id: UUID = UUID(),
+        startsAt: Date = now.addingTimeInterval(-5 * 3600 - 40 * 60),
+        endsAt: Date = now.addingTimeInterval(6 * 3600 + 20 * 60),
+        locality: DispersalLocality = DispersalLocality(
+            venueIds: [venue],
+            streets: ["Seel Street"],
+            polygon: [
+                Coordinate(latitude: 53.4030, longitude: -2.9830), Coordinate(latitude: 53.4030, longitude: -2.9800),
+                Coordinate(latitude: 53.4010, longitude: -2.9800), Coordinate(latitude: 53.4010, longitude: -2.9830),
+            ]
+        )
+    ) -> DispersalAuthorisation {
+        DispersalAuthorisation(
+            id: id,
+            recordedAt: startsAt,
+            authorisedBy: supervisor,
+            startsAt: startsAt,
+            endsAt: endsAt,
+            locality: locality,
+            grounds: "Repeated reports of predatory behaviour around Concert Square on Saturday nights."
+        )
+    }
+
     static func stamp(_ wallMilliseconds: Int64, _ counter: UInt16 = 0) -> HLCTimestamp {
         HLCTimestamp(wallMilliseconds: wallMilliseconds, counter: counter)
     }
@@ -100,6 +128,7 @@ enum Fixture {
             case .sighting(let sighting): .createSighting(sighting)
             case .intervention(let intervention): .createIntervention(intervention)
             case .note(let note): .createNote(note)
+            case .authorisation(let authorisation): .createAuthorisation(authorisation)
             case .redacted(let remains): .redacted(remains.type == .note ? .createNote : .createSighting)
             }
         return LogOperation(

@@ -17,7 +17,7 @@ struct RecordRoutes: Sendable {
         group.get("records/:id", use: show)
     }
 
-    /// `GET /v1/records?reason=…&venue=ID&since=…&until=…&type=…&behaviour=…&action=…`.
+    /// `GET /v1/records?reason=…&venue=ID&since=…&until=…&night=YYYY-MM-DD&type=…&behaviour=…&action=…`.
     @Sendable func search(request: Request, context: Context) async throws -> Response {
         let caller = try context.requireCaller(Self.readerRoles)
         let query = request.uri.queryParameters
@@ -110,6 +110,16 @@ struct RecordRoutes: Sendable {
         }
         filter.since = try QueryParameters.date(query, "since")
         filter.until = try QueryParameters.date(query, "until")
+        if let text = QueryParameters.string(query, "night") {
+            guard let night = OperationalNight(text) else {
+                throw APIError.badRequest(
+                    "bad-parameter",
+                    "The parameter 'night' must be the date a night begins on, YYYY-MM-DD (18:00 to 06:00 the next "
+                        + "day, Europe/London)."
+                )
+            }
+            filter = filter.narrowed(to: night)
+        }
         if let type = try QueryParameters.enumeration(query, "type", RecordType.self) { filter.types = [type] }
         filter.behaviour = try QueryParameters.enumeration(query, "behaviour", Behaviour.self)
         filter.action = try QueryParameters.enumeration(query, "action", InterventionAction.self)

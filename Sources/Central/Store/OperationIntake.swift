@@ -69,6 +69,10 @@ enum OperationIntake {
         {
             throw ValidationError(code: code, message: message)
         }
+        // A dispersal direction is judged by the authorisation it cites, as the intervention stands after the
+        // operation (a late entry or an amended time or place by the authorisation in force at the event).
+        let cited = try DispersalRule.citedAuthorisationId(of: operation, target: merged).flatMap(state)
+        try DispersalRule.check(operation, merged: merged, authorisation: cited)
         return Admitted(stored: stored, merged: merged)
     }
 

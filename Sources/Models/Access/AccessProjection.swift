@@ -49,6 +49,11 @@ public enum AccessProjection {
         if record.type == .note, ProjectedField.note.visibility(writtenByVenueStaff: recordByStaff) == .withheld {
             return nil
         }
+        if record.type == .authorisation,
+            ProjectedField.authorisation.visibility(writtenByVenueStaff: recordByStaff) == .withheld
+        {
+            return nil
+        }
         var projected = operation
         replace(.operationAuthor, in: &projected.author, byStaff)
         replace(.operationDevice, in: &projected.deviceId, byStaff)
@@ -65,6 +70,8 @@ public enum AccessProjection {
                 intervention.actions = actions.split(separator: ",").compactMap {
                     InterventionAction(rawValue: String($0))
                 }
+                intervention.authorisationId = nil
+                intervention.outsideAuthorisation = nil
             }
             if case .replaced(let outcome) = ProjectedField.interventionOutcome.visibility(writtenByVenueStaff: byStaff),
                 let value = Outcome(rawValue: outcome)
@@ -72,8 +79,8 @@ public enum AccessProjection {
                 intervention.outcome = value
             }
             projected.payload = .createIntervention(intervention)
-        case .createNote:
-            break  // A note is the note rule's: whole, or withheld above.
+        case .createNote, .createAuthorisation:
+            break  // A note is the note rule's, an authorisation the authorisation rule's: whole, or withheld above.
         case .amend(var amendment):
             // The value, and the value it replaced, follow the rule of the field it corrects, for the record's
             // author; the reason, the amendment's author's.

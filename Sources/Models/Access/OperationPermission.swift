@@ -41,6 +41,13 @@ public enum OperationPermission {
             try refusePoliceActions(caller, in: intervention)
         case .createNote:
             if referenced != nil { try requireScope(caller, venueId: referencedScope) }
+        case .createAuthorisation:
+            guard caller.role == .supervisor else {
+                throw ValidationError(
+                    code: "supervisor-only",
+                    message: "Only a supervisor (an inspector or above) records a section 34 authorisation."
+                )
+            }
         case .amend(let amendment):
             guard let target, target.redaction == nil else { return }
             guard target.original.author == operation.author || caller.role == .supervisor else {

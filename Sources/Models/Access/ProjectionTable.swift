@@ -15,6 +15,7 @@ public enum ProjectedField: CaseIterable, Sendable, Hashable {
     case interventionOutcome
     case interventionNotes
     case note
+    case authorisation
     case amendmentReason
     case registers
     case redactionExplanation
@@ -28,6 +29,7 @@ public enum ProjectedField: CaseIterable, Sendable, Hashable {
         case .interventionEvent, .interventionBy, .interventionActions, .interventionOutcome, .interventionNotes:
             "intervention"
         case .note: "note"
+        case .authorisation: "section 34 authorisation"
         case .amendmentReason: "amendment"
         case .registers: "registers"
         case .redactionExplanation: "redaction"
@@ -44,10 +46,11 @@ public enum ProjectedField: CaseIterable, Sendable, Hashable {
         case .sightingNarrative: "narrative"
         case .interventionEvent: "sightingId, occurredAt, recordedAt, location (venue, place, position)"
         case .interventionBy: "by"
-        case .interventionActions: "actions"
+        case .interventionActions: "actions, authorisationId, outsideAuthorisation (the dispersal's basis is cleared)"
         case .interventionOutcome: "outcome"
         case .interventionNotes: "notes"
         case .note: "the whole note (author, text)"
+        case .authorisation: "the whole authorisation (locality, times, grounds, who gave it)"
         case .amendmentReason: "reason (the field, the value and the value it replaced follow the field's own rule)"
         case .registers: "review status, intelligence grading, retention review date, links"
         case .redactionExplanation: "explanation (the reason code is shown)"
@@ -68,7 +71,7 @@ public enum ProjectedField: CaseIterable, Sendable, Hashable {
         case .interventionOutcome: (.shown, .replaced(Outcome.notShared.rawValue))
         case .note: (.shown, .withheld)
         case .amendmentReason, .redactionExplanation: (.shown, .replaced(AccessProjection.withheldText))
-        case .registers: (.withheld, .withheld)
+        case .registers, .authorisation: (.withheld, .withheld)
         }
     }
 

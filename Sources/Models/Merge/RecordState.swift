@@ -145,7 +145,7 @@ extension RecordState {
         switch current {
         case .note(let note): note.recordId
         case .intervention(let intervention): intervention.sightingId
-        case .sighting, .redacted: nil
+        case .sighting, .authorisation, .redacted: nil
         }
     }
 }

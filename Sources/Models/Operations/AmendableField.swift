@@ -70,6 +70,10 @@ public enum AmendableField: String, Codable, Sendable, CaseIterable, Hashable {
         case .note(var note):
             note.text = value
             return .note(note)
+        case .authorisation:
+            // No field of an authorisation is amendable (`recordTypes` refused it above): a wrong one is redacted
+            // and recorded again.
+            return record
         case .redacted:
             throw .recordRedacted
         }
@@ -138,7 +142,7 @@ public enum AmendableField: String, Codable, Sendable, CaseIterable, Hashable {
             }
         case .note(let note):
             self == .text ? note.text : ""
-        case .redacted:
+        case .authorisation, .redacted:
             ""
         }
     }

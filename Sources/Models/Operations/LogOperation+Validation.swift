@@ -19,7 +19,7 @@ extension LogOperation {
             )
         }
         switch payload {
-        case .createSighting, .createIntervention, .createNote:
+        case .createSighting, .createIntervention, .createNote, .createAuthorisation:
             let record = payload.createdRecord!
             guard record.id == recordId else {
                 throw ValidationError(

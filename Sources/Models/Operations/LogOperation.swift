@@ -77,6 +77,7 @@ public struct LogOperation: Sendable, Hashable, Identifiable, Codable {
         case .createSighting(let sighting): try container.encode(sighting, forKey: .payload)
         case .createIntervention(let intervention): try container.encode(intervention, forKey: .payload)
         case .createNote(let note): try container.encode(note, forKey: .payload)
+        case .createAuthorisation(let authorisation): try container.encode(authorisation, forKey: .payload)
         case .amend(let amendment): try container.encode(amendment, forKey: .payload)
         case .setRegister(let write): try container.encode(write, forKey: .payload)
         case .redact(let redaction): try container.encode(redaction, forKey: .payload)
@@ -99,6 +100,7 @@ public enum OperationPayload: Sendable, Hashable {
     case createSighting(Sighting)
     case createIntervention(Intervention)
     case createNote(Note)
+    case createAuthorisation(DispersalAuthorisation)
     case amend(Amendment)
     case setRegister(RegisterWrite)
     case redact(Redaction)
@@ -110,6 +112,7 @@ public enum OperationPayload: Sendable, Hashable {
         case .createSighting: .createSighting
         case .createIntervention: .createIntervention
         case .createNote: .createNote
+        case .createAuthorisation: .createAuthorisation
         case .amend: .amend
         case .setRegister: .setRegister
         case .redact: .redact
@@ -123,6 +126,7 @@ public enum OperationPayload: Sendable, Hashable {
         case .createSighting(let sighting): .sighting(sighting)
         case .createIntervention(let intervention): .intervention(intervention)
         case .createNote(let note): .note(note)
+        case .createAuthorisation(let authorisation): .authorisation(authorisation)
         case .amend, .setRegister, .redact, .redacted: nil
         }
     }
@@ -140,6 +144,8 @@ extension OperationPayload {
         case .createSighting: self = .createSighting(try container.decode(Sighting.self, forKey: key))
         case .createIntervention: self = .createIntervention(try container.decode(Intervention.self, forKey: key))
         case .createNote: self = .createNote(try container.decode(Note.self, forKey: key))
+        case .createAuthorisation:
+            self = .createAuthorisation(try container.decode(DispersalAuthorisation.self, forKey: key))
         case .amend: self = .amend(try container.decode(Amendment.self, forKey: key))
         case .setRegister: self = .setRegister(try container.decode(RegisterWrite.self, forKey: key))
         case .redact: self = .redact(try container.decode(Redaction.self, forKey: key))
@@ -152,6 +158,7 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable, Hashable {
     case createSighting = "create-sighting"
     case createIntervention = "create-intervention"
     case createNote = "create-note"
+    case createAuthorisation = "create-authorisation"
     case amend = "amend"
     case setRegister = "set-register"
     case redact = "redact"
@@ -159,7 +166,7 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable, Hashable {
     /// Whether operations of this kind carry record content, which a redaction removes.
     public var carriesContent: Bool {
         switch self {
-        case .createSighting, .createIntervention, .createNote, .amend: true
+        case .createSighting, .createIntervention, .createNote, .createAuthorisation, .amend: true
         case .setRegister, .redact: false
         }
     }
@@ -167,7 +174,7 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable, Hashable {
     /// Whether operations of this kind create a record.
     public var isCreate: Bool {
         switch self {
-        case .createSighting, .createIntervention, .createNote: true
+        case .createSighting, .createIntervention, .createNote, .createAuthorisation: true
         case .amend, .setRegister, .redact: false
         }
     }
@@ -178,6 +185,7 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable, Hashable {
         case .createSighting: .sighting
         case .createIntervention: .intervention
         case .createNote: .note
+        case .createAuthorisation: .authorisation
         case .amend, .setRegister, .redact: nil
         }
     }

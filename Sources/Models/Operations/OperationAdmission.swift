@@ -23,7 +23,7 @@ public enum OperationAdmission {
     ) throws(ValidationError) {
         try operation.validate(now: now, clockTolerance: clockTolerance)
         switch operation.payload {
-        case .createSighting, .createIntervention, .createNote:
+        case .createSighting, .createIntervention, .createNote, .createAuthorisation:
             guard target == nil else {
                 throw ValidationError(
                     code: "record-exists",
@@ -63,7 +63,7 @@ public enum OperationAdmission {
         switch operation.payload {
         case .createNote(let note): note.recordId
         case .createIntervention(let intervention): intervention.sightingId
-        case .createSighting, .amend, .setRegister, .redact, .redacted: nil
+        case .createSighting, .createAuthorisation, .amend, .setRegister, .redact, .redacted: nil
         }
     }
 }

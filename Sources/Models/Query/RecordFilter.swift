@@ -55,3 +55,14 @@ public struct RecordFilter: Sendable, Hashable {
         return true
     }
 }
+
+extension RecordFilter {
+    /// This filter narrowed to the records that happened in one operational night (`OperationalNight`): its
+    /// `since` and `until` become the night's bounds, or stay where they are when they are narrower already.
+    public func narrowed(to night: OperationalNight) -> RecordFilter {
+        var narrowed = self
+        narrowed.since = max(since ?? night.start, night.start)
+        narrowed.until = min(until ?? night.end, night.end)
+        return narrowed
+    }
+}

@@ -14,6 +14,11 @@ public struct Intervention: Codable, Sendable, Hashable, Identifiable {
     public var actions: [InterventionAction]
     public var outcome: Outcome
     public var notes: String
+    /// The section 34 authorisation a dispersal direction was given under (`DispersalRule`).
+    public var authorisationId: UUID?
+    /// True when a dispersal direction was given outside any authorisation known to the recorder: recorded as
+    /// such, and flagged for supervision. Absent (nil) otherwise.
+    public var outsideAuthorisation: Bool?
 
     public init(
         id: UUID = .timeOrdered(),
@@ -24,7 +29,9 @@ public struct Intervention: Codable, Sendable, Hashable, Identifiable {
         location: Location,
         actions: [InterventionAction],
         outcome: Outcome,
-        notes: String = ""
+        notes: String = "",
+        authorisationId: UUID? = nil,
+        outsideAuthorisation: Bool? = nil
     ) {
         self.id = id
         self.sightingId = sightingId
@@ -35,5 +42,7 @@ public struct Intervention: Codable, Sendable, Hashable, Identifiable {
         self.actions = actions
         self.outcome = outcome
         self.notes = notes
+        self.authorisationId = authorisationId
+        self.outsideAuthorisation = outsideAuthorisation
     }
 }

@@ -15,6 +15,8 @@ extension PatrolRecord: Codable {
         case .sighting: self = .sighting(try container.decode(Sighting.self, forKey: .record))
         case .intervention: self = .intervention(try container.decode(Intervention.self, forKey: .record))
         case .note: self = .note(try container.decode(Note.self, forKey: .record))
+        case .authorisation:
+            self = .authorisation(try container.decode(DispersalAuthorisation.self, forKey: .record))
         }
     }
 
@@ -25,6 +27,7 @@ extension PatrolRecord: Codable {
         case .sighting(let sighting): try container.encode(sighting, forKey: .record)
         case .intervention(let intervention): try container.encode(intervention, forKey: .record)
         case .note(let note): try container.encode(note, forKey: .record)
+        case .authorisation(let authorisation): try container.encode(authorisation, forKey: .record)
         case .redacted(let record): try container.encode(record, forKey: .redacted)
         }
     }

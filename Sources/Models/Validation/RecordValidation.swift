@@ -51,6 +51,7 @@ extension Intervention {
         guard !actions.isEmpty else { throw .noAction }
         guard Set(actions).count == actions.count else { throw .repeatedAction }
         try TextRules.check(notes, field: "notes", limit: TextLimits.notes, multiline: true)
+        try DispersalRule.validateBasis(of: self)
     }
 }
 
@@ -71,6 +72,7 @@ extension PatrolRecord {
         case .sighting(let sighting): try sighting.validate(now: now, pairingOther: pairingOther)
         case .intervention(let intervention): try intervention.validate(now: now)
         case .note(let note): try note.validate(now: now)
+        case .authorisation(let authorisation): try authorisation.validate(now: now)
         case .redacted: throw .recordRedacted
         }
     }

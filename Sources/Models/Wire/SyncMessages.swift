@@ -190,8 +190,12 @@ public enum ProtocolLimits {
 /// `GET /v1/records`: merged records, oldest event first.
 public struct RecordList: Codable, Sendable, Hashable {
     public var records: [RecordState]
+    /// What each field of the records rests on — fact, assessment, account or record keeping — by its path
+    /// (`sighting.riskLevel`): `FieldClassification`, so a reader can tell observation from judgement.
+    public var fieldBasis: [String: FieldBasis]?
 
-    public init(records: [RecordState]) {
+    public init(records: [RecordState], fieldBasis: [String: FieldBasis]? = FieldClassification.byPath) {
         self.records = records
+        self.fieldBasis = fieldBasis
     }
 }

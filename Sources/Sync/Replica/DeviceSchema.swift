@@ -1,4 +1,5 @@
 import GRDB
+import SQLiteSupport
 
 /// The device database's schema, as named migrations that are never edited once shipped.
 enum DeviceSchema {
@@ -198,6 +199,10 @@ enum DeviceSchema {
                     );
                     """
             )
+        }
+        // Section 34 dispersal authorisations are records (`DispersalAuthorisation`): the type's CHECK admits them.
+        migrator.registerMigration("dispersal: authorisation records") { db in
+            try RecordTypeCheck.admitAuthorisations(db)
         }
         return migrator
     }

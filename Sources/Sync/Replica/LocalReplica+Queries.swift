@@ -17,6 +17,10 @@ extension LocalReplica {
                 conditions.append("occurredAt >= ?")
                 _ = arguments.append(contentsOf: [since.millisecondsSince1970])
             }
+            if let until = filter.until {
+                conditions.append("occurredAt < ?")
+                _ = arguments.append(contentsOf: [until.millisecondsSince1970])
+            }
             if let types = filter.types {
                 conditions.append("type IN (\(types.map { _ in "?" }.joined(separator: ", ")))")
                 _ = arguments.append(contentsOf: StatementArguments(types.map(\.rawValue)))

@@ -110,6 +110,7 @@ extension LocalReplica {
         {
             throw ReplicaError.invalid(ValidationError(code: code, message: message))
         }
+        try checkDispersal(operation, cipher: cipher, db: db)
         return operation
     }
 
@@ -161,6 +162,20 @@ extension LocalReplica {
             )
         } catch {
             throw ReplicaError.notAllowed(error.message)
+        }
+    }
+
+    /// Refuses a dispersal direction that this device cannot place inside the section 34 authorisation it cites
+    /// (`DispersalRule`), as the record stands with the operation: the server checks it again.
+    private static func checkDispersal(_ operation: LogOperation, cipher: ContentCipher, db: Database) throws {
+        guard operation.kind == .createIntervention || operation.kind == .amend else { return }
+        let merged = try state(of: operation.recordId, cipher: cipher, db: db)
+        let cited = try DispersalRule.citedAuthorisationId(of: operation, target: merged)
+            .flatMap { try state(of: $0, cipher: cipher, db: db) }
+        do throws(ValidationError) {
+            try DispersalRule.check(operation, merged: merged, authorisation: cited)
+        } catch {
+            throw ReplicaError.invalid(error)
         }
     }
 

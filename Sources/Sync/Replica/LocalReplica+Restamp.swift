@@ -107,6 +107,11 @@ extension LocalReplica {
             var occurredAt = note.recordedAt
             moved(occurredAt: &occurredAt, recordedAt: &note.recordedAt)
             return .createNote(note)
+        case .createAuthorisation(var authorisation):
+            // When it is in force is what it says, not when it was recorded: only the recording moves.
+            var startsAt = authorisation.recordedAt
+            moved(occurredAt: &startsAt, recordedAt: &authorisation.recordedAt)
+            return .createAuthorisation(authorisation)
         default:
             return payload
         }

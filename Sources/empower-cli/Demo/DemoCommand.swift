@@ -189,7 +189,7 @@ struct DemoRun: Sendable {
                 for behaviour in sighting.behaviours { byBehaviour[behaviour, default: 0] += 1 }
             case .intervention(let intervention):
                 for action in intervention.actions { byAction[action, default: 0] += 1 }
-            case .note, .redacted:
+            case .note, .authorisation, .redacted:
                 break
             }
         }

@@ -13,7 +13,7 @@ struct ListCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the records on this device, oldest first.",
-        discussion: "Example: empower-cli list --venue venue-seel-st-03 --since 2026-11-21T18:00:00Z --format csv"
+        discussion: "Example: empower-cli list --night 2026-11-21 --venue venue-seel-st-03 --format csv"
     )
 
     @Option(help: ArgumentHelp("Only records at this venue.", valueName: "id"))
@@ -22,7 +22,16 @@ struct ListCommand: AsyncParsableCommand, DeviceDataCommand {
     @Option(help: ArgumentHelp("Only records that happened at or after this time (ISO-8601).", valueName: "time"))
     var since: Timestamp?
 
-    @Option(help: "How to print: table, json or csv.")
+    @Option(
+        help: ArgumentHelp(
+            "Only records of this operational night: 18:00 on this date to 06:00 the next, Europe/London.",
+            discussion: "A night is named by the date it begins on; records between 06:00 and 18:00 are in none.",
+            valueName: "YYYY-MM-DD"
+        )
+    )
+    var night: OperationalNight?
+
+    @Option(help: "How to print: table (grouped by operational night), json or csv.")
     var format: ListFormat = .table
 
     @OptionGroup var storage: DeviceDataOptions
@@ -37,9 +46,11 @@ struct ListCommand: AsyncParsableCommand, DeviceDataCommand {
 
     func run() async throws {
         let replica = try storage.openUnlocked(readingOnly: true)
-        let records = try replica.records(matching: RecordFilter(venueId: venue, since: since?.date))
+        var filter = RecordFilter(venueId: venue, since: since?.date)
+        if let night { filter = filter.narrowed(to: night) }
+        let records = try replica.records(matching: filter)
         switch format {
-        case .table: print(records.isEmpty ? "No records." : LogFormatting.table(records))
+        case .table: print(records.isEmpty ? "No records." : LogFormatting.nightTables(records))
         case .csv: print(RecordCSV.make(records), terminator: "")
         case .json:
             print(

@@ -17,6 +17,14 @@ struct CentralFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only records that happened before this time (ISO-8601).", valueName: "time"))
     var until: Timestamp?
 
+    @Option(
+        help: ArgumentHelp(
+            "Only records of this operational night: 18:00 on this date to 06:00 the next, Europe/London.",
+            valueName: "YYYY-MM-DD"
+        )
+    )
+    var night: OperationalNight?
+
     @Option(help: "Only records of this type: sighting, intervention or note.")
     var type: RecordType?
 
@@ -56,7 +64,8 @@ struct CentralFilterOptions: ParsableArguments {
     var queryItems: [(String, String?)] {
         [
             ("reason", reason), ("venue", venue), ("since", since.map { WireCoding.formatDate($0.date) }),
-            ("until", until.map { WireCoding.formatDate($0.date) }), ("type", type?.rawValue),
+            ("until", until.map { WireCoding.formatDate($0.date) }), ("night", night?.description),
+            ("type", type?.rawValue),
             ("behaviour", behaviour?.rawValue), ("action", action?.rawValue),
         ]
     }
@@ -90,7 +99,7 @@ struct SearchCommand: AsyncParsableCommand, DeviceDataCommand {
             try await $0.send("GET", "v1/records" + APIClient.query(filter.queryItems))
         }
         switch format {
-        case .table: print(list.records.isEmpty ? "No records." : LogFormatting.table(list.records))
+        case .table: print(list.records.isEmpty ? "No records." : LogFormatting.nightTables(list.records))
         case .csv: print(RecordCSV.make(list.records), terminator: "")
         case .json: print(String(decoding: try WireCoding.makeEncoder(pretty: true).encode(list), as: UTF8.self))
         }

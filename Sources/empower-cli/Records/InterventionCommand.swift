@@ -20,6 +20,9 @@ struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
         discussion: """
             Example: empower-cli intervention add --follows 3f2a… --action stop-and-account \\
                 --outcome advice-given --venue venue-concert-sq-01
+            A dispersal direction (--action dispersal-direction) cites the section 34 authorisation in force at its
+            time and place: the one this device knows is cited by itself, or name it with --authorisation. One given
+            outside any authorisation is recorded only with --outside-authorisation, and flagged for supervision.
             """
     )
 
@@ -37,7 +40,38 @@ struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
     @Option(help: ArgumentHelp("Notes, briefly. No names or phone numbers.", valueName: "text"))
     var notes: String = ""
 
+    @Option(
+        help: ArgumentHelp(
+            "The section 34 authorisation a dispersal direction was given under (default: the one in force at its "
+                + "time and place that this device knows).",
+            valueName: "id"
+        )
+    )
+    var authorisation: RecordID?
+
+    @Flag(
+        help: ArgumentHelp(
+            "The dispersal direction was given outside any section 34 authorisation: recorded as such, flagged for "
+                + "supervision."
+        )
+    )
+    var outsideAuthorisation = false
+
     @OptionGroup var storage: DeviceDataOptions
+
+    func validate() throws {
+        guard actions.contains(.dispersalDirection) else {
+            if authorisation != nil || outsideAuthorisation {
+                throw ValidationError(
+                    "--authorisation and --outside-authorisation go with --action dispersal-direction only."
+                )
+            }
+            return
+        }
+        if authorisation != nil && outsideAuthorisation {
+            throw ValidationError("Give --authorisation or --outside-authorisation, not both.")
+        }
+    }
 
     func run() async throws {
         let replica = try storage.openUnlocked()
@@ -45,7 +79,7 @@ struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
         // Told by the server-anchored clock, not the wall clock, which may be wrong by hours.
         let time = DeviceClock.now()
         let now = try replica.estimatedTime(at: time).truncatedToMilliseconds
-        let intervention = Intervention(
+        var intervention = Intervention(
             sightingId: follows?.uuid,
             occurredAt: place.occurredAt?.date ?? now,
             recordedAt: now,
@@ -55,8 +89,48 @@ struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
             outcome: outcome,
             notes: notes
         )
+        if actions.contains(.dispersalDirection) {
+            intervention.outsideAuthorisation = outsideAuthorisation ? true : nil
+            intervention.authorisationId = try authorisation?.uuid ?? citedAuthorisation(for: intervention, replica)
+        }
         try replica.append(.createIntervention(intervention), recordId: intervention.id, now: time)
         MinimisationWarnings.print(for: [notes])
         print(intervention.id.uuidString.lowercased())
+    }
+
+    /// The authorisation a dispersal direction cites when none is named: the one in force at its time and place
+    /// that this device knows (nil when it is recorded as outside any).
+    private func citedAuthorisation(for intervention: Intervention, _ replica: LocalReplica) throws -> UUID? {
+        guard !outsideAuthorisation else { return nil }
+        let known = try replica.records(matching: RecordFilter(types: [.authorisation])).compactMap {
+            state -> DispersalAuthorisation? in
+            if case .authorisation(let authorisation) = state.current, state.redaction == nil {
+                authorisation
+            } else {
+                nil
+            }
+        }
+        let inForce = DispersalRule.inForce(for: intervention, among: known)
+        guard let only = inForce.first, inForce.count == 1 else {
+            guard inForce.isEmpty else {
+                throw CLIError(
+                    "Several section 34 authorisations are in force here and now: "
+                        + inForce.map { $0.id.uuidString.lowercased() }.joined(separator: ", ")
+                        + ". Name the one the direction was given under with --authorisation."
+                )
+            }
+            throw CLIError(
+                "No section 34 authorisation in force at this time and place is known on this device (sync to fetch "
+                    + "new ones). A dispersal direction must cite one: name it with --authorisation, or record the "
+                    + "direction with --outside-authorisation, which flags it for supervision."
+            )
+        }
+        FileHandle.standardError.write(
+            Data(
+                "Citing section 34 authorisation \(only.id.uuidString.lowercased()) (\(only.locality.summary), until \(LogFormatting.localTime(only.endsAt))).\n"
+                    .utf8
+            )
+        )
+        return only.id
     }
 }

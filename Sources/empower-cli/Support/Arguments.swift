@@ -40,6 +40,12 @@ struct Timestamp: ExpressibleByArgument {
     }
 }
 
+extension OperationalNight: ExpressibleByArgument {
+    /// A night on the command line: the date it begins on, such as 2026-11-21 (18:00 that day to 06:00 the next,
+    /// Europe/London).
+    public init?(argument: String) { self.init(argument) }
+}
+
 /// Where a device keeps its data.
 struct DeviceDataOptions: ParsableArguments {
     @Option(

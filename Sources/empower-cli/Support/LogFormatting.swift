@@ -29,8 +29,11 @@ enum LogFormatting {
             "\(sighting.riskLevel.rawValue) risk: " + sighting.behaviours.map(\.rawValue).joined(separator: ", ")
         case .intervention(let intervention):
             intervention.actions.map(\.rawValue).joined(separator: ", ") + " → " + intervention.outcome.rawValue
+                + (DispersalRule.needsSupervision(intervention) ? " [dispersal outside any authorisation]" : "")
         case .note(let note):
             "note on \(shortId(note.recordId)): " + note.text
+        case .authorisation(let authorisation):
+            "section 34 authorisation: \(authorisation.locality.summary), until \(localTime(authorisation.endsAt))"
         case .redacted:
             "[redacted]"
         }
@@ -71,45 +74,114 @@ enum LogFormatting {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 
+    /// The table of `table`, in groups by operational night (`OperationalNight`), each under a heading; records
+    /// between 06:00 and 18:00 are grouped apart as daytime.
+    static func nightTables(_ records: [RecordState]) -> String {
+        var groups: [(night: OperationalNight?, records: [RecordState])] = []
+        for state in records {
+            let night = OperationalNight.containing(state.current.occurredAt)
+            if let last = groups.indices.last, groups[last].night == night {
+                groups[last].records.append(state)
+            } else {
+                groups.append((night, [state]))
+            }
+        }
+        return groups.map { group in
+            let heading =
+                group.night.map { "Night of \($0) (\(localTime($0.start)) to \(localTime($0.end)))" }
+                ?? "Daytime (06:00 to 18:00, in no operational night)"
+            return heading + "\n" + table(group.records)
+        }
+        .joined(separator: "\n\n")
+    }
+
     /// A whole record with its amendment history: originals stay visible, struck through.
     static func detail(_ state: RecordState, attachments: [RecordState]) -> String {
         var lines: [String] = []
         let record = state.current
         lines.append("\(state.type.rawValue.capitalized) \(state.id.uuidString.lowercased())")
-        lines.append("  occurred   \(localTime(record.occurredAt))")
+        lines.append(marked("  occurred   \(localTime(record.occurredAt))", "\(state.type.rawValue).occurredAt"))
         lines.append(
             "  recorded   \(localTime(record.recordedAt)) by \(state.created.author) on \(state.created.deviceId)"
         )
         switch record {
         case .sighting(let sighting):
-            lines.append("  where      \(placeText(sighting.location))")
-            lines.append("  behaviours \(sighting.behaviours.map(\.label).joined(separator: "; "))")
-            if let other = sighting.otherBehaviour { lines.append("  other      \(other)") }
-            lines.append("  risk       \(sighting.riskLevel.rawValue) (assessment)")
+            lines.append(marked("  where      \(placeText(sighting.location))", "sighting.location"))
+            lines.append(
+                marked(
+                    "  behaviours \(sighting.behaviours.map(\.label).joined(separator: "; "))",
+                    "sighting.behaviours"
+                )
+            )
+            if let other = sighting.otherBehaviour {
+                lines.append(marked("  other      \(other)", "sighting.otherBehaviour"))
+            }
+            lines.append(marked("  risk       \(sighting.riskLevel.rawValue)", "sighting.riskLevel"))
             let subject = sighting.subject
             let described = [
                 subject.sex.rawValue, subject.ageBand.rawValue, subject.heightBand.rawValue, subject.build.rawValue,
             ]
-            lines.append("  subject    \(described.joined(separator: ", "))")
-            if let clothing = subject.clothing { lines.append("  clothing   \(clothing)") }
-            if let features = subject.distinguishingFeatures { lines.append("  features   \(features)") }
+            lines.append(marked("  subject    \(described.joined(separator: ", "))", "sighting.subject.sex"))
+            if let clothing = subject.clothing {
+                lines.append(marked("  clothing   \(clothing)", "sighting.subject.clothing"))
+            }
+            if let features = subject.distinguishingFeatures {
+                lines.append(marked("  features   \(features)", "sighting.subject.distinguishingFeatures"))
+            }
             let atRisk = sighting.personAtRisk
             // Only what was recorded: nil (not said) prints nothing, false prints the "not".
             let intoxicated = atRisk.appearedIntoxicated.map { $0 ? ", appeared intoxicated" : ", not intoxicated" }
             let alone = atRisk.wasAlone.map { $0 ? ", alone" : ", not alone" }
-            lines.append("  at risk    age \(atRisk.ageBand.rawValue)\(intoxicated ?? "")\(alone ?? "")")
-            if !sighting.narrative.isEmpty { lines.append("  narrative  \(sighting.narrative)") }
+            lines.append(
+                marked(
+                    "  at risk    age \(atRisk.ageBand.rawValue)\(intoxicated ?? "")\(alone ?? "")",
+                    "sighting.personAtRisk.ageBand"
+                )
+            )
+            if !sighting.narrative.isEmpty {
+                lines.append(marked("  narrative  \(sighting.narrative)", "sighting.narrative"))
+            }
         case .intervention(let intervention):
             if let sightingId = intervention.sightingId {
                 lines.append("  follows    \(sightingId.uuidString.lowercased())")
             }
-            lines.append("  where      \(placeText(intervention.location))")
-            lines.append("  actions    \(intervention.actions.map(\.rawValue).joined(separator: ", "))")
-            lines.append("  outcome    \(intervention.outcome.rawValue)")
-            if !intervention.notes.isEmpty { lines.append("  notes      \(intervention.notes)") }
+            lines.append(marked("  where      \(placeText(intervention.location))", "intervention.location"))
+            lines.append(
+                marked(
+                    "  actions    \(intervention.actions.map(\.rawValue).joined(separator: ", "))",
+                    "intervention.actions"
+                )
+            )
+            lines.append(marked("  outcome    \(intervention.outcome.rawValue)", "intervention.outcome"))
+            if !intervention.notes.isEmpty {
+                lines.append(marked("  notes      \(intervention.notes)", "intervention.notes"))
+            }
+            if let authorisationId = intervention.authorisationId {
+                lines.append("  dispersal  under section 34 authorisation \(authorisationId.uuidString.lowercased())")
+            }
+            if DispersalRule.needsSupervision(intervention) {
+                lines.append(
+                    marked(
+                        "  dispersal  OUTSIDE any section 34 authorisation: flagged for supervision",
+                        "intervention.outsideAuthorisation"
+                    )
+                )
+            }
+        case .authorisation(let authorisation):
+            lines.append(
+                marked(
+                    "  in force   \(localTime(authorisation.startsAt)) to \(localTime(authorisation.endsAt))",
+                    "authorisation.startsAt"
+                )
+            )
+            lines.append(marked("  locality   \(authorisation.locality.summary)", "authorisation.locality"))
+            for corner in authorisation.locality.polygon {
+                lines.append("  corner     \(corner.latitude), \(corner.longitude)")
+            }
+            lines.append(marked("  grounds    \(authorisation.grounds)", "authorisation.grounds"))
         case .note(let note):
             lines.append("  about      \(note.recordId.uuidString.lowercased())")
-            lines.append("  text       \(note.text)")
+            lines.append(marked("  text       \(note.text)", "note.text"))
         case .redacted:
             lines.append("  content    [redacted]")
         }
@@ -122,12 +194,19 @@ enum LogFormatting {
         let registers = state.registers
         if !registers.isDefault {
             lines.append("  review     \(registers.review.rawValue)")
-            if let grading = registers.grading { lines.append("  grading    \(grading.code)") }
+            if let grading = registers.grading {
+                lines.append(marked("  grading    \(grading.code)", "registers.grading"))
+            }
             if let reviewOn = registers.retentionReviewOn {
                 lines.append("  retention  review on \(localTime(reviewOn))")
             }
             for link in registers.links {
-                lines.append("  link       \(link.kind.rawValue) \(link.target.uuidString.lowercased())")
+                lines.append(
+                    marked(
+                        "  link       \(link.kind.rawValue) \(link.target.uuidString.lowercased())",
+                        "registers.links"
+                    )
+                )
             }
         }
         if !state.amendments.isEmpty {
@@ -154,7 +233,21 @@ enum LogFormatting {
                 )
             }
         }
+        if lines.contains(where: { line in FieldBasis.allCases.contains { line.hasSuffix("  [\($0.rawValue)]") } }) {
+            lines.append(
+                "[fact] observed; [assessment] the recorder's judgement; [account] free text in the recorder's words."
+            )
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// A line of `detail` marked with the basis of the field it shows (`FieldClassification`): `[fact]`,
+    /// `[assessment]` or `[account]`; record keeping is left unmarked.
+    static func marked(_ line: String, _ field: String) -> String {
+        switch FieldClassification.basis(of: field) ?? .recordKeeping {
+        case .recordKeeping: line
+        case let basis: line + "  [\(basis.rawValue)]"
+        }
     }
 
     /// What an amendment made without seeing the one before it says: the value it did not see, and whose.

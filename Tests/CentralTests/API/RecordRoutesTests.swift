@@ -114,13 +114,45 @@ struct RecordRoutesTests {
 
     @Test(
         "GET /v1/records with a bad filter is bad-parameter",
-        arguments: ["venue=Not%20A%20Venue", "since=yesterday", "type=rumour"]
+        arguments: [
+            "venue=Not%20A%20Venue", "since=yesterday", "type=rumour", "night=2026-02-30", "night=tonight",
+            "night=2026-11-21T18:00:00Z",
+        ]
     )
     func badFilter(query: String) async throws {
         try await withRouter { store, client in
             let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
             let response = try await supervisor.execute(uri: "/v1/records?reason=\(reason)&\(query)", method: .get)
             try expectError(response, status: .badRequest, code: "bad-parameter")
+        }
+    }
+
+    @Test("GET /v1/records?night= returns the records of that operational night, by London time")
+    func nightFilter() async throws {
+        try await withRouter { store, client in
+            // The night the clocks go back: 18:00 BST (17:00 UTC) on the 24th to 06:00 GMT on the 25th.
+            func sighting(at time: String) -> Sighting {
+                var sighting = Fixture.sighting()
+                sighting.occurredAt = WireCoding.parseDate(time)!
+                return sighting
+            }
+            let beforeNight = sighting(at: "2026-10-24T16:59:00Z")
+            let firstHour = sighting(at: "2026-10-24T17:00:00Z")
+            let repeatedHour = sighting(at: "2026-10-25T01:30:00Z")
+            let lastMinute = sighting(at: "2026-10-25T05:59:00Z")
+            let morning = sighting(at: "2026-10-25T06:00:00Z")
+            _ = try await client.pushAccepted(
+                [beforeNight, firstHour, repeatedHour, lastMinute, morning].map { Fixture.create($0) }
+            )
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let night = try await supervisor.get("/v1/records?reason=\(reason)&night=2026-10-24", as: RecordList.self)
+            #expect(night.records.map(\.id) == [firstHour.id, repeatedHour.id, lastMinute.id])
+            let narrowed = try await supervisor.get(
+                "/v1/records?reason=\(reason)&night=2026-10-24&since=2026-10-25T01:00:00Z",
+                as: RecordList.self
+            )
+            #expect(narrowed.records.map(\.id) == [repeatedHour.id, lastMinute.id])
+            #expect(night.fieldBasis?["sighting.riskLevel"] == .assessment)
         }
     }
 

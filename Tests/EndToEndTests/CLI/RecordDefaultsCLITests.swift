@@ -53,7 +53,7 @@ struct RecordDefaultsCLITests {
 
         let shown = try CLIRunner.run(["show", sighting.id.uuidString.lowercased(), "--data", device.path])
         #expect(shown.stdout.contains("subject    unknown, unknown, unknown, unknown"), "show: \(shown.stdout)")
-        #expect(shown.stdout.contains("at risk    age unknown\n"), "show: \(shown.stdout)")
+        #expect(shown.stdout.contains("at risk    age unknown  [fact]\n"), "show: \(shown.stdout)")
     }
 
     @Test("what the reporter says is recorded, a no as plainly as a yes")

@@ -197,6 +197,7 @@ struct LogOperationValidationTests {
             case .createSighting: Fixture.create(.sighting(Fixture.sighting()))
             case .createIntervention: Fixture.create(.intervention(Fixture.intervention()))
             case .createNote: Fixture.create(.note(Fixture.note()))
+            case .createAuthorisation: Fixture.create(.authorisation(Fixture.authorisation()))
             case .amend: Fixture.amend(UUID(), .riskLevel, to: "high", hlc: Fixture.stamp())
             case .setRegister: Fixture.operation(.setRegister(.review(.reviewed)), on: UUID(), hlc: Fixture.stamp())
             case .redact:

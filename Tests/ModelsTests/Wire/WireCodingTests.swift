@@ -17,8 +17,24 @@ private func operation(of kind: OperationKind) -> LogOperation {
     return switch kind {
     case .createSighting: Fixture.create(.sighting(Fixture.fullSighting()), hlc: hlc)
     case .createIntervention:
-        Fixture.create(.intervention(Fixture.intervention(sightingId: UUID())), hlc: hlc)
+        Fixture.create(
+            .intervention(
+                Intervention(
+                    sightingId: UUID(),
+                    occurredAt: Fixture.now.addingTimeInterval(-60),
+                    recordedAt: Fixture.now,
+                    by: Fixture.reporter,
+                    location: Location(venueId: Fixture.venue, latitude: 53.4021, longitude: -2.9815),
+                    actions: [.engagement, .dispersalDirection],
+                    outcome: .dispersed,
+                    authorisationId: UUID(),
+                    outsideAuthorisation: false
+                )
+            ),
+            hlc: hlc
+        )
     case .createNote: Fixture.create(.note(Fixture.note()), hlc: hlc)
+    case .createAuthorisation: Fixture.create(.authorisation(Fixture.authorisation()), hlc: hlc)
     case .amend: Fixture.amend(UUID(), .riskLevel, to: "high", reason: "Rechecked with the supervisor", hlc: hlc)
     case .setRegister:
         Fixture.operation(
@@ -304,7 +320,8 @@ struct WireCodingTests {
     func kindNames(_ kind: OperationKind) throws {
         let expected: [OperationKind: String] = [
             .createSighting: "create-sighting", .createIntervention: "create-intervention", .createNote: "create-note",
-            .amend: "amend", .setRegister: "set-register", .redact: "redact",
+            .createAuthorisation: "create-authorisation", .amend: "amend", .setRegister: "set-register",
+            .redact: "redact",
         ]
         #expect(try jsonObject(operation(of: kind))["kind"] as? String == expected[kind])
     }

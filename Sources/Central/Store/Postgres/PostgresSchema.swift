@@ -213,6 +213,17 @@ enum PostgresSchema {
                 "CREATE INDEX device_user ON device (user_id)",
             ]
         ),
+        // Section 34 dispersal authorisations are records (`DispersalAuthorisation`): the type's CHECK admits them.
+        Migration(
+            name: "dispersal: authorisation records",
+            sql: [
+                "ALTER TABLE record DROP CONSTRAINT IF EXISTS record_type_check",
+                """
+                ALTER TABLE record ADD CONSTRAINT record_type_check
+                    CHECK (type IN ('sighting', 'intervention', 'note', 'authorisation'))
+                """,
+            ]
+        ),
     ]
 
     /// Applies the steps not applied yet, in order, each in its own transaction with its record.

@@ -99,6 +99,14 @@ final class PushWorkingSet {
             try await lock(missingParents, on: connection, logger: logger)
             try await work.loadRows(missingParents, on: connection, logger: logger)
         }
+        // The section 34 authorisations the push's interventions cite: never amended, so read without a lock.
+        var cited = Set<String>()
+        for operation in operations {
+            let target = try operation.kind == .amend ? work.state(of: operation.recordId) : nil
+            if let id = DispersalRule.citedAuthorisationId(of: operation, target: target) { cited.insert(id.text) }
+        }
+        cited.subtract(work.loaded)
+        if !cited.isEmpty { try await work.loadRows(cited, on: connection, logger: logger) }
         return work
     }
 

@@ -1,4 +1,5 @@
 import GRDB
+import SQLiteSupport
 
 /// The SQLite central store's schema, as named migrations that are never edited once shipped.
 enum CentralSchema {
@@ -202,6 +203,10 @@ enum CentralSchema {
                     CREATE INDEX device_user ON device(userId);
                     """
             )
+        }
+        // Section 34 dispersal authorisations are records (`DispersalAuthorisation`): the type's CHECK admits them.
+        migrator.registerMigration("dispersal: authorisation records") { db in
+            try RecordTypeCheck.admitAuthorisations(db)
         }
         return migrator
     }

@@ -45,6 +45,9 @@ enum OperationCodec {
         case .createNote(let note):
             w.key("payload")
             write(note, to: &w)
+        case .createAuthorisation(let authorisation):
+            w.key("payload")
+            write(authorisation, to: &w)
         case .amend(let amendment):
             w.key("payload")
             w.beginObject()
@@ -152,6 +155,10 @@ enum OperationCodec {
         w.beginArray()
         for action in intervention.actions { w.string(action.rawValue) }
         w.endArray()
+        if let authorisationId = intervention.authorisationId {
+            w.key("authorisationId")
+            w.uuid(authorisationId)
+        }
         w.key("by")
         w.string(intervention.by)
         w.key("id")
@@ -164,12 +171,55 @@ enum OperationCodec {
         w.date(intervention.occurredAt)
         w.key("outcome")
         w.string(intervention.outcome.rawValue)
+        if let outside = intervention.outsideAuthorisation {
+            w.key("outsideAuthorisation")
+            w.bool(outside)
+        }
         w.key("recordedAt")
         w.date(intervention.recordedAt)
         if let sightingId = intervention.sightingId {
             w.key("sightingId")
             w.uuid(sightingId)
         }
+        w.endObject()
+    }
+
+    private static func write(_ authorisation: DispersalAuthorisation, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("authorisedBy")
+        w.string(authorisation.authorisedBy)
+        w.key("endsAt")
+        w.date(authorisation.endsAt)
+        w.key("grounds")
+        w.string(authorisation.grounds)
+        w.key("id")
+        w.uuid(authorisation.id)
+        w.key("locality")
+        w.beginObject()
+        w.key("polygon")
+        w.beginArray()
+        for corner in authorisation.locality.polygon {
+            w.beginObject()
+            w.key("latitude")
+            w.double(corner.latitude)
+            w.key("longitude")
+            w.double(corner.longitude)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("streets")
+        w.beginArray()
+        for street in authorisation.locality.streets { w.string(street) }
+        w.endArray()
+        w.key("venueIds")
+        w.beginArray()
+        for venueId in authorisation.locality.venueIds { w.string(venueId) }
+        w.endArray()
+        w.endObject()
+        w.key("recordedAt")
+        w.date(authorisation.recordedAt)
+        w.key("startsAt")
+        w.date(authorisation.startsAt)
         w.endObject()
     }
 
@@ -294,6 +344,12 @@ enum OperationCodec {
             switch operationKind {
             case .createSighting: payload = .createSighting(try readSighting(&p))
             case .createIntervention: payload = .createIntervention(try readIntervention(&p))
+            case .createAuthorisation:
+                // Rare and small: Foundation's decoder reads it.
+                let range = try p.skipValue()
+                payload = .createAuthorisation(
+                    try WireCoding.decode(DispersalAuthorisation.self, from: Data(p.text(range).utf8))
+                )
             case .createNote: payload = .createNote(try readNote(&p))
             case .amend: payload = .amend(try readAmendment(&p))
             case .setRegister: payload = .setRegister(try readRegister(&p))
@@ -429,10 +485,14 @@ enum OperationCodec {
         var actions: [InterventionAction]?
         var outcome: Outcome?
         var notes: String?
+        var authorisationId: UUID?
+        var outsideAuthorisation: Bool?
         try r.readObject { r, key in
             switch key {
             case "id": id = try r.readUUID()
             case "sightingId": sightingId = try r.readNull() ? nil : try r.readUUID()
+            case "authorisationId": authorisationId = try r.readNull() ? nil : try r.readUUID()
+            case "outsideAuthorisation": outsideAuthorisation = try r.readNull() ? nil : try r.readBool()
             case "occurredAt": occurredAt = try r.readDate()
             case "recordedAt": recordedAt = try r.readDate()
             case "by": by = try r.readString()
@@ -455,7 +515,9 @@ enum OperationCodec {
             location: try required(location, "location"),
             actions: try required(actions, "actions"),
             outcome: try required(outcome, "outcome"),
-            notes: try required(notes, "notes")
+            notes: try required(notes, "notes"),
+            authorisationId: authorisationId,
+            outsideAuthorisation: outsideAuthorisation
         )
     }
 
