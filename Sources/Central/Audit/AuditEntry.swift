@@ -44,6 +44,8 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         case usersRead = "users-read"
         /// The list of devices read.
         case devicesRead = "devices-read"
+        /// Anonymous StreetSafe reports imported (how many; nothing about anyone).
+        case streetSafeImported = "streetsafe-imported"
     }
 
     /// The first and last position of the operations a pull sent (operations a scope move brings in are sent

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// How the central server runs. Reading it from flags lives in `empower-cli serve`.
 public struct CentralConfiguration: Sendable {
@@ -17,6 +18,8 @@ public struct CentralConfiguration: Sendable {
     public var tls: ServerCertificate? = nil
     /// The `/metrics` listener, production: nil for none.
     public var metrics: MetricsEndpoint? = nil
+    /// Counts below this are hidden on the public page (`PublicSuppression`; `serve --public-threshold`).
+    public var publicThreshold: Int = PublicSuppression.defaultThreshold
 
     public init(
         host: String = "127.0.0.1",

@@ -24,7 +24,8 @@ public enum CentralServer {
         let router = buildRouter(
             store: store,
             rateLimiter: configuration.rateLimiter,
-            auditKey: configuration.auditKey.publicKey
+            auditKey: configuration.auditKey.publicKey,
+            publicThreshold: configuration.publicThreshold
         )
         let sealer = AuditSealer(
             store: store,
@@ -65,10 +66,12 @@ public enum CentralServer {
     /// Every endpoint but `/v1/health` and `/v1/enrol` needs `Authorization: Bearer …` (see
     /// `AuthenticationMiddleware`); the caller's role decides what it may do.
     /// - Parameter auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
+    /// - Parameter publicThreshold: counts below it are hidden on the public page (`PublicSuppression`).
     public static func buildRouter(
         store: any CentralStore,
         rateLimiter: RateLimiter = RateLimiter(),
-        auditKey: AuditPublicKey? = nil
+        auditKey: AuditPublicKey? = nil,
+        publicThreshold: Int = PublicSuppression.defaultThreshold
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
         router.add(middleware: RequestTelemetryMiddleware())
@@ -82,6 +85,7 @@ public enum CentralServer {
         RecordRoutes(store: store).register(on: v1)
         AdminRoutes(store: store, auditKey: auditKey).register(on: v1)
         DeviceRoutes(store: store).register(on: v1)
+        PublicRoutes(store: store, threshold: publicThreshold).register(on: router)
         return router
     }
 }

@@ -39,6 +39,9 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var database: String?
 
+    @Option(help: "Records in the store the server-rendered pages are timed on (0 leaves them out).")
+    var pageRecords: Int = 10_000
+
     @Option(help: "Devices syncing at once in the fleet measure (0 leaves it out).")
     var devices: Int = 200
 
@@ -232,6 +235,17 @@ struct BenchCommand: AsyncParsableCommand {
                 pushesPerWriter: 250,
                 operationsPerPush: 5
             )
+        }
+        if pageRecords > 0 {
+            for store in stores {
+                Self.progress("\(store.name): the pages' server time, \(pageRecords) records")
+                report.pages += try await PageBench(workspace: workspace).run(
+                    on: store,
+                    records: pageRecords,
+                    reports: pageRecords / 2,
+                    samples: 21
+                )
+            }
         }
         for size in noopStoreSizes {
             for store in stores {

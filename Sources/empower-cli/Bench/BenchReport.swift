@@ -24,6 +24,8 @@ struct BenchReport {
     var instances: InstanceBench.Comparison?
     var auditLogs: [String: AuditBench.LargeLog] = [:]
     var lockHolds: AuditBench.LockHolds?
+    /// The server-rendered pages' times (`PageBench`).
+    var pages: [PageBench.Figure] = []
     var seconds = 0.0
 
     /// The median push rate of a store, end to end.
@@ -56,6 +58,7 @@ struct BenchReport {
         ]
         if let device { lines += deviceTable(device) }
         lines += centralTable()
+        lines += pagesTable()
         lines += targetTable()
         lines += [
             "What these figures mean for a deployment, and why the targets missed here are missed: "

@@ -93,6 +93,14 @@ struct ServeCommand: AsyncParsableCommand {
     /// TLS, metrics and the log: `ProductionOptions`.
     @OptionGroup(title: "Production (TLS, metrics, logs)") var production: ProductionOptions
 
+    @Option(
+        help: ArgumentHelp(
+            "On the public page (/public) and its open data, counts below this are shown as 'fewer than N' (1 to 100; default 5).",
+            valueName: "n"
+        )
+    )
+    var publicThreshold: Int = PublicSuppression.defaultThreshold
+
     /// The data directory of --data, or the default one.
     static func dataDirectory(_ option: String?) -> URL {
         option.map { URL(fileURLWithPath: $0) }
@@ -112,6 +120,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard (1...24 * 60).contains(clockTolerance) else {
             throw ArgumentParser.ValidationError("--clock-tolerance must be 1 to 1440 minutes.")
+        }
+        guard (1...100).contains(publicThreshold) else {
+            throw ArgumentParser.ValidationError("--public-threshold must be 1 to 100.")
         }
         guard data == nil || database == nil else {
             throw ArgumentParser.ValidationError("Give either --data DIR (SQLite) or --database URL (PostgreSQL).")
@@ -249,6 +260,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         configuration.tls = tls
         configuration.metrics = metrics
+        configuration.publicThreshold = publicThreshold
         let scheme = tls == nil ? "http" : "https"
         let (host, isLoopback) = (configuration.host, configuration.isLoopback)
         try await CentralServer.serve(configuration: configuration, store: store, logger: logger) { port in

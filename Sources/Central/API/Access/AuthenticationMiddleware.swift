@@ -20,7 +20,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard !Self.openPaths.contains(request.uri.path) else { return try await next(request, context) }
+        guard !Self.openPaths.contains(request.uri.path), !PublicRoutes.isOpen(request.uri.path) else {
+            return try await next(request, context)
+        }
         guard let token = Self.bearerToken(in: request) else { throw APIError.unauthorized }
         guard let caller = try await accounts.caller(forToken: token, now: Date()) else {
             // Only the token a wipe was ordered for learns of it; every other refused token hears what it always did.

@@ -224,6 +224,22 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        // Anonymous StreetSafe reports (`StreetSafeStore`): their own table, linked to nothing.
+        Migration(
+            name: "streetsafe: anonymous reports",
+            sql: [
+                """
+                CREATE TABLE streetsafe_report (
+                    id BIGSERIAL PRIMARY KEY,
+                    reported_at BIGINT NOT NULL,
+                    latitude DOUBLE PRECISION NOT NULL,
+                    longitude DOUBLE PRECISION NOT NULL,
+                    reasons TEXT NOT NULL CHECK (reasons <> '')
+                )
+                """,
+                "CREATE INDEX streetsafe_report_time ON streetsafe_report (reported_at)",
+            ]
+        ),
     ]
 
     /// Applies the steps not applied yet, in order, each in its own transaction with its record.

@@ -208,6 +208,22 @@ enum CentralSchema {
         migrator.registerMigration("dispersal: authorisation records") { db in
             try RecordTypeCheck.admitAuthorisations(db)
         }
+        // Anonymous StreetSafe reports (`StreetSafeStore`): their own table, linked to nothing; times to the hour
+        // (milliseconds since 1970), positions at the centre of a cell of about 100 m, reasons as names joined by ';'.
+        migrator.registerMigration("streetsafe: anonymous reports") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE streetSafeReport (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        reportedAt INTEGER NOT NULL,
+                        latitude REAL NOT NULL,
+                        longitude REAL NOT NULL,
+                        reasons TEXT NOT NULL CHECK (reasons <> '')
+                    );
+                    CREATE INDEX streetSafeReport_time ON streetSafeReport(reportedAt);
+                    """
+            )
+        }
         return migrator
     }
 }
