@@ -8,16 +8,24 @@ demo:
 	.build/debug/empower-cli demo
 
 # Every test, on real SQLite files, a throwaway PostgreSQL server (or $EMPOWER_TEST_DATABASE_URL) and real
-# servers over loopback; then Schemathesis fuzzes the live server against docs/openapi.yaml.
+# servers over loopback; then Schemathesis fuzzes the live server against docs/openapi.yaml, and the browser tests
+# drive the pages in Debian's headless Chromium (scripts/browser-tests.sh).
 # The suites that bound how long a request or a restart may take (faults of the network, SIGKILLs) run on their
 # own after the others: run among 70 suites at once on two cores they measure the load, not Empower.
 TIMED_SUITES = NetworkFaultTests|CrashSafetyTests
 test:
-	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev python3-venv postgresql faketime
+	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev python3-venv postgresql faketime chromium
 	swift build --build-tests
 	scripts/with-postgres.sh sh -c 'swift test --skip-build --skip "$(TIMED_SUITES)" \
 		&& swift test --skip-build --filter "$(TIMED_SUITES)"'
 	scripts/schemathesis.sh
+	scripts/browser-tests.sh
+
+# The browser tests alone (Tests/Browser: Playwright and Debian's headless Chromium against a live server).
+.PHONY: browser-tests
+browser-tests:
+	swift build --product empower-cli
+	scripts/browser-tests.sh
 
 # Benchmarks in release mode, on SQLite and on a throwaway PostgreSQL with durable commits (fsync on), or on
 # $EMPOWER_TEST_DATABASE_URL; prints the table and writes it to docs/benchmarks.md. More: BENCH_FLAGS="--backlog 100000".

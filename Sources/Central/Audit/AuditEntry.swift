@@ -44,6 +44,8 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         case usersRead = "users-read"
         /// The list of devices read.
         case devicesRead = "devices-read"
+        /// Anonymous StreetSafe reports imported (how many; nothing about anyone).
+        case streetSafeImported = "streetsafe-imported"
         /// A one-time link to sign in to the supervisors' dashboard made for a device.
         case dashboardLinkIssued = "dashboard-link-issued"
         /// A dashboard session started (a sign-in link redeemed), with the purpose given.

@@ -54,7 +54,7 @@ struct LocalAdminBackend: AdminBackend {
     }
 
     /// Runs `body` on the store: the SQLite one opened at start, or the PostgreSQL one connected for the call.
-    private func withStore<Result>(_ body: (any CentralStore) async throws -> Result) async throws -> Result {
+    func withStore<Result>(_ body: (any CentralStore) async throws -> Result) async throws -> Result {
         switch storage {
         case .sqlite(let store):
             return try await body(store)

@@ -213,6 +213,22 @@ enum PostgresSchema {
                 "CREATE INDEX device_user ON device (user_id)",
             ]
         ),
+        // Anonymous StreetSafe reports (`StreetSafeStore`): their own table, linked to nothing.
+        Migration(
+            name: "streetsafe: anonymous reports",
+            sql: [
+                """
+                CREATE TABLE streetsafe_report (
+                    id BIGSERIAL PRIMARY KEY,
+                    reported_at BIGINT NOT NULL,
+                    latitude DOUBLE PRECISION NOT NULL,
+                    longitude DOUBLE PRECISION NOT NULL,
+                    reasons TEXT NOT NULL CHECK (reasons <> '')
+                )
+                """,
+                "CREATE INDEX streetsafe_report_time ON streetsafe_report (reported_at)",
+            ]
+        ),
         // The supervisors' dashboard: facts per sighting and intervention, subject links, sign-in links and
         // sessions (`DashboardSchema`; the same tables as the SQLite store's).
         Migration(name: "dashboard: record facts, subject links, sign-in links, sessions", sql: DashboardSchema.postgres),

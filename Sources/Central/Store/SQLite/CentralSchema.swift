@@ -203,6 +203,22 @@ enum CentralSchema {
                     """
             )
         }
+        // Anonymous StreetSafe reports (`StreetSafeStore`): their own table, linked to nothing; times to the hour
+        // (milliseconds since 1970), positions at the centre of a cell of about 100 m, reasons as names joined by ';'.
+        migrator.registerMigration("streetsafe: anonymous reports") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE streetSafeReport (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        reportedAt INTEGER NOT NULL,
+                        latitude REAL NOT NULL,
+                        longitude REAL NOT NULL,
+                        reasons TEXT NOT NULL CHECK (reasons <> '')
+                    );
+                    CREATE INDEX streetSafeReport_time ON streetSafeReport(reportedAt);
+                    """
+            )
+        }
         // The supervisors' dashboard (docs/dashboard.md): one row of facts per sighting and intervention
         // (`RecordFacts`), its same-subject links, and the one-time sign-in links and sessions, kept in the store
         // so that they hold across server instances. Table and column names are the PostgreSQL store's, so the
