@@ -47,11 +47,14 @@ public enum CentralServer {
     ///
     /// Every endpoint but `/v1/health` and `/v1/enrol` needs `Authorization: Bearer …` (see
     /// `AuthenticationMiddleware`); the caller's role decides what it may do.
-    /// - Parameter auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
+    /// - Parameters:
+    ///   - auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
+    ///   - dashboardSecureCookie: mark the dashboard's session cookie `Secure` (served over TLS).
     public static func buildRouter(
         store: any CentralStore,
         rateLimiter: RateLimiter = RateLimiter(),
-        auditKey: AuditPublicKey? = nil
+        auditKey: AuditPublicKey? = nil,
+        dashboardSecureCookie: Bool = false
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
@@ -63,6 +66,8 @@ public enum CentralServer {
         RecordRoutes(store: store).register(on: v1)
         AdminRoutes(store: store, auditKey: auditKey).register(on: v1)
         DeviceRoutes(store: store).register(on: v1)
+        DashboardRoutes(store: store, sessions: DashboardSessions(store: store), secureCookie: dashboardSecureCookie)
+            .register(on: router)
         return router
     }
 }
