@@ -63,7 +63,9 @@ struct DashboardPageBuilder: Sendable {
 
     private func hotspots() async throws -> [DashboardView.Section] {
         let (cells, unplaced) = try await cellCounts()
-        let ordered = cells.sorted { ($0.value.sightings + $0.value.interventions, $1.key) > ($1.value.sightings + $1.value.interventions, $0.key) }
+        let all = cells.sorted { ($0.value.sightings + $0.value.interventions, $1.key) > ($1.value.sightings + $1.value.interventions, $0.key) }
+        let ordered = Array(all.prefix(Self.cellLimit))
+        let rest = all.dropFirst(Self.cellLimit).reduce((0, 0)) { ($0.0 + $1.value.sightings, $0.1 + $1.value.interventions) }
         let points = ordered.map { cell, counts in
             let centre = cell.centre
             return SVGChart.Point(
@@ -80,6 +82,9 @@ struct DashboardPageBuilder: Sendable {
                 .number(counts.sightings + counts.interventions),
             ]
         }
+        if all.count > Self.cellLimit {
+            rows.append([.text("\(all.count - Self.cellLimit) other cells"), .text("—"), .number(rest.0), .number(rest.1), .number(rest.0 + rest.1)])
+        }
         if unplaced.0 + unplaced.1 > 0 {
             rows.append([.text("No place recorded"), .text("—"), .number(unplaced.0), .number(unplaced.1), .number(unplaced.0 + unplaced.1)])
         }
@@ -88,7 +93,8 @@ struct DashboardPageBuilder: Sendable {
                 id: "hotspots",
                 heading: "Where sightings and interventions happened",
                 note: "Cells of about 200 m; a record without its own position is placed at its venue. "
-                    + "Circles grow with the number of records.",
+                    + "Circles grow with the number of records; the \(Self.cellLimit) busiest cells are drawn. "
+                    + "Choose an area to see its streets closer.",
                 chart: SVGChart.map(points, title: "Map of sightings and interventions by cell"),
                 table: DashboardView.Table(
                     caption: "Records by cell",
@@ -98,6 +104,9 @@ struct DashboardPageBuilder: Sendable {
             )
         ]
     }
+
+    /// How many cells a map draws and its table lists one by one (the rest are summed in one row).
+    static let cellLimit = 40
 
     private func places() async throws -> [DashboardView.Section] {
         var byVenue: [String: (sightings: Int, interventions: Int)] = [:]
@@ -469,7 +478,11 @@ struct DashboardPageBuilder: Sendable {
         for (cell, counts) in try await cellCounts().cells where counts.sightings > 0 {
             cells[cell, default: (0, 0, 0, 0)].sightings += counts.sightings
         }
-        let ordered = cells.sorted { ($0.value.reports + $0.value.sightings, $1.key) > ($1.value.reports + $1.value.sightings, $0.key) }
+        let all = cells.sorted { ($0.value.reports + $0.value.sightings, $1.key) > ($1.value.reports + $1.value.sightings, $0.key) }
+        let ordered = Array(all.prefix(Self.cellLimit))
+        let rest = all.dropFirst(Self.cellLimit).reduce((0, 0, 0, 0)) {
+            ($0.0 + $1.value.reports, $0.1 + $1.value.behavioural, $0.2 + $1.value.environmental, $0.3 + $1.value.sightings)
+        }
         var points: [SVGChart.Point] = []
         for (cell, counts) in ordered {
             let centre = cell.centre
@@ -485,7 +498,7 @@ struct DashboardPageBuilder: Sendable {
                 id: "streetsafe",
                 heading: "Felt unsafe here, and predatory behaviour seen here",
                 note: "Blue: anonymous StreetSafe reports (\"felt unsafe here\"); red: sightings (\"predatory behaviour "
-                    + "seen here\"), by the same cells of about 200 m. StreetSafe reports have no venue: the period "
+                    + "seen here\"), by the same cells of about 200 m; the \(Self.cellLimit) busiest cells are drawn. StreetSafe reports have no venue: the period "
                     + "applies to them, the area and venue filters only to the sightings.",
                 chart: SVGChart.map(points, title: "StreetSafe reports and sightings by cell", labelled: 6),
                 table: DashboardView.Table(
@@ -497,6 +510,11 @@ struct DashboardPageBuilder: Sendable {
                             .number(counts.environmental), .number(counts.sightings),
                         ]
                     }
+                        + (all.count > Self.cellLimit
+                            ? [[
+                                .text("\(all.count - Self.cellLimit) other cells"), .text("—"), .number(rest.0),
+                                .number(rest.1), .number(rest.2), .number(rest.3),
+                            ]] : [])
                 )
             )
         ]

@@ -10,7 +10,7 @@ import Mustache
 ///
 /// Pages are HTML rendered on the server (`DashboardTemplates`), charts SVG drawn on the server (`SVGChart`),
 /// with a Content-Security-Policy that lets nothing load from elsewhere and no script run.
-struct DashboardRoutes: Sendable {
+public struct DashboardRoutes: Sendable {
     typealias Context = EmpowerRequestContext
 
     let store: any CentralStore
@@ -26,6 +26,9 @@ struct DashboardRoutes: Sendable {
         router.post("dashboard/sign-out", use: signOut)
         router.get("dashboard/style.css") { _, _ in
             Self.response(.ok, contentType: "text/css; charset=utf-8", body: DashboardTemplates.style)
+        }
+        router.get("dashboard/icon.svg") { _, _ in
+            Self.response(.ok, contentType: "image/svg+xml", body: DashboardTemplates.icon)
         }
         for page in DashboardPage.allCases {
             router.get(RouterPath(String(page.path.dropFirst()))) { request, _ in
@@ -104,7 +107,7 @@ struct DashboardRoutes: Sendable {
         } catch let error as APIError {
             return Self.message(.badRequest, title: "That filter cannot be used", message: error.message)
         }
-        let (sections, listed) = try await DashboardPageBuilder(store: store, filter: filter, venues: venues).build(page)
+        let (html, listed) = try await Self.render(page, filter: filter, venues: venues, session: session, store: store)
         try await store.appendAudit(
             AuditEntry(
                 at: now,
@@ -116,6 +119,19 @@ struct DashboardRoutes: Sendable {
                 reason: session.reason
             )
         )
+        return Self.response(.ok, contentType: "text/html; charset=utf-8", body: html)
+    }
+
+    /// A page's HTML for a session, and the records it lists (what `show` logs); public for `empower-cli bench`,
+    /// which times it.
+    public static func render(
+        _ page: DashboardPage,
+        filter: DashboardFilter,
+        venues: [Venue],
+        session: DashboardSessions.Session,
+        store: any CentralStore
+    ) async throws -> (html: String, listed: [UUID]) {
+        let (sections, listed) = try await DashboardPageBuilder(store: store, filter: filter, venues: venues).build(page)
         let areas = Set(venues.map(\.area)).sorted()
         let view = DashboardView(
             title: page.title,
@@ -140,8 +156,7 @@ struct DashboardRoutes: Sendable {
                 + (filter.venueId.flatMap { id in venues.first { $0.id == id }?.name }.map { ", \($0)" } ?? "")
                 + ". Times are Europe/London."
         )
-        let html = DashboardTemplates.library.render(view, withTemplate: "page") ?? ""
-        return Self.response(.ok, contentType: "text/html; charset=utf-8", body: html)
+        return (DashboardTemplates.library.render(view, withTemplate: "page") ?? "", listed)
     }
 
     /// The filter of a page's query: `from` and `to` nights (`yyyy-MM-dd`, the last 28 nights by default),

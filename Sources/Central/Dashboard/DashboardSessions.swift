@@ -27,6 +27,11 @@ public struct DashboardSessions: Sendable {
     public struct Session: Sendable, Hashable {
         public var caller: Caller
         public var reason: String
+
+        public init(caller: Caller, reason: String) {
+            self.caller = caller
+            self.reason = reason
+        }
     }
 
     /// Makes a one-time sign-in token for `caller` and the purpose they gave (kept with every page view).

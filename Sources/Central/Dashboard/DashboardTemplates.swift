@@ -18,6 +18,7 @@ enum DashboardTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · Empower dashboard</title>
         <link rel="stylesheet" href="/dashboard/style.css">
+        <link rel="icon" href="/dashboard/icon.svg" type="image/svg+xml">
         </head>
         <body>
         <header>
@@ -73,6 +74,7 @@ enum DashboardTemplates {
         <meta charset="utf-8">
         <title>{{title}} · Empower dashboard</title>
         <link rel="stylesheet" href="/dashboard/style.css">
+        <link rel="icon" href="/dashboard/icon.svg" type="image/svg+xml">
         </head>
         <body>
         <main class="message">
@@ -81,6 +83,12 @@ enum DashboardTemplates {
         </main>
         </body>
         </html>
+        """
+
+    /// The pages' icon (so that browsers do not ask for /favicon.ico, which is not the dashboard's).
+    static let icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#12355b"/>\
+        <path d="M4 12V4h7v2H6v1h4v2H6v1h5v2z" fill="#fff"/></svg>
         """
 
     static let style = """

@@ -104,8 +104,15 @@ enum SVGChart {
                 <title>\(escape(point.label)): \(point.count)</title></circle>
                 """
         }
+        // Labels of the largest points, each only where it overlaps no label placed before it.
+        var placed: [(x: Double, y: Double, width: Double)] = []
         for point in ordered.prefix(labelled) {
             let (x, y) = position(point)
+            let width = Double(point.label.count + 5) * 6.2
+            guard !placed.contains(where: { abs($0.y - y) < 14 && x < $0.x + $0.width && $0.x < x + width }) else {
+                continue
+            }
+            placed.append((x, y, width))
             svg += """
                 <text x="\(format(x + 8))" y="\(format(y - 8))" class="maplabel">\(escape(point.label)) \
                 (\(point.count))</text>
