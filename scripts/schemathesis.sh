@@ -201,7 +201,7 @@ run() { # label token-or-empty path-regex [device user]
     fi
 }
 
-run "no token" "" '^/v1/(health|enrol|device/wiped)$'
+run "no token" "" '^(/v1/(health|enrol|device/wiped)|/public(/figures\.(csv|json))?|/assets/.*)$'
 run "officer" "$officer_token" '^/v1/(sync/|venues$|device/wiped$)' dev-schemathesis-off-7q2 PC-4127
 run "supervisor" "$supervisor_token" '^/v1/(sync/|venues$|records|admin/audit)' dev-schemathesis-sup-7q2 PS-1012
 run "administrator" "$admin_token" '^/v1/admin/(venues|users|devices|audit|audit/verify)$'

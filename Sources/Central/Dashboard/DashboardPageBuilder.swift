@@ -68,7 +68,7 @@ struct DashboardPageBuilder: Sendable {
         let rest = all.dropFirst(Self.cellLimit).reduce((0, 0)) { ($0.0 + $1.value.sightings, $0.1 + $1.value.interventions) }
         let points = ordered.map { cell, counts in
             let centre = cell.centre
-            return SVGChart.Point(
+            return DashboardChart.Point(
                 latitude: centre.latitude,
                 longitude: centre.longitude,
                 count: counts.sightings + counts.interventions,
@@ -95,7 +95,7 @@ struct DashboardPageBuilder: Sendable {
                 note: "Cells of about 200 m; a record without its own position is placed at its venue. "
                     + "Circles grow with the number of records; the \(Self.cellLimit) busiest cells are drawn. "
                     + "Choose an area to see its streets closer.",
-                chart: SVGChart.map(points, title: "Map of sightings and interventions by cell"),
+                chart: DashboardChart.map(points, title: "Map of sightings and interventions by cell"),
                 table: DashboardView.Table(
                     caption: "Records by cell",
                     headers: ["Place", "Cell", "Sightings", "Interventions", "Total"],
@@ -129,8 +129,8 @@ struct DashboardPageBuilder: Sendable {
             DashboardView.Section(
                 id: "venues",
                 heading: "By venue",
-                chart: SVGChart.bars(
-                    venueRows.prefix(15).map { SVGChart.Bar(label: name($0.key), value: $0.value.sightings) },
+                chart: DashboardChart.bars(
+                    venueRows.prefix(15).map { DashboardChart.Bar(label: name($0.key), value: $0.value.sightings) },
                     title: "Sightings by venue"
                 ),
                 table: DashboardView.Table(
@@ -149,8 +149,8 @@ struct DashboardPageBuilder: Sendable {
                 id: "streets",
                 heading: "By street",
                 note: "A venue's street is taken from its address; records at no venue are counted apart.",
-                chart: SVGChart.bars(
-                    streetRows.prefix(15).map { SVGChart.Bar(label: $0.key, value: $0.value.sightings) },
+                chart: DashboardChart.bars(
+                    streetRows.prefix(15).map { DashboardChart.Bar(label: $0.key, value: $0.value.sightings) },
                     title: "Sightings by street"
                 ),
                 table: DashboardView.Table(
@@ -202,8 +202,8 @@ struct DashboardPageBuilder: Sendable {
                 heading: "By operational night",
                 note: "A night runs from 18:00 to 06:00 (Europe/London) and is named by the date it starts; "
                     + "records outside those hours are counted apart.",
-                chart: SVGChart.columns(
-                    nightRows.map { SVGChart.Bar(label: String($0.key.suffix(5)), value: $0.value.sightings) },
+                chart: DashboardChart.columns(
+                    nightRows.map { DashboardChart.Bar(label: String($0.key.suffix(5)), value: $0.value.sightings) },
                     title: "Sightings by night",
                     labelEvery: max(nightRows.count / 12, 1)
                 ),
@@ -217,8 +217,8 @@ struct DashboardPageBuilder: Sendable {
                 id: "hours",
                 heading: "By hour",
                 note: "Local time. On the night the clocks go back, 01:00–02:00 happens twice and both count as 01.",
-                chart: SVGChart.columns(
-                    hourRows.map { SVGChart.Bar(label: Self.hourLabel($0.0), value: $0.1.sightings) },
+                chart: DashboardChart.columns(
+                    hourRows.map { DashboardChart.Bar(label: Self.hourLabel($0.0), value: $0.1.sightings) },
                     title: "Sightings by hour"
                 ),
                 table: DashboardView.Table(
@@ -266,8 +266,8 @@ struct DashboardPageBuilder: Sendable {
                 id: "behaviours",
                 heading: "Behaviours observed",
                 note: "A sighting records one or more behaviours, so the counts add up to more than the \(total) sightings.",
-                chart: SVGChart.bars(
-                    ranked.map { SVGChart.Bar(label: Behaviour.allCases[$0].label, value: byBehaviour[$0]) },
+                chart: DashboardChart.bars(
+                    ranked.map { DashboardChart.Bar(label: Behaviour.allCases[$0].label, value: byBehaviour[$0]) },
                     title: "Sightings by behaviour"
                 ),
                 table: DashboardView.Table(
@@ -285,8 +285,8 @@ struct DashboardPageBuilder: Sendable {
                 id: "trend",
                 heading: "Trend by week",
                 note: "Weeks start on Monday; a night belongs to the week of the date it starts.",
-                chart: SVGChart.columns(
-                    weekRows.map { SVGChart.Bar(label: String($0.key.suffix(5)), value: $0.value.sightings) },
+                chart: DashboardChart.columns(
+                    weekRows.map { DashboardChart.Bar(label: String($0.key.suffix(5)), value: $0.value.sightings) },
                     title: "Sightings by week",
                     labelEvery: max(weekRows.count / 12, 1)
                 ),
@@ -302,8 +302,8 @@ struct DashboardPageBuilder: Sendable {
                 id: "risk",
                 heading: "Risk assessed",
                 note: "The risk level is the reporter's assessment, not an observed fact.",
-                chart: SVGChart.bars(
-                    RiskLevel.allCases.reversed().map { SVGChart.Bar(label: $0.rawValue, value: byRisk[$0] ?? 0) },
+                chart: DashboardChart.bars(
+                    RiskLevel.allCases.reversed().map { DashboardChart.Bar(label: $0.rawValue, value: byRisk[$0] ?? 0) },
                     title: "Sightings by risk level"
                 ),
                 table: DashboardView.Table(
@@ -339,7 +339,7 @@ struct DashboardPageBuilder: Sendable {
             DashboardView.Section(
                 id: "outcomes",
                 heading: "Outcomes",
-                chart: SVGChart.bars(outcomes.map { SVGChart.Bar(label: $0.key.rawValue, value: $0.value) }, title: "Interventions by outcome"),
+                chart: DashboardChart.bars(outcomes.map { DashboardChart.Bar(label: $0.key.rawValue, value: $0.value) }, title: "Interventions by outcome"),
                 table: DashboardView.Table(
                     caption: "Interventions by outcome",
                     headers: ["Outcome", "Interventions", "Share"],
@@ -350,8 +350,8 @@ struct DashboardPageBuilder: Sendable {
                 id: "actions",
                 heading: "Actions taken",
                 note: "An intervention records one or more actions.",
-                chart: SVGChart.bars(
-                    actions.map { SVGChart.Bar(label: InterventionAction.allCases[$0].rawValue, value: byAction[$0]) },
+                chart: DashboardChart.bars(
+                    actions.map { DashboardChart.Bar(label: InterventionAction.allCases[$0].rawValue, value: byAction[$0]) },
                     title: "Interventions by action"
                 ),
                 table: DashboardView.Table(
@@ -398,8 +398,8 @@ struct DashboardPageBuilder: Sendable {
                     heading: "Records linked as the same subject",
                     note: "Records an analyst linked as describing the same subject (links followed both ways), "
                         + "with at least two records in the period; each group once, the largest first.",
-                    chart: SVGChart.bars(
-                        groups.prefix(15).enumerated().map { SVGChart.Bar(label: "Subject \($0.offset + 1)", value: $0.element.count) },
+                    chart: DashboardChart.bars(
+                        groups.prefix(15).enumerated().map { DashboardChart.Bar(label: "Subject \($0.offset + 1)", value: $0.element.count) },
                         title: "Records per linked subject"
                     ),
                     table: DashboardView.Table(
@@ -438,8 +438,8 @@ struct DashboardPageBuilder: Sendable {
                     note: total > records.count
                         ? "\(total) sightings; the oldest \(records.count) are listed."
                         : "\(total) sighting\(total == 1 ? "" : "s"), oldest first.",
-                    chart: SVGChart.columns(
-                        byNight.map { SVGChart.Bar(label: String($0.key.suffix(5)), value: $0.value.count) },
+                    chart: DashboardChart.columns(
+                        byNight.map { DashboardChart.Bar(label: String($0.key.suffix(5)), value: $0.value.count) },
                         title: "Action-required sightings by night"
                     ),
                     table: DashboardView.Table(
@@ -483,14 +483,14 @@ struct DashboardPageBuilder: Sendable {
         let rest = all.dropFirst(Self.cellLimit).reduce((0, 0, 0, 0)) {
             ($0.0 + $1.value.reports, $0.1 + $1.value.behavioural, $0.2 + $1.value.environmental, $0.3 + $1.value.sightings)
         }
-        var points: [SVGChart.Point] = []
+        var points: [DashboardChart.Point] = []
         for (cell, counts) in ordered {
             let centre = cell.centre
             if counts.reports > 0 {
-                points.append(SVGChart.Point(latitude: centre.latitude, longitude: centre.longitude - HotspotGrid.longitudeStep / 6, count: counts.reports, label: "Felt unsafe: " + cellName(cell), kind: "streetsafe"))
+                points.append(DashboardChart.Point(latitude: centre.latitude, longitude: centre.longitude - HotspotGrid.longitudeStep / 6, count: counts.reports, label: "Felt unsafe: " + cellName(cell), kind: "streetsafe"))
             }
             if counts.sightings > 0 {
-                points.append(SVGChart.Point(latitude: centre.latitude, longitude: centre.longitude + HotspotGrid.longitudeStep / 6, count: counts.sightings, label: "Sightings: " + cellName(cell), kind: "sighting"))
+                points.append(DashboardChart.Point(latitude: centre.latitude, longitude: centre.longitude + HotspotGrid.longitudeStep / 6, count: counts.sightings, label: "Sightings: " + cellName(cell), kind: "sighting"))
             }
         }
         return [
@@ -500,7 +500,7 @@ struct DashboardPageBuilder: Sendable {
                 note: "Blue: anonymous StreetSafe reports (\"felt unsafe here\"); red: sightings (\"predatory behaviour "
                     + "seen here\"), by the same cells of about 200 m; the \(Self.cellLimit) busiest cells are drawn. StreetSafe reports have no venue: the period "
                     + "applies to them, the area and venue filters only to the sightings.",
-                chart: SVGChart.map(points, title: "StreetSafe reports and sightings by cell", labelled: 6),
+                chart: DashboardChart.map(points, title: "StreetSafe reports and sightings by cell", labelled: 6),
                 table: DashboardView.Table(
                     caption: "StreetSafe reports and sightings by cell",
                     headers: ["Place", "Cell", "Felt unsafe (reports)", "Behavioural reasons", "Environmental reasons", "Sightings"],

@@ -200,21 +200,18 @@ struct DashboardQueries: Sendable {
             let (ra, rb) = (root(a), root(b))
             if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
         }
-        let linked = parent.keys.sorted()
+        // The linked records of the period, in one query (the links' ends as a set, probed per row of the period).
         let (condition, arguments) = condition()
-        var listed: [ListedRecord] = []
-        for start in stride(from: 0, to: linked.count, by: 500) {
-            let chunk = linked[start..<min(start + 500, linked.count)]
-            listed += try await store.dashboardRows(
-                DashboardSQL(
-                    """
-                    SELECT record_id, type, occurred_at, night, venue_id, risk_level, behaviours FROM dashboard_fact
-                    WHERE record_id IN (\(chunk.map { _ in "?" }.joined(separator: ", "))) AND \(condition)
-                    """,
-                    chunk.map { .text($0) } + arguments
-                )
-            ).compactMap(Self.listed)
-        }
+        let listed = try await store.dashboardRows(
+            DashboardSQL(
+                """
+                SELECT record_id, type, occurred_at, night, venue_id, risk_level, behaviours FROM dashboard_fact
+                WHERE \(condition) AND record_id IN (
+                    SELECT record_id FROM dashboard_subject_link UNION SELECT target_id FROM dashboard_subject_link)
+                """,
+                arguments
+            )
+        ).compactMap(Self.listed)
         let groups = Dictionary(grouping: listed) { root($0.id.text) }.values
             .filter { $0.count >= 2 }
             .map { $0.sorted { ($0.occurredAt, $0.id.text) < ($1.occurredAt, $1.id.text) } }

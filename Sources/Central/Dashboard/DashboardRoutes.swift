@@ -64,7 +64,7 @@ public struct DashboardRoutes: Sendable {
         let token = request.uri.queryParameters["token"].map(String.init) ?? ""
         guard let (sessionToken, _) = try await sessions.redeem(token, now: Date()) else {
             return Self.message(
-                .forbidden,
+                .unauthorized,
                 title: "This sign-in link cannot be used",
                 message: "A sign-in link works once, for a minute, for a supervisor's enrolled device. "
                     + "Run 'empower-cli dashboard --reason …' on your device for a new one."
@@ -217,21 +217,17 @@ public struct DashboardRoutes: Sendable {
         return response(status, contentType: "text/html; charset=utf-8", body: html)
     }
 
-    /// Every dashboard response: nothing loads from elsewhere, no script runs, nothing is cached or framed, and
-    /// no address (the sign-in link's token) is sent on as a referrer.
+    /// Every dashboard response: the pages' headers (`PageResponse`: nothing loads from elsewhere, nothing is
+    /// cached, framed or sent on as a referrer, such as the sign-in link's token), with no script at all and
+    /// forms (the filter, signing out) sent only to the server itself.
     static func response(_ status: HTTPResponse.Status, contentType: String, body: String) -> Response {
-        Response(
-            status: status,
-            headers: [
-                .contentType: contentType,
-                .contentSecurityPolicy:
-                    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                    + "frame-ancestors 'none'; base-uri 'none'",
-                HTTPField.Name("Referrer-Policy")!: "no-referrer",
-                .cacheControl: "no-store",
-                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-            ],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
-        )
+        var headers = PageResponse.securityHeaders
+        headers[.contentSecurityPolicy] = contentSecurityPolicy
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
+
+    static let contentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self'; connect-src 'none'; form-action 'self'; "
+        + "frame-ancestors 'none'; base-uri 'none'"
 }

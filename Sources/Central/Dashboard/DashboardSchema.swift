@@ -3,8 +3,9 @@
 enum DashboardSchema {
     /// The first step's tables, for the SQLite store.
     static let sqlite = """
+        -- Kept in time order (WITHOUT ROWID, keyed by time first): a period's rows are read as one range.
         CREATE TABLE dashboard_fact (
-            record_id TEXT PRIMARY KEY NOT NULL,
+            record_id TEXT NOT NULL,
             type TEXT NOT NULL CHECK (type = 'sighting' OR type = 'intervention'),
             occurred_at INTEGER NOT NULL,
             night TEXT,
@@ -17,9 +18,10 @@ enum DashboardSchema {
             risk_level TEXT,
             outcome TEXT,
             sighting_id TEXT,
-            review TEXT NOT NULL
-        );
-        CREATE INDEX dashboard_fact_time ON dashboard_fact (occurred_at, type);
+            review TEXT NOT NULL,
+            PRIMARY KEY (occurred_at, record_id)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX dashboard_fact_record ON dashboard_fact (record_id);
         CREATE INDEX dashboard_fact_venue ON dashboard_fact (venue_id, occurred_at);
         CREATE INDEX dashboard_fact_action_required ON dashboard_fact (occurred_at)
             WHERE review = 'action-required';

@@ -1,7 +1,7 @@
 import Mustache
 
 /// The dashboard's templates, loaded once into one library. Mustache escapes every `{{value}}`; the one
-/// unescaped value, a chart (`{{{.}}}`), is SVG that `SVGChart` made and escaped itself.
+/// unescaped value, a chart (`{{{.}}}`), is SVG that `DashboardChart` made and escaped itself.
 enum DashboardTemplates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()

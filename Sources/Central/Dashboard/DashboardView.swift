@@ -35,7 +35,7 @@ struct DashboardView: Sendable {
         var heading: String
         /// None or one note (an optional the templates can test).
         var note: [String]
-        /// None or one chart: SVG made by `SVGChart` (its text escaped there).
+        /// None or one chart: SVG made by `DashboardChart` (its text escaped there).
         var chart: [String]
         var table: Table
 

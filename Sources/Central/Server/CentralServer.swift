@@ -21,7 +21,8 @@ public enum CentralServer {
         let router = buildRouter(
             store: store,
             rateLimiter: configuration.rateLimiter,
-            auditKey: configuration.auditKey.publicKey
+            auditKey: configuration.auditKey.publicKey,
+            publicThreshold: configuration.publicThreshold
         )
         let sealer = AuditSealer(
             store: store,
@@ -49,11 +50,13 @@ public enum CentralServer {
     /// `AuthenticationMiddleware`); the caller's role decides what it may do.
     /// - Parameters:
     ///   - auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
+    ///   - publicThreshold: counts below it are hidden on the public page (`PublicSuppression`).
     ///   - dashboardSecureCookie: mark the dashboard's session cookie `Secure` (served over TLS).
     public static func buildRouter(
         store: any CentralStore,
         rateLimiter: RateLimiter = RateLimiter(),
         auditKey: AuditPublicKey? = nil,
+        publicThreshold: Int = PublicSuppression.defaultThreshold,
         dashboardSecureCookie: Bool = false
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
@@ -66,6 +69,7 @@ public enum CentralServer {
         RecordRoutes(store: store).register(on: v1)
         AdminRoutes(store: store, auditKey: auditKey).register(on: v1)
         DeviceRoutes(store: store).register(on: v1)
+        PublicRoutes(store: store, threshold: publicThreshold).register(on: router)
         DashboardRoutes(store: store, sessions: DashboardSessions(store: store), secureCookie: dashboardSecureCookie)
             .register(on: router)
         return router

@@ -252,11 +252,11 @@ struct BenchCommand: AsyncParsableCommand {
             for store in stores {
                 Self.progress("\(store.name): dashboard pages over \(dashboardRecords) records")
                 dashboard[store.name] = try await DashboardBench(workspace: workspace)
-                    .run(on: store, records: dashboardRecords, samples: 20)
+                    .run(on: store, records: dashboardRecords, samples: 10)
             }
         }
         report.seconds = Self.seconds(ContinuousClock.now - start)
-        let markdown = report.markdown + DashboardBench.markdown(dashboard, records: dashboardRecords, samples: 20)
+        let markdown = report.markdown + DashboardBench.markdown(dashboard, records: dashboardRecords, samples: 10)
         print(markdown, terminator: "")
         if let out {
             do {

@@ -68,6 +68,14 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var auditKey: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "On the public page (/public) and its open data, counts below this are shown as 'fewer than N' (1 to 100; default 5).",
+            valueName: "n"
+        )
+    )
+    var publicThreshold: Int = PublicSuppression.defaultThreshold
+
     /// The data directory of --data, or the default one.
     static func dataDirectory(_ option: String?) -> URL {
         option.map { URL(fileURLWithPath: $0) }
@@ -87,6 +95,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard (1...24 * 60).contains(clockTolerance) else {
             throw ArgumentParser.ValidationError("--clock-tolerance must be 1 to 1440 minutes.")
+        }
+        guard (1...100).contains(publicThreshold) else {
+            throw ArgumentParser.ValidationError("--public-threshold must be 1 to 100.")
         }
         guard data == nil || database == nil else {
             throw ArgumentParser.ValidationError("Give either --data DIR (SQLite) or --database URL (PostgreSQL).")
@@ -192,12 +203,14 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as StoreUnavailable {
             logger.warning("The venues of --venues were not saved (\(error)); serving the venues stored before.")
         }
-        let configuration = CentralConfiguration(
+        var settings = CentralConfiguration(
             host: host,
             port: port,
             rateLimiter: RateLimiter(perSecond: rateLimit, burst: rateLimit * 2),
             auditKey: auditKey
         )
+        settings.publicThreshold = publicThreshold
+        let configuration = settings
         if !configuration.isLoopback {
             print("Warning: listening on \(host), beyond this machine, over plain HTTP: put TLS in front of it.")
         }

@@ -446,7 +446,12 @@ struct OpenAPIDocumentTests {
     func securityDeclarationsHold() async throws {
         let documented = try Self.document()
         #expect(
-            documented.filter { $0.security == "[]" }.map(\.operation) == [Operation(method: "GET", path: "/v1/health")]
+            documented.filter { $0.security == "[]" }.map(\.operation)
+                == [Operation(method: "GET", path: "/v1/health"), Operation(method: "POST", path: "/dashboard/sign-out")]
+                + [
+                    "/dashboard/style.css", "/dashboard/icon.svg", "/public", "/public/figures.csv",
+                    "/public/figures.json", "/assets/empower.css", "/assets/leave.js",
+                ].map { Operation(method: "GET", path: $0) }
         )
         try await Self.withLiveServer { _, _, client in
             for entry in documented {

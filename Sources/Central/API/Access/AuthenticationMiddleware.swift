@@ -20,7 +20,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard !Self.openPaths.contains(request.uri.path), !Self.isDashboardPage(request.uri.path) else {
+        guard !Self.openPaths.contains(request.uri.path), !PublicRoutes.isOpen(request.uri.path),
+            !Self.isDashboardPage(request.uri.path)
+        else {
             return try await next(request, context)
         }
         guard let token = Self.bearerToken(in: request) else { throw APIError.unauthorized }

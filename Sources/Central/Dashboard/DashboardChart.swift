@@ -1,8 +1,8 @@
 import Foundation
 
-/// The dashboard's charts, drawn on the server as SVG: every text escaped here, nothing fetched, no script.
+/// The dashboard's charts (bars, columns, a map), drawn on the server as SVG: every text escaped (`SVGChart.escape`), nothing fetched, no script.
 /// Each chart goes with a table of the same numbers on its page.
-enum SVGChart {
+enum DashboardChart {
     /// One bar or column: a label and its value.
     struct Bar: Sendable, Hashable {
         var label: String
@@ -128,21 +128,7 @@ enum SVGChart {
         """
     }
 
-    /// Text made safe for SVG and HTML.
-    static func escape(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    private static func escape(_ text: String) -> String { SVGChart.escape(text) }
 
     private static func format(_ value: Double) -> String {
         String(format: "%.1f", value)
