@@ -5,7 +5,7 @@
 demo:
 	@scripts/require-packages.sh
 	swift build --product empower-cli
-	.build/debug/empower-cli demo
+	.build/debug/empower-cli demo --serve
 
 # Every test, on real SQLite files, a throwaway PostgreSQL server (or $EMPOWER_TEST_DATABASE_URL) and real
 # servers over loopback; then Schemathesis fuzzes the live server against docs/openapi.yaml, and the browser tests

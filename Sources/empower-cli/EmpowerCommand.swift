@@ -16,7 +16,7 @@ struct EmpowerCommand: AsyncParsableCommand {
             DeviceCommand.self, SightingCommand.self, InterventionCommand.self, NoteCommand.self, AmendCommand.self,
             ReviewCommand.self, GradeCommand.self, LinkCommand.self, RetainCommand.self, RedactCommand.self,
             ListCommand.self, ShowCommand.self, SearchCommand.self, ExportCommand.self, SyncCommand.self,
-            StatusCommand.self, ServeCommand.self,
+            StatusCommand.self, ServeCommand.self, DashboardCommand.self,
             AuthorisationCommand.self,
             AdminCommand.self, DemoCommand.self, BenchCommand.self,
         ]

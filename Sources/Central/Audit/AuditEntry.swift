@@ -46,6 +46,14 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         case devicesRead = "devices-read"
         /// Anonymous StreetSafe reports imported (how many; nothing about anyone).
         case streetSafeImported = "streetsafe-imported"
+        /// A one-time link to sign in to the supervisors' dashboard made for a device.
+        case dashboardLinkIssued = "dashboard-link-issued"
+        /// A dashboard session started (a sign-in link redeemed), with the purpose given.
+        case dashboardSignedIn = "dashboard-signed-in"
+        /// A dashboard session ended by signing out.
+        case dashboardSignedOut = "dashboard-signed-out"
+        /// Consultation: a dashboard page viewed, with its filters, the session's purpose and the records listed.
+        case dashboardViewed = "dashboard-viewed"
     }
 
     /// The first and last position of the operations a pull sent (operations a scope move brings in are sent

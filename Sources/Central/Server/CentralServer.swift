@@ -65,13 +65,16 @@ public enum CentralServer {
     ///
     /// Every endpoint but `/v1/health` and `/v1/enrol` needs `Authorization: Bearer …` (see
     /// `AuthenticationMiddleware`); the caller's role decides what it may do.
-    /// - Parameter auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
-    /// - Parameter publicThreshold: counts below it are hidden on the public page (`PublicSuppression`).
+    /// - Parameters:
+    ///   - auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
+    ///   - publicThreshold: counts below it are hidden on the public page (`PublicSuppression`).
+    ///   - dashboardSecureCookie: mark the dashboard's session cookie `Secure` (served over TLS).
     public static func buildRouter(
         store: any CentralStore,
         rateLimiter: RateLimiter = RateLimiter(),
         auditKey: AuditPublicKey? = nil,
-        publicThreshold: Int = PublicSuppression.defaultThreshold
+        publicThreshold: Int = PublicSuppression.defaultThreshold,
+        dashboardSecureCookie: Bool = false
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
         router.add(middleware: RequestTelemetryMiddleware())
@@ -86,6 +89,8 @@ public enum CentralServer {
         AdminRoutes(store: store, auditKey: auditKey).register(on: v1)
         DeviceRoutes(store: store).register(on: v1)
         PublicRoutes(store: store, threshold: publicThreshold).register(on: router)
+        DashboardRoutes(store: store, sessions: DashboardSessions(store: store), secureCookie: dashboardSecureCookie)
+            .register(on: router)
         return router
     }
 }

@@ -79,6 +79,9 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var noopStoreSizes: [Int] = []
 
+    @Option(help: "Sightings and interventions in the dashboard measure: each page's server time (0 leaves it out).")
+    var dashboardRecords: Int = 1_000_000
+
     @Option(help: ArgumentHelp("Also write the markdown to this file.", valueName: "file"))
     var out: String?
 
@@ -110,6 +113,9 @@ struct BenchCommand: AsyncParsableCommand {
         }
         guard noopStoreSizes.allSatisfy({ (1000...10_000_000).contains($0) }) else {
             throw ArgumentParser.ValidationError("--noop-store-sizes must each be 1000 to 10000000.")
+        }
+        guard (0...10_000_000).contains(dashboardRecords) else {
+            throw ArgumentParser.ValidationError("--dashboard-records must be 0 to 10000000.")
         }
         if let database {
             do { _ = try PostgresDatabaseURL(database) } catch {
@@ -255,8 +261,16 @@ struct BenchCommand: AsyncParsableCommand {
                 )
             }
         }
+        var dashboard: [String: [DashboardBench.PageTimes]] = [:]
+        if dashboardRecords > 0 {
+            for store in stores {
+                Self.progress("\(store.name): dashboard pages over \(dashboardRecords) records")
+                dashboard[store.name] = try await DashboardBench(workspace: workspace)
+                    .run(on: store, records: dashboardRecords, samples: 10)
+            }
+        }
         report.seconds = Self.seconds(ContinuousClock.now - start)
-        let markdown = report.markdown
+        let markdown = report.markdown + DashboardBench.markdown(dashboard, records: dashboardRecords, samples: 10)
         print(markdown, terminator: "")
         if let out {
             do {

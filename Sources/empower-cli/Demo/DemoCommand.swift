@@ -13,6 +13,8 @@ struct DemoCommand: AsyncParsableCommand {
             Starts a central server on a free loopback port with its data in a temporary directory, sets up two
             officers' devices and a door supervisor's device from the fixtures, records while they are offline,
             syncs, checks that every device and the central store hold the same records, and prints the log.
+            With --serve the server stays up afterwards and prints where the public page is and a sign-in link to
+            the supervisors' dashboard (press Enter for another link, Ctrl-C to stop).
             """
     )
 
@@ -21,6 +23,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Flag(help: "Keep the temporary directory and say where it is.")
     var keep = false
+
+    @Flag(help: "Keep the server running after the demo, with the supervisors' dashboard and the public page to look at.")
+    var serve = false
 
     func run() async throws {
         let fixturesURL = URL(fileURLWithPath: fixtures)
@@ -42,8 +47,9 @@ struct DemoCommand: AsyncParsableCommand {
 
         let store = try SQLiteCentralStore(directory: workspace.appendingPathComponent("central"))
         for venue in venues { try await store.saveVenue(venue, by: .console(), now: Date()) }
+        let serve = serve
         let report = try await CentralServer.withRunningServer(store: store) { serverURL in
-            try await DemoRun(
+            let report = try await DemoRun(
                 log: log,
                 supervision: supervision,
                 workspace: workspace,
@@ -51,8 +57,19 @@ struct DemoCommand: AsyncParsableCommand {
                 store: store
             )
             .run()
+            if serve {
+                print(report)
+                try await DemoPages(serverURL: serverURL, store: store, supervision: supervision).serve()
+            }
+            return report
         }
-        print(report)
+        if !serve {
+            print(report)
+            print(
+                "\nTo look at the supervisors' dashboard and the public page of this log, run 'empower-cli demo --serve':"
+                    + " the server then stays up and says where they are."
+            )
+        }
         if keep {
             print("\nKept: \(workspace.path)")
             print(

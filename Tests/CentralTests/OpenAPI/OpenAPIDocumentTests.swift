@@ -447,9 +447,10 @@ struct OpenAPIDocumentTests {
         let documented = try Self.document()
         #expect(
             documented.filter { $0.security == "[]" }.map(\.operation)
-                == [
-                    "/v1/health", "/public", "/public/figures.csv", "/public/figures.json", "/assets/empower.css",
-                    "/assets/leave.js",
+                == [Operation(method: "GET", path: "/v1/health"), Operation(method: "POST", path: "/dashboard/sign-out")]
+                + [
+                    "/dashboard/style.css", "/dashboard/icon.svg", "/public", "/public/figures.csv",
+                    "/public/figures.json", "/assets/empower.css", "/assets/leave.js",
                 ].map { Operation(method: "GET", path: $0) }
         )
         try await Self.withLiveServer { _, _, client in

@@ -20,7 +20,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard !Self.openPaths.contains(request.uri.path), !PublicRoutes.isOpen(request.uri.path) else {
+        guard !Self.openPaths.contains(request.uri.path), !PublicRoutes.isOpen(request.uri.path),
+            !Self.isDashboardPage(request.uri.path)
+        else {
             return try await next(request, context)
         }
         guard let token = Self.bearerToken(in: request) else { throw APIError.unauthorized }
@@ -41,6 +43,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         context.caller = caller
         return try await next(request, context)
+    }
+
+    /// Whether a path is one of the dashboard's pages, which check their session cookie (`DashboardRoutes`).
+    static func isDashboardPage(_ path: String) -> Bool {
+        path == "/dashboard" || path.hasPrefix("/dashboard/")
     }
 
     /// The token of an `Authorization: Bearer TOKEN` header, if there is exactly that.

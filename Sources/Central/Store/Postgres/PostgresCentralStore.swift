@@ -79,15 +79,15 @@ public final class PostgresCentralStore: CentralStore {
             tasks.addTask { await client.run() }
             defer { tasks.cancelAll() }
             try await PostgresSchema.migrate(client, logger: logger)
-            return try await body(
-                PostgresCentralStore(
-                    client: client,
-                    logger: logger,
-                    clockTolerance: clockTolerance,
-                    resources: PostgresResourceWatch(location: url.description, logger: eventLogger ?? logger),
-                    positionLockHolds: recordingLockHolds ? LockHoldRecorder() : nil
-                )
+            let store = PostgresCentralStore(
+                client: client,
+                logger: logger,
+                clockTolerance: clockTolerance,
+                resources: PostgresResourceWatch(location: url.description, logger: eventLogger ?? logger),
+                positionLockHolds: recordingLockHolds ? LockHoldRecorder() : nil
             )
+            try await store.backfillDashboardFacts()
+            return try await body(store)
         }
     }
 

@@ -240,6 +240,9 @@ enum PostgresSchema {
                 "CREATE INDEX streetsafe_report_time ON streetsafe_report (reported_at)",
             ]
         ),
+        // The supervisors' dashboard: facts per sighting and intervention, subject links, sign-in links and
+        // sessions (`DashboardSchema`; the same tables as the SQLite store's).
+        Migration(name: "dashboard: record facts, subject links, sign-in links, sessions", sql: DashboardSchema.postgres),
     ]
 
     /// Applies the steps not applied yet, in order, each in its own transaction with its record.

@@ -315,6 +315,13 @@ final class PushWorkingSet {
                 logger: logger
             )
         }
+        if !changedRecords.isEmpty {
+            try await DashboardFactRows.write(
+                changedRecords.compactMap { states[$0] },
+                on: connection,
+                logger: logger
+            )
+        }
         if !noteVenueOrder.isEmpty {
             let json = String(
                 decoding: try JSONEncoder().encode(

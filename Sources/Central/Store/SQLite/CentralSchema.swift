@@ -224,6 +224,14 @@ enum CentralSchema {
                     """
             )
         }
+        // The supervisors' dashboard (docs/dashboard.md): one row of facts per sighting and intervention
+        // (`RecordFacts`), its same-subject links, and the one-time sign-in links and sessions, kept in the store
+        // so that they hold across server instances. Table and column names are the PostgreSQL store's, so the
+        // dashboard's queries are written once. Existing records get their facts here.
+        migrator.registerMigration("dashboard: record facts, subject links, sign-in links, sessions") { db in
+            try db.execute(sql: DashboardSchema.sqlite)
+            try DashboardFactTable.backfill(db)
+        }
         return migrator
     }
 }

@@ -232,6 +232,7 @@ public final class SQLiteCentralStore: CentralStore {
                     sql: "INSERT INTO scopeMove (seq, recordId, fromVenueId, toVenueId) VALUES (?, ?, ?, ?)"
                 ).execute(arguments: [seq, move.recordId.text, move.from, move.to])
             }
+            try DashboardFactTable.write(merged, db: db)
         }
         if case .redact = operation.payload { try removeContent(of: operation.recordId, db: db) }
         return body

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The operational night and local hour the dashboard groups a record by: a night runs from 18:00 to 06:00
+/// Europe/London and is named by the date it starts on, whatever the clock change does to its length (on the
+/// night the clocks go back, 01:00–02:00 happens twice and both count as hour 1).
+///
+/// This is the dashboard's one place for nights: when `OperationalNight` (Models) exists, `night(of:)` calls it.
+public enum DashboardNight {
+    /// The zone nights and hours are read in.
+    public static let zone = TimeZone(identifier: "Europe/London")!
+
+    /// The night `date` falls in, as `yyyy-MM-dd` of its start; nil between 06:00 and 18:00 local time.
+    public static func night(of date: Date) -> String? {
+        let parts = calendar.dateComponents([.year, .month, .day, .hour], from: date)
+        guard let hour = parts.hour, let year = parts.year, let month = parts.month, let day = parts.day else {
+            return nil
+        }
+        if hour >= 18 { return format(year, month, day) }
+        guard hour < 6 else { return nil }
+        // Before 06:00 the night began the evening before.
+        guard let noon = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12)),
+            let before = calendar.date(byAdding: .day, value: -1, to: noon)
+        else { return nil }
+        let previous = calendar.dateComponents([.year, .month, .day], from: before)
+        return format(previous.year!, previous.month!, previous.day!)
+    }
+
+    /// The local hour (0–23) of `date`.
+    public static func hour(of date: Date) -> Int {
+        calendar.component(.hour, from: date)
+    }
+
+    /// The instant a night (`yyyy-MM-dd`) starts, 18:00 local time; nil for text that is not a date.
+    public static func start(ofNight night: String) -> Date? {
+        let parts = night.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, night.count == 10 else { return nil }
+        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: 18)
+        guard let date = calendar.date(from: components),
+            calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(
+                year: parts[0],
+                month: parts[1],
+                day: parts[2]
+            )
+        else { return nil }
+        return date
+    }
+
+    /// The local midnight that begins the calendar date `yyyy-MM-dd` (for period filters); nil when not a date.
+    public static func startOfDay(_ text: String) -> Date? {
+        guard let evening = start(ofNight: text) else { return nil }
+        return calendar.startOfDay(for: evening)
+    }
+
+    /// The local calendar date of `date`, as `yyyy-MM-dd`.
+    public static func localDate(of date: Date) -> String {
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return format(parts.year!, parts.month!, parts.day!)
+    }
+
+    /// The Monday starting the week a night (`yyyy-MM-dd`) belongs to.
+    public static func week(ofNight night: String) -> String {
+        guard let start = start(ofNight: night) else { return night }
+        let weekday = calendar.component(.weekday, from: start)  // 1 Sunday … 7 Saturday
+        let back = (weekday + 5) % 7
+        guard let monday = calendar.date(byAdding: .day, value: -back, to: start) else { return night }
+        return localDate(of: monday)
+    }
+
+    private static let calendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar
+    }()
+
+    private static func format(_ year: Int, _ month: Int, _ day: Int) -> String {
+        let pad = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)-\(pad(month))-\(pad(day))"
+    }
+}
