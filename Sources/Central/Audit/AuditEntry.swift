@@ -44,6 +44,9 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         case usersRead = "users-read"
         /// The list of devices read.
         case devicesRead = "devices-read"
+        /// The store restored from a backup (`admin restore`): the entries after the backup was taken are gone, and
+        /// the history of operations began a new epoch (`HistoryEpochs`).
+        case storeRestored = "store-restored"
     }
 
     /// The first and last position of the operations a pull sent (operations a scope move brings in are sent

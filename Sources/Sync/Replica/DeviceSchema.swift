@@ -199,6 +199,10 @@ enum DeviceSchema {
                     """
             )
         }
+        // The identity of the server's history as this device last heard it (`LocalReplica.adoptHistoryEpoch`).
+        migrator.registerMigration("backup: server history epoch") { db in
+            try db.execute(sql: "ALTER TABLE syncState ADD COLUMN historyEpoch TEXT")
+        }
         return migrator
     }
 }
