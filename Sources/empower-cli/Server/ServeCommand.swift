@@ -147,6 +147,11 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("The data directory \(directory.path) cannot be used: \(error.localizedDescription)")
         }
+        // Held while serving, so that a second server or `admin restore` on this directory is refused.
+        guard let lock = try ServerLock.take(in: directory) else {
+            throw CLIError("A server is already running on the data directory \(directory.path).")
+        }
+        defer { withExtendedLifetime(lock) {} }
         try await serve(
             store: store,
             venues: venueList,
