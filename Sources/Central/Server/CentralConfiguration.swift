@@ -13,6 +13,10 @@ public struct CentralConfiguration: Sendable {
     public var auditKey: AuditSigningKey
     /// How often the sealer integrates new audit entries into the tree.
     public var auditSealInterval: Duration
+    /// Refused credentials allowed per client address (429 beyond them).
+    public var failureLimits = FailureLimits()
+    /// Time allowed for a request and its answer, and connections per client address.
+    public var connectionLimits = ConnectionLimits()
 
     public init(
         host: String = "127.0.0.1",

@@ -18,10 +18,12 @@ public enum CentralServer {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        let connections = AddressConnections()
         let router = buildRouter(
             store: store,
             rateLimiter: configuration.rateLimiter,
-            auditKey: configuration.auditKey.publicKey
+            auditKey: configuration.auditKey.publicKey,
+            failureLimits: configuration.failureLimits
         )
         let sealer = AuditSealer(
             store: store,
@@ -31,8 +33,16 @@ public enum CentralServer {
         )
         return Application(
             router: router,
-            // A connection that sends nothing for 30 seconds (a stalled or deliberately slow client) is closed.
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            // A connection that sends nothing for 30 seconds (a stalled or deliberately slow client) is closed, as is
+            // one whose request or exchange outlasts `ConnectionLimits`, or one over its address's share.
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        ConnectionGuard(limits: configuration.connectionLimits, connections: connections)
+                    ],
+                    idleTimeout: .seconds(30)
+                )
+            ),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "empower-central"
@@ -47,15 +57,20 @@ public enum CentralServer {
     ///
     /// Every endpoint but `/v1/health` and `/v1/enrol` needs `Authorization: Bearer …` (see
     /// `AuthenticationMiddleware`); the caller's role decides what it may do.
-    /// - Parameter auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
+    /// - Parameters:
+    ///   - auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
+    ///   - failureLimits: refused credentials allowed per client address.
     public static func buildRouter(
         store: any CentralStore,
         rateLimiter: RateLimiter = RateLimiter(),
-        auditKey: AuditPublicKey? = nil
+        auditKey: AuditPublicKey? = nil,
+        failureLimits: FailureLimits = FailureLimits()
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
-        router.add(middleware: AuthenticationMiddleware(accounts: store, rateLimiter: rateLimiter))
+        router.add(
+            middleware: AuthenticationMiddleware(accounts: store, rateLimiter: rateLimiter, failureLimits: failureLimits)
+        )
         let clock = ServerClock()
         let v1 = router.group("v1")
         v1.get("health") { _, _ in try JSONResponse.make(HealthResponse()) }
