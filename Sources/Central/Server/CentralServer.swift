@@ -69,7 +69,11 @@ public enum CentralServer {
         let router = Router(context: EmpowerRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         router.add(
-            middleware: AuthenticationMiddleware(accounts: store, rateLimiter: rateLimiter, failureLimits: failureLimits)
+            middleware: AuthenticationMiddleware(
+                accounts: store,
+                rateLimiter: rateLimiter,
+                failureLimits: failureLimits
+            )
         )
         let clock = ServerClock()
         let v1 = router.group("v1")

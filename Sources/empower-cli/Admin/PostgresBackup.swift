@@ -14,7 +14,8 @@ enum PostgresBackup {
         let partial = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).partial")
         try? FileManager.default.removeItem(at: partial)
         defer { try? FileManager.default.removeItem(at: partial) }
-        guard FileManager.default.createFile(atPath: partial.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(atPath: partial.path, contents: nil, attributes: [.posixPermissions: 0o600])
         else { throw CLIError("\(file.path) cannot be written.") }
         try run("pg_dump", ["--format=custom", "--no-owner", "--file=\(partial.path)"], url: url)
         guard rename(partial.path, file.path) == 0 else { throw CLIError("\(file.path) cannot be written.") }
@@ -27,7 +28,12 @@ enum PostgresBackup {
         guard FileManager.default.fileExists(atPath: dump.path) else {
             throw CLIError("The backup \(dump.path) does not exist.")
         }
-        let listing = try run("pg_restore", ["--list", dump.path], url: nil, refusal: "\(dump.path) is not a pg_dump backup")
+        let listing = try run(
+            "pg_restore",
+            ["--list", dump.path],
+            url: nil,
+            refusal: "\(dump.path) is not a pg_dump backup"
+        )
         guard listing.contains("TABLE public history_epoch") || listing.contains("TABLE public operation ") else {
             throw CLIError("\(dump.path) is not a backup of an Empower store.")
         }
@@ -46,7 +52,10 @@ enum PostgresBackup {
         }
         try run(
             "pg_restore",
-            ["--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error", "--dbname=\(url.database)", dump.path],
+            [
+                "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
+                "--dbname=\(url.database)", dump.path,
+            ],
             url: url
         )
         do {
@@ -97,8 +106,11 @@ enum PostgresBackup {
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            if process.terminationStatus == 127 { throw CLIError("\(program) cannot be run: install PostgreSQL's client programs.") }
-            let reason = errorText.split(separator: "\n").first.map(String.init) ?? "exit status \(process.terminationStatus)"
+            if process.terminationStatus == 127 {
+                throw CLIError("\(program) cannot be run: install PostgreSQL's client programs.")
+            }
+            let reason =
+                errorText.split(separator: "\n").first.map(String.init) ?? "exit status \(process.terminationStatus)"
             throw CLIError(refusal.map { "\($0): \(reason)" } ?? "\(program) failed: \(reason)")
         }
         return outputText

@@ -54,6 +54,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Refused access tokens one client address may send before it is answered 429, then one every 5 seconds (enrolment tokens at /v1/enrol: a quarter as many, then one a minute).",
+            valueName: "n"
+        )
+    )
+    var authFailureLimit: Double = 20
+
+    @Option(
+        help: ArgumentHelp(
             "Megabytes of disk kept in reserve in the data directory: pushes stop while less than that is free besides it, and when the disk fills up it is given back so that reads go on (0: none; default 64; SQLite only).",
             valueName: "mb"
         )
@@ -84,6 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ArgumentParser.ValidationError("--port must be 0 to 65535.") }
         guard rateLimit >= 1, rateLimit <= 1_000_000 else {
             throw ArgumentParser.ValidationError("--rate-limit must be 1 to 1000000 requests per second.")
+        }
+        guard authFailureLimit >= 1, authFailureLimit <= 1_000_000 else {
+            throw ArgumentParser.ValidationError("--auth-failure-limit must be 1 to 1000000.")
         }
         guard (1...24 * 60).contains(clockTolerance) else {
             throw ArgumentParser.ValidationError("--clock-tolerance must be 1 to 1440 minutes.")
@@ -197,12 +208,14 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as StoreUnavailable {
             logger.warning("The venues of --venues were not saved (\(error)); serving the venues stored before.")
         }
-        let configuration = CentralConfiguration(
+        var settings = CentralConfiguration(
             host: host,
             port: port,
             rateLimiter: RateLimiter(perSecond: rateLimit, burst: rateLimit * 2),
             auditKey: auditKey
         )
+        settings.failureLimits = FailureLimits(burst: authFailureLimit)
+        let configuration = settings
         if !configuration.isLoopback {
             print("Warning: listening on \(host), beyond this machine, over plain HTTP: put TLS in front of it.")
         }

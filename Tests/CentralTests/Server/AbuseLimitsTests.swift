@@ -53,7 +53,8 @@ struct AbuseLimitsTests {
             let elapsed = ContinuousClock.now - started
             #expect(try await other.request("GET", "/v1/sync/pull", token: AccessToken.generate()).status == 401)
             try await hammer.value
-            #expect(elapsed < .seconds(5), "20 requests took \(elapsed) beside the hammering")
+            // Not held back by the limiter (which would make it wait 100 seconds); loose, for a loaded machine.
+            #expect(elapsed < .seconds(30), "20 requests took \(elapsed) beside the hammering")
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A plain TCP client over loopback from a chosen source address (Linux routes all of 127/8 to lo, so
@@ -40,7 +40,8 @@ final class RawClient: @unchecked Sendable {
     @discardableResult
     func send(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        return bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+        return bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            == bytes.count
     }
 
     /// What arrives within `timeout` seconds, until the server closes the connection or a whole answer with
@@ -63,14 +64,19 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// A request and its answer: the status line's code, the headers (lowercased names) and the body.
-    func exchange(_ method: String, _ path: String, token: String? = nil, body: String = "") throws -> (
+    func exchange(
+        _ method: String,
+        _ path: String,
+        token: String? = nil,
+        body: String = ""
+    ) throws -> (
         status: Int, headers: [String: String], body: String
     ) {
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.utf8.count)\r\n"
         if let token { request += "Authorization: Bearer \(token)\r\n" }
         if !body.isEmpty { request += "Content-Type: application/json\r\n" }
         guard send(request + "\r\n" + body) else { throw RawClientError("the server closed the connection") }
-        let (text, _) = receive(timeout: 10)
+        let (text, _) = receive(timeout: 30)
         guard let split = text.range(of: "\r\n\r\n") else { throw RawClientError("no answer: \(text)") }
         let lines = text[..<split.lowerBound].split(separator: "\r\n")
         guard let statusLine = lines.first, let status = Int(statusLine.split(separator: " ")[1]) else {
@@ -79,14 +85,21 @@ final class RawClient: @unchecked Sendable {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces
+            )
         }
         return (status, headers, String(text[split.upperBound...]))
     }
 
     /// `exchange` on a thread of its own: a socket read blocks, and must not block the threads that the server
     /// in this process answers on.
-    func request(_ method: String, _ path: String, token: String? = nil, body: String = "") async throws -> (
+    func request(
+        _ method: String,
+        _ path: String,
+        token: String? = nil,
+        body: String = ""
+    ) async throws -> (
         status: Int, headers: [String: String], body: String
     ) {
         try await Self.offPool { try self.exchange(method, path, token: token, body: body) }

@@ -36,13 +36,18 @@ struct BackupRestoreCLITests {
             let hasOutbox = try db.columns(in: "operation").contains { $0.name == "outbox" }
             let pending =
                 hasOutbox
-                ? try Int.fetchOne(db, sql: "SELECT count(*) FROM operation WHERE outbox != 'acknowledged' AND outbox != 'pulled'") ?? 0
+                ? try Int.fetchOne(
+                    db,
+                    sql: "SELECT count(*) FROM operation WHERE outbox != 'acknowledged' AND outbox != 'pulled'"
+                ) ?? 0
                 : 0
             return (ids, pending)
         }
     }
 
-    @Test("back up, sync more from three devices, restore: after a sync each, nothing lost, nothing twice, every replica equal")
+    @Test(
+        "back up, sync more from three devices, restore: after a sync each, nothing lost, nothing twice, every replica equal"
+    )
     func restoreHealedByDevices() throws {
         let workspace = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: workspace) }
@@ -59,7 +64,10 @@ struct BackupRestoreCLITests {
         for device in devices + devices { try sync(device) }
 
         let backup = workspace.appendingPathComponent("backups/central-backup.sqlite")
-        try FileManager.default.createDirectory(at: backup.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: backup.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
         let backedUp = try CLIRunner.run(["admin", "backup", "--data", data.path, "--out", backup.path])
         try #require(backedUp.status == 0, "stderr was: \(backedUp.stderr)")
         #expect(backedUp.stdout.contains("Backed up 3 operations"), "\(backedUp.stdout)")

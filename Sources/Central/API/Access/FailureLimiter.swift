@@ -32,7 +32,9 @@ public final class FailureLimiter: Sendable {
             buckets[address] = bucket
             // Addresses whose buckets have refilled are forgotten, so the table stays small.
             if buckets.count > 100_000 {
-                buckets = buckets.filter { min(burst, $0.value.tokens + now.timeIntervalSince($0.value.at) * perSecond) < burst }
+                buckets = buckets.filter {
+                    min(burst, $0.value.tokens + now.timeIntervalSince($0.value.at) * perSecond) < burst
+                }
             }
         }
     }
@@ -51,5 +53,19 @@ public struct FailureLimits: Sendable {
     ) {
         self.authentication = authentication
         self.enrolment = enrolment
+    }
+
+    /// Limits that tests of authorisation use, which send many refused tokens on purpose: none in effect.
+    public static let unlimited = FailureLimits(
+        authentication: FailureLimiter(perSecond: 1_000_000, burst: 1_000_000),
+        enrolment: FailureLimiter(perSecond: 1_000_000, burst: 1_000_000)
+    )
+
+    /// The defaults scaled to `burst` refused access tokens at once (enrolment: a quarter as many, at least one).
+    public init(burst: Double) {
+        self.init(
+            authentication: FailureLimiter(perSecond: 0.2, burst: burst),
+            enrolment: FailureLimiter(perSecond: 1.0 / 60, burst: max(1, (burst / 4).rounded(.down)))
+        )
     }
 }

@@ -24,7 +24,9 @@ public enum SQLiteBackup {
     public static func backUp(directory: URL, to file: URL) throws -> Int {
         let source = directory.appendingPathComponent(SQLiteCentralStore.fileName)
         guard FileManager.default.fileExists(atPath: source.path) else {
-            throw Failure(description: "There is no Empower store in \(directory.path) (no \(SQLiteCentralStore.fileName)).")
+            throw Failure(
+                description: "There is no Empower store in \(directory.path) (no \(SQLiteCentralStore.fileName))."
+            )
         }
         guard !FileManager.default.fileExists(atPath: file.path) else {
             throw Failure(description: "\(file.path) already exists; give a new file name.")
@@ -121,7 +123,9 @@ public enum SQLiteBackup {
             }
         }
         guard rename(staged.path, store.path) == 0 else {
-            throw Failure(description: "The restored store cannot be put in place: \(String(cString: strerror(errno))).")
+            throw Failure(
+                description: "The restored store cannot be put in place: \(String(cString: strerror(errno)))."
+            )
         }
         PrivateDataDirectory.syncEntries(of: directory)
         return epoch
@@ -129,7 +133,12 @@ public enum SQLiteBackup {
 
     /// Opens the staged copy as a store (bringing it to this version's schema), gives it a new epoch and audits
     /// the restore, then folds its write-ahead log into the file, so that the file alone is the whole store.
-    private static func stamp(_ directory: URL, backupName: String, by caller: Caller, now: Date) async throws
+    private static func stamp(
+        _ directory: URL,
+        backupName: String,
+        by caller: Caller,
+        now: Date
+    ) async throws
         -> String
     {
         let store: SQLiteCentralStore
@@ -161,7 +170,9 @@ public enum SQLiteBackup {
         } catch let error as Failure {
             throw error
         } catch let error as DatabaseError {
-            throw Failure(description: "\(file.path) cannot be read as an Empower store: \(error.message ?? "\(error)").")
+            throw Failure(
+                description: "\(file.path) cannot be read as an Empower store: \(error.message ?? "\(error)")."
+            )
         }
     }
 
