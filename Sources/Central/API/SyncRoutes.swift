@@ -9,6 +9,8 @@ struct SyncRoutes: Sendable {
 
     let store: any CentralStore
     let clock: ServerClock
+    /// The identity of the store's history, in every push and pull answer.
+    let epoch: HistoryEpochCache
 
     /// The roles that sync from patrol devices.
     static let deviceRoles: Set<Role> = [.officer, .venueStaff, .supervisor]
@@ -64,7 +66,8 @@ struct SyncRoutes: Sendable {
             accepted: outcome.accepted,
             rejected: outcome.rejected,
             serverClock: clock.now(observing: outcome.latestClock),
-            serverTime: Date()
+            serverTime: Date(),
+            historyEpoch: try await epoch.epoch()
         )
         return try JSONResponse.make(response)
     }
@@ -101,7 +104,8 @@ struct SyncRoutes: Sendable {
             withdrawn: page.withdrawn,
             serverClock: clock.now(observing: page.operations.map(\.hlc).max() ?? .zero),
             serverTime: Date(),
-            enrolments: enrolments
+            enrolments: enrolments,
+            historyEpoch: try await epoch.epoch()
         )
         return JSONResponse.make(encoded: body)
     }

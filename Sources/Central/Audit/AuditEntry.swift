@@ -54,6 +54,9 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         case dashboardSignedOut = "dashboard-signed-out"
         /// Consultation: a dashboard page viewed, with its filters, the session's purpose and the records listed.
         case dashboardViewed = "dashboard-viewed"
+        /// The store restored from a backup (`admin restore`): the entries after the backup was taken are gone, and
+        /// the history of operations began a new epoch (`HistoryEpochs`).
+        case storeRestored = "store-restored"
     }
 
     /// The first and last position of the operations a pull sent (operations a scope move brings in are sent

@@ -20,6 +20,10 @@ public struct CentralConfiguration: Sendable {
     public var metrics: MetricsEndpoint? = nil
     /// Counts below this are hidden on the public page (`PublicSuppression`; `serve --public-threshold`).
     public var publicThreshold: Int = PublicSuppression.defaultThreshold
+    /// Refused credentials allowed per client address (429 beyond them).
+    public var failureLimits = FailureLimits()
+    /// Time allowed for a request and its answer, and connections per client address.
+    public var connectionLimits = ConnectionLimits()
 
     public init(
         host: String = "127.0.0.1",

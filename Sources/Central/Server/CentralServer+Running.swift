@@ -10,22 +10,26 @@ extension CentralServer {
     /// - Parameters:
     ///   - rateLimiter: each token's request rate limit.
     ///   - auditKey: the key that signs audit heads (default: one made for the run).
+    ///   - failureLimits: refused credentials allowed per client address.
     ///   - body: receives the server's base URL, such as `http://127.0.0.1:53122`.
     public static func withRunningServer<Result: Sendable>(
         store: any CentralStore,
         rateLimiter: RateLimiter = RateLimiter(),
         auditKey: AuditSigningKey? = nil,
+        failureLimits: FailureLimits = FailureLimits(),
         logger: Logger = Logger(label: "empower.central", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: @Sendable (URL) async throws -> Result
     ) async throws -> Result {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var configuration = CentralConfiguration(
+            host: "127.0.0.1",
+            port: 0,
+            rateLimiter: rateLimiter,
+            auditKey: auditKey
+        )
+        configuration.failureLimits = failureLimits
         let app = buildApplication(
-            configuration: CentralConfiguration(
-                host: "127.0.0.1",
-                port: 0,
-                rateLimiter: rateLimiter,
-                auditKey: auditKey
-            ),
+            configuration: configuration,
             store: store,
             logger: logger
         ) { port in

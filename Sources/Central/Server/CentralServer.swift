@@ -21,11 +21,14 @@ public enum CentralServer {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        let connections = AddressConnections()
         let router = buildRouter(
             store: store,
             rateLimiter: configuration.rateLimiter,
             auditKey: configuration.auditKey.publicKey,
-            publicThreshold: configuration.publicThreshold
+            publicThreshold: configuration.publicThreshold,
+            dashboardSecureCookie: configuration.tls != nil,
+            failureLimits: configuration.failureLimits
         )
         let sealer = AuditSealer(
             store: store,
@@ -33,8 +36,12 @@ public enum CentralServer {
             interval: configuration.auditSealInterval,
             logger: logger
         )
-        // A connection that sends nothing for 30 seconds (a stalled or deliberately slow client) is closed.
-        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(30))
+        // A connection that sends nothing for 30 seconds (a stalled or deliberately slow client) is closed, as is
+        // one whose request or exchange outlasts `ConnectionLimits`, or one over its address's share.
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(limits: configuration.connectionLimits, connections: connections)],
+            idleTimeout: .seconds(30)
+        )
         var server = HTTPServerBuilder.http1(configuration: http1)
         var services: [any Service] = [sealer]
         if let tls = configuration.tls {
@@ -69,22 +76,30 @@ public enum CentralServer {
     ///   - auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
     ///   - publicThreshold: counts below it are hidden on the public page (`PublicSuppression`).
     ///   - dashboardSecureCookie: mark the dashboard's session cookie `Secure` (served over TLS).
+    ///   - failureLimits: refused credentials allowed per client address.
     public static func buildRouter(
         store: any CentralStore,
         rateLimiter: RateLimiter = RateLimiter(),
         auditKey: AuditPublicKey? = nil,
         publicThreshold: Int = PublicSuppression.defaultThreshold,
-        dashboardSecureCookie: Bool = false
+        dashboardSecureCookie: Bool = false,
+        failureLimits: FailureLimits = FailureLimits()
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
         router.add(middleware: RequestTelemetryMiddleware())
         router.add(middleware: ResponseCompressionMiddleware())
         router.add(middleware: JSONErrorMiddleware())
-        router.add(middleware: AuthenticationMiddleware(accounts: store, rateLimiter: rateLimiter))
+        router.add(
+            middleware: AuthenticationMiddleware(
+                accounts: store,
+                rateLimiter: rateLimiter,
+                failureLimits: failureLimits
+            )
+        )
         let clock = ServerClock()
         let v1 = router.group("v1")
         v1.get("health") { _, _ in try JSONResponse.make(HealthResponse()) }
-        SyncRoutes(store: store, clock: clock).register(on: v1)
+        SyncRoutes(store: store, clock: clock, epoch: HistoryEpochCache(store: store)).register(on: v1)
         RecordRoutes(store: store).register(on: v1)
         AdminRoutes(store: store, auditKey: auditKey).register(on: v1)
         DeviceRoutes(store: store).register(on: v1)

@@ -24,17 +24,21 @@ public struct PushResponse: Codable, Sendable, Hashable {
     /// The server's wall clock when it answered: the time a device anchors its own to (`ClockAnchor`). Absent
     /// from older servers' answers.
     public var serverTime: Date?
+    /// The identity of the server's history (`historyEpoch` of a pull page). Absent from older servers' answers.
+    public var historyEpoch: String?
 
     public init(
         accepted: [UUID],
         rejected: [RejectedOperation],
         serverClock: HLCTimestamp,
-        serverTime: Date? = nil
+        serverTime: Date? = nil,
+        historyEpoch: String? = nil
     ) {
         self.accepted = accepted
         self.rejected = rejected
         self.serverClock = serverClock
         self.serverTime = serverTime
+        self.historyEpoch = historyEpoch
     }
 }
 
@@ -96,6 +100,10 @@ public struct PullResponse: Codable, Sendable, Hashable {
     /// The devices enrolled for the caller's user after the caller's own device, newest first (at most
     /// `EnrolmentApprovalProtocol.maxNotices`). Absent from the JSON when empty, and from older servers' answers.
     public var enrolments: [EnrolmentNotice]
+    /// The identity of the server's history: it changes when the server is restored from a backup, which forgets
+    /// what it acknowledged since. A device that sees it change offers everything it holds again and pulls from
+    /// the start (`LocalReplica.adoptHistoryEpoch`). Absent from older servers' answers.
+    public var historyEpoch: String?
 
     public init(
         operations: [SequencedOperation],
@@ -104,7 +112,8 @@ public struct PullResponse: Codable, Sendable, Hashable {
         serverClock: HLCTimestamp,
         serverTime: Date? = nil,
         withdrawn: [UUID] = [],
-        enrolments: [EnrolmentNotice] = []
+        enrolments: [EnrolmentNotice] = [],
+        historyEpoch: String? = nil
     ) {
         self.operations = operations
         self.cursor = cursor
@@ -113,10 +122,11 @@ public struct PullResponse: Codable, Sendable, Hashable {
         self.serverTime = serverTime
         self.withdrawn = withdrawn
         self.enrolments = enrolments
+        self.historyEpoch = historyEpoch
     }
 
     private enum CodingKeys: String, CodingKey {
-        case operations, cursor, hasMore, serverClock, serverTime, withdrawn, enrolments
+        case operations, cursor, hasMore, serverClock, serverTime, withdrawn, enrolments, historyEpoch
     }
 
     public init(from decoder: any Decoder) throws {
@@ -128,6 +138,7 @@ public struct PullResponse: Codable, Sendable, Hashable {
         serverTime = try container.decodeIfPresent(Date.self, forKey: .serverTime)
         withdrawn = try container.decodeIfPresent([UUID].self, forKey: .withdrawn) ?? []
         enrolments = try container.decodeIfPresent([EnrolmentNotice].self, forKey: .enrolments) ?? []
+        historyEpoch = try container.decodeIfPresent(String.self, forKey: .historyEpoch)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -139,6 +150,7 @@ public struct PullResponse: Codable, Sendable, Hashable {
         try container.encodeIfPresent(serverTime, forKey: .serverTime)
         if !withdrawn.isEmpty { try container.encode(withdrawn, forKey: .withdrawn) }
         if !enrolments.isEmpty { try container.encode(enrolments, forKey: .enrolments) }
+        try container.encodeIfPresent(historyEpoch, forKey: .historyEpoch)
     }
 }
 

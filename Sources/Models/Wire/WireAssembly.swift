@@ -26,7 +26,8 @@ public enum WireAssembly {
         withdrawn: [UUID] = [],
         serverClock: HLCTimestamp,
         serverTime: Date? = nil,
-        enrolments: [EnrolmentNotice] = []
+        enrolments: [EnrolmentNotice] = [],
+        historyEpoch: String? = nil
     ) -> Data {
         var body = Data("{\"cursor\":\(cursor),".utf8)
         // Strings, a date and an enumeration: their encoding cannot fail.
@@ -35,7 +36,13 @@ public enum WireAssembly {
             body.append(encoded)
             body.append(UInt8(ascii: ","))
         }
-        body.append(contentsOf: "\"hasMore\":\(hasMore),\"operations\":[".utf8)
+        body.append(contentsOf: "\"hasMore\":\(hasMore),".utf8)
+        if let historyEpoch, let encoded = try? WireCoding.encode(historyEpoch) {
+            body.append(contentsOf: "\"historyEpoch\":".utf8)
+            body.append(encoded)
+            body.append(UInt8(ascii: ","))
+        }
+        body.append(contentsOf: "\"operations\":[".utf8)
         for (index, operation) in operations.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
             body.append(contentsOf: "{\"operation\":".utf8)

@@ -62,10 +62,12 @@ extension WireCoding {
                 var operations: [SequencedOperation]?
                 var withdrawn: [UUID] = []
                 var enrolments: [EnrolmentNotice] = []
+                var historyEpoch: String?
                 try reader.readObject { r, key in
                     switch key {
                     case "cursor": cursor = try r.readInt64()
                     case "hasMore": hasMore = try r.readBool()
+                    case "historyEpoch": historyEpoch = try r.readString()
                     case "serverClock": clock = try r.readInt64()
                     case "serverTime":
                         guard let time = parseDate(try r.readString()) else {
@@ -123,7 +125,8 @@ extension WireCoding {
                     serverClock: HLCTimestamp(rawValue: stamp),
                     serverTime: serverTime,
                     withdrawn: withdrawn,
-                    enrolments: enrolments
+                    enrolments: enrolments,
+                    historyEpoch: historyEpoch
                 )
             }
         } catch is JSONReader.Failure {

@@ -140,6 +140,14 @@ public struct SyncEngine: Sendable {
                 report.pushed += response.accepted.count
                 report.rejected += response.rejected
                 progress(.pushed(batch: batch.operationIds.count, total: report.pushed + report.rejected.count))
+                if try replica.adoptHistoryEpoch(response.historyEpoch) {
+                    // Restored from a backup: everything acknowledged is queued again, from the start.
+                    pushAhead?.task.cancel()
+                    pushAhead = nil
+                    report.historyChanged = true
+                    action = machine.handle(.historyChanged)
+                    continue
+                }
                 action = machine.handle(.pushed(outboxEmpty: false))
             case .parkBatch(let code, let message):
                 let rejected = batch.operationIds.map { RejectedOperation(opId: $0, code: code, message: message) }
@@ -181,6 +189,15 @@ public struct SyncEngine: Sendable {
                 } catch let error as SyncError {
                     lastError = error
                     action = machine.handle(.failed(error.failure), jitter: .random(in: 0..<1))
+                    continue
+                }
+                if try replica.adoptHistoryEpoch(page.historyEpoch) {
+                    // Restored from a backup: this page is of positions given anew; push everything, then pull
+                    // from the start.
+                    prefetch?.task.cancel()
+                    prefetch = nil
+                    report.historyChanged = true
+                    action = machine.handle(.historyChanged)
                     continue
                 }
                 if page.hasMore {
@@ -247,6 +264,9 @@ public struct SyncReport: Sendable, Hashable {
     public var venuesRefreshed = false
     /// The devices enrolled for this device's user, as the last pulled page told them (`EnrolmentNotice`).
     public var enrolments: [EnrolmentNotice] = []
+    /// Whether the server's history changed (it was restored from a backup), so everything this device holds of
+    /// its own was offered again and the pull started over (`LocalReplica.adoptHistoryEpoch`).
+    public var historyChanged = false
 
     public init() {}
 }

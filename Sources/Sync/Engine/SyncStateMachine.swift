@@ -37,6 +37,8 @@ public struct SyncStateMachine: Sendable, Hashable {
         case parked
         /// The backoff delay is over.
         case backoffElapsed
+        /// The server's history changed (it was restored from a backup): everything is pushed again, then pulled.
+        case historyChanged
     }
 
     /// Why a request failed, as far as the decision is concerned.
@@ -83,6 +85,9 @@ public struct SyncStateMachine: Sendable, Hashable {
     public mutating func handle(_ event: Event, jitter: Double = 0.5, batchSize: Int = 1) -> Action {
         switch (state, event) {
         case (.idle, .start):
+            state = .pushing(attempt: 1)
+            return .push
+        case (.pushing, .historyChanged), (.pulling, .historyChanged):
             state = .pushing(attempt: 1)
             return .push
         case (.pushing, .pushed(let outboxEmpty)):

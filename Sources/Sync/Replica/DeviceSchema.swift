@@ -204,6 +204,10 @@ enum DeviceSchema {
         migrator.registerMigration("dispersal: authorisation records") { db in
             try RecordTypeCheck.admitAuthorisations(db)
         }
+        // The identity of the server's history as this device last heard it (`LocalReplica.adoptHistoryEpoch`).
+        migrator.registerMigration("backup: server history epoch") { db in
+            try db.execute(sql: "ALTER TABLE syncState ADD COLUMN historyEpoch TEXT")
+        }
         return migrator
     }
 }

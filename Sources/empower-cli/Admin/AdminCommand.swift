@@ -16,7 +16,7 @@ struct AdminCommand: AsyncParsableCommand {
             """,
         subcommands: [
             AdminVenueCommand.self, AdminUserCommand.self, AdminDeviceCommand.self, AdminTokenCommand.self,
-            AdminAuditCommand.self, AdminStreetSafeCommand.self,
+            AdminAuditCommand.self, AdminStreetSafeCommand.self, AdminBackupCommand.self, AdminRestoreCommand.self,
         ]
     )
 }

@@ -76,6 +76,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Refused access tokens one client address may send before it is answered 429, then one every 5 seconds (enrolment tokens at /v1/enrol: a quarter as many, then one a minute).",
+            valueName: "n"
+        )
+    )
+    var authFailureLimit: Double = 20
+
+    @Option(
+        help: ArgumentHelp(
             "Megabytes of disk kept in reserve in the data directory: pushes stop while less than that is free besides it, and when the disk fills up it is given back so that reads go on (0: none; default 64; SQLite only).",
             valueName: "mb"
         )
@@ -117,6 +125,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ArgumentParser.ValidationError("--port must be 0 to 65535.") }
         guard rateLimit >= 1, rateLimit <= 1_000_000 else {
             throw ArgumentParser.ValidationError("--rate-limit must be 1 to 1000000 requests per second.")
+        }
+        guard authFailureLimit >= 1, authFailureLimit <= 1_000_000 else {
+            throw ArgumentParser.ValidationError("--auth-failure-limit must be 1 to 1000000.")
         }
         guard (1...24 * 60).contains(clockTolerance) else {
             throw ArgumentParser.ValidationError("--clock-tolerance must be 1 to 1440 minutes.")
@@ -203,6 +214,11 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("The data directory \(directory.path) cannot be used: \(error.localizedDescription)")
         }
+        // Held while serving, so that a second server or `admin restore` on this directory is refused.
+        guard let lock = try ServerLock.take(in: directory) else {
+            throw CLIError("A server is already running on the data directory \(directory.path).")
+        }
+        defer { withExtendedLifetime(lock) {} }
         try await serve(
             store: store,
             venues: venueList,
@@ -261,6 +277,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.tls = tls
         configuration.metrics = metrics
         configuration.publicThreshold = publicThreshold
+        configuration.failureLimits = FailureLimits(burst: authFailureLimit)
         let scheme = tls == nil ? "http" : "https"
         let (host, isLoopback) = (configuration.host, configuration.isLoopback)
         try await CentralServer.serve(configuration: configuration, store: store, logger: logger) { port in

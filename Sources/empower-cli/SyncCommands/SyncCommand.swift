@@ -112,6 +112,12 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
             )
         }
         if let warning = ClockOffsetText.warning(try replica.clockAnchor()) { print(warning) }
+        if report.historyChanged {
+            print(
+                "The server was restored from a backup: this device offered it again everything of its own it holds, "
+                    + "and pulled from the start."
+            )
+        }
         for rejection in report.rejected {
             print(
                 "Refused by the server: \(rejection.opId.uuidString.lowercased()) (\(rejection.code)): \(rejection.message)"

@@ -42,6 +42,8 @@ func withAccessServer<Result: Sendable>(
     try await CentralServer.withRunningServer(
         store: store,
         rateLimiter: rateLimiter ?? RateLimiter(),
+        // These tests send many refused tokens on purpose; the limit on them per address is tested on its own.
+        failureLimits: .unlimited,
         logger: logger
     ) { url in
         try await body(AccessHTTP(baseURL: url))

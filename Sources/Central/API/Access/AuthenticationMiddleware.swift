@@ -3,8 +3,8 @@ import HTTPTypes
 import Hummingbird
 import Models
 
-/// Derives the caller from `Authorization: Bearer …` on every endpoint but health and enrolment, and limits
-/// each token's request rate.
+/// Derives the caller from `Authorization: Bearer …` on every endpoint but health and enrolment, limits
+/// each token's request rate, and each client address's refused credentials (`FailureLimits`).
 ///
 /// The token itself is never logged or echoed; it is looked up by its hash.
 struct AuthenticationMiddleware: RouterMiddleware {
@@ -12,10 +12,38 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let accounts: any AccountDirectory
     let rateLimiter: RateLimiter
+    let failureLimits: FailureLimits
     /// Paths answered without an access token (enrolment and the wipe confirmation check their own).
     static let openPaths: Set<String> = ["/v1/health", "/v1/enrol", "/" + DeviceWipeProtocol.confirmationPath]
 
     func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard request.uri.path != "/v1/health", let address = context.clientAddress else {
+            return try await authenticate(request, context: context, next: next)
+        }
+        // An address that sent too many refused credentials is answered before they are looked at.
+        let limiter = request.uri.path == "/v1/enrol" ? failureLimits.enrolment : failureLimits.authentication
+        if let wait = limiter.wait(address: address, now: Date()) {
+            EmpowerMetrics.countRateLimited()
+            throw APIError(
+                .tooManyRequests,
+                code: "too-many-failures",
+                message: "Too many refused credentials from this address; wait and try again.",
+                headers: [.retryAfter: "\(Int(wait.rounded(.up)))"]
+            )
+        }
+        do {
+            return try await authenticate(request, context: context, next: next)
+        } catch let error as APIError where error.status == .unauthorized {
+            limiter.charge(address: address, now: Date())
+            throw error
+        }
+    }
+
+    private func authenticate(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response

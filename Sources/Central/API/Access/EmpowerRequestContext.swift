@@ -6,10 +6,14 @@ public struct EmpowerRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthenticationMiddleware` on every endpoint but health and enrolment.
     public var caller: Caller?
+    /// The client's IP address (nil when the request came some other way than over a socket, as in tests of the
+    /// router alone): what refused credentials are counted by (`FailureLimits`).
+    public let clientAddress: String?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.caller = nil
+        self.clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The caller, who must hold one of `roles`.

@@ -243,6 +243,14 @@ enum PostgresSchema {
         // The supervisors' dashboard: facts per sighting and intervention, subject links, sign-in links and
         // sessions (`DashboardSchema`; the same tables as the SQLite store's).
         Migration(name: "dashboard: record facts, subject links, sign-in links, sessions", sql: DashboardSchema.postgres),
+        // The identity of the store's history (`HistoryEpochs`): made here, changed by every restore from a backup.
+        Migration(
+            name: "backup: history epoch",
+            sql: [
+                "CREATE TABLE history_epoch (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), epoch TEXT NOT NULL)",
+                "INSERT INTO history_epoch (singleton, epoch) VALUES (1, md5(random()::text || clock_timestamp()::text))",
+            ]
+        ),
     ]
 
     /// Applies the steps not applied yet, in order, each in its own transaction with its record.

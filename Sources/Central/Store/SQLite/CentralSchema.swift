@@ -232,6 +232,18 @@ enum CentralSchema {
             try db.execute(sql: DashboardSchema.sqlite)
             try DashboardFactTable.backfill(db)
         }
+        // The identity of the store's history (`HistoryEpochs`): made here, changed by every restore from a backup.
+        migrator.registerMigration("backup: history epoch") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE historyEpoch (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        epoch TEXT NOT NULL
+                    );
+                    INSERT INTO historyEpoch (singleton, epoch) VALUES (1, lower(hex(randomblob(16))));
+                    """
+            )
+        }
         return migrator
     }
 }
