@@ -64,7 +64,7 @@ public struct RecordFacts: Sendable, Hashable {
         self.sameSubject = sameSubject
     }
 
-    /// The facts of a merged record: nil for a note or a redacted record (the dashboard counts neither).
+    /// The facts of a merged record: nil for a note, an authorisation or a redacted record (the dashboard counts none).
     public static func make(_ state: RecordState) -> RecordFacts? {
         guard state.redaction == nil else { return nil }
         let occurredAt: Date
@@ -100,7 +100,7 @@ public struct RecordFacts: Sendable, Hashable {
                 outcome: intervention.outcome,
                 sightingId: intervention.sightingId
             )
-        case .note, .redacted:
+        case .note, .authorisation, .redacted:
             return nil
         }
         facts.occurredAt = occurredAt.millisecondsSince1970

@@ -86,7 +86,7 @@ public struct PublicFigures: Sendable, Hashable {
                 for action in Set(intervention.actions) { add(month, .interventionsByAction, action.rawValue) }
                 add(month, .interventionsByOutcome, intervention.outcome.rawValue)
                 if let venue = intervention.location.venueId { venuesByMonth[month, default: []].insert(venue) }
-            case .note, .redacted:
+            case .note, .authorisation, .redacted:
                 continue
             }
         }
