@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// How the central server runs. Reading it from flags lives in `empower-cli serve`.
 public struct CentralConfiguration: Sendable {
@@ -13,6 +14,8 @@ public struct CentralConfiguration: Sendable {
     public var auditKey: AuditSigningKey
     /// How often the sealer integrates new audit entries into the tree.
     public var auditSealInterval: Duration
+    /// The retention review periods (`serve --retention-config`; the documented defaults otherwise).
+    public var retention: RetentionPolicy = .defaults
 
     public init(
         host: String = "127.0.0.1",

@@ -21,7 +21,8 @@ public enum CentralServer {
         let router = buildRouter(
             store: store,
             rateLimiter: configuration.rateLimiter,
-            auditKey: configuration.auditKey.publicKey
+            auditKey: configuration.auditKey.publicKey,
+            retention: configuration.retention
         )
         let sealer = AuditSealer(
             store: store,
@@ -37,7 +38,7 @@ public enum CentralServer {
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "empower-central"
             ),
-            services: [sealer],
+            services: [sealer, RetentionReviewJob(store: store, policy: configuration.retention, logger: logger)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
@@ -47,11 +48,15 @@ public enum CentralServer {
     ///
     /// Every endpoint but `/v1/health` and `/v1/enrol` needs `Authorization: Bearer …` (see
     /// `AuthenticationMiddleware`); the caller's role decides what it may do.
-    /// - Parameter auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
+    /// - Parameters:
+    ///   - auditKey: the audit log's public key, which `verify` checks heads against (nil: not checked).
+    ///   - retention: the retention review policy; `retentionClock`: the time its routes read (tests set it).
     public static func buildRouter(
         store: any CentralStore,
         rateLimiter: RateLimiter = RateLimiter(),
-        auditKey: AuditPublicKey? = nil
+        auditKey: AuditPublicKey? = nil,
+        retention: RetentionPolicy = .defaults,
+        retentionClock: @escaping @Sendable () -> Date = { Date() }
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
@@ -63,6 +68,7 @@ public enum CentralServer {
         RecordRoutes(store: store).register(on: v1)
         AdminRoutes(store: store, auditKey: auditKey).register(on: v1)
         DeviceRoutes(store: store).register(on: v1)
+        RetentionRoutes(store: store, policy: retention, clock: retentionClock).register(on: v1)
         return router
     }
 }

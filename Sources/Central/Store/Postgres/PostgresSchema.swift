@@ -213,6 +213,26 @@ enum PostgresSchema {
                 "CREATE INDEX device_user ON device (user_id)",
             ]
         ),
+        // Retention review (docs/records-management.md): the policy adopted last, and one row per daily review.
+        Migration(
+            name: "retention: adopted policy, daily reviews",
+            sql: [
+                """
+                CREATE TABLE retention_policy (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    body TEXT NOT NULL,
+                    adopted_at TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE retention_review (
+                    day TEXT PRIMARY KEY,
+                    ran_at TEXT NOT NULL,
+                    due_count INTEGER NOT NULL CHECK (due_count >= 0)
+                )
+                """,
+            ]
+        ),
     ]
 
     /// Applies the steps not applied yet, in order, each in its own transaction with its record.
