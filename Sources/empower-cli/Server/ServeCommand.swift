@@ -68,6 +68,14 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var auditKey: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A TOML file of retention review periods (docs/records-management.md; default: six years for every record, retention decided at most ten years ahead).",
+            valueName: "file"
+        )
+    )
+    var retentionConfig: String?
+
     /// The data directory of --data, or the default one.
     static func dataDirectory(_ option: String?) -> URL {
         option.map { URL(fileURLWithPath: $0) }
@@ -107,6 +115,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let venueList = try venues.map { try VenueFile.load(path: $0) } ?? []
+        let retention: RetentionPolicy
+        do {
+            retention = try retentionConfig.map(RetentionConfigurationFile.load(path:)) ?? .defaults
+        } catch let error as RetentionConfigurationError {
+            throw CLIError("--retention-config: \(error)")
+        }
         var logger = Logger(label: "empower.central")
         logger.logLevel = .info
         if let url = try Self.databaseURL(option: database, data: data) {
@@ -127,6 +141,7 @@ struct ServeCommand: AsyncParsableCommand {
                         venues: venueList,
                         storage: "database: \(url)",
                         auditKey: try loadAuditKey(dataDirectory: nil, logger: logger),
+                        retention: retention,
                         logger: logger
                     )
                 }
@@ -152,6 +167,7 @@ struct ServeCommand: AsyncParsableCommand {
             venues: venueList,
             storage: "data: \(directory.path)",
             auditKey: try loadAuditKey(dataDirectory: directory.path, logger: logger),
+            retention: retention,
             logger: logger
         )
     }
@@ -185,6 +201,7 @@ struct ServeCommand: AsyncParsableCommand {
         venues: [Venue],
         storage: String,
         auditKey: AuditSigningKey,
+        retention: RetentionPolicy,
         logger: Logger
     ) async throws {
         do {
@@ -192,12 +209,14 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as StoreUnavailable {
             logger.warning("The venues of --venues were not saved (\(error)); serving the venues stored before.")
         }
-        let configuration = CentralConfiguration(
+        var settings = CentralConfiguration(
             host: host,
             port: port,
             rateLimiter: RateLimiter(perSecond: rateLimit, burst: rateLimit * 2),
             auditKey: auditKey
         )
+        settings.retention = retention
+        let configuration = settings
         if !configuration.isLoopback {
             print("Warning: listening on \(host), beyond this machine, over plain HTTP: put TLS in front of it.")
         }
