@@ -49,7 +49,10 @@ public enum RetentionConfigurationFile {
         }
         guard let value = table["review"] else { return policy }
         guard let review = value.table else {
-            throw RetentionConfigurationError(line: locator.line(of: "review", in: nil), message: "review must be a table.")
+            throw RetentionConfigurationError(
+                line: locator.line(of: "review", in: nil),
+                message: "review must be a table."
+            )
         }
         for key in review.keys {
             let line = locator.line(of: key, in: "review")
@@ -90,7 +93,8 @@ public enum RetentionConfigurationFile {
         return policy
     }
 
-    private static func period(_ value: (any TOMLValueConvertible)?, key: String, line: Int?) throws -> RetentionPeriod {
+    private static func period(_ value: (any TOMLValueConvertible)?, key: String, line: Int?) throws -> RetentionPeriod
+    {
         guard let text = value?.string, let period = RetentionPeriod(text: text) else {
             throw RetentionConfigurationError(
                 line: line,

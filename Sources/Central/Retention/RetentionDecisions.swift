@@ -59,7 +59,13 @@ extension CentralStore {
                 case .dispose: .redact(Redaction(reason: .disposedAfterReview, explanation: reason))
                 }
             operations.append(
-                LogOperation(deviceId: caller.deviceId, author: caller.userId, hlc: stamp, recordId: id, payload: payload)
+                LogOperation(
+                    deviceId: caller.deviceId,
+                    author: caller.userId,
+                    hlc: stamp,
+                    recordId: id,
+                    payload: payload
+                )
             )
         }
         let pushed = try await push(operations, by: caller, now: now)
@@ -84,8 +90,18 @@ extension CentralStore {
             )
             outcomes[id] =
                 switch request.decision {
-                case .retain: .init(recordId: id, result: .retained, message: "Retained; next review on \(request.nextReviewOn!).")
-                case .dispose: .init(recordId: id, result: .disposed, message: "Disposed of: redacted on every device as they sync.")
+                case .retain:
+                    .init(
+                        recordId: id,
+                        result: .retained,
+                        message: "Retained; next review on \(request.nextReviewOn!)."
+                    )
+                case .dispose:
+                    .init(
+                        recordId: id,
+                        result: .disposed,
+                        message: "Disposed of: redacted on every device as they sync."
+                    )
                 }
         }
         return RetentionDecisionResponse(outcomes: request.recordIds.map { outcomes[$0]! })

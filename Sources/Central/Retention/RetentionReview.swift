@@ -24,7 +24,9 @@ extension CentralStore {
         return RetentionQueue(
             day: day,
             records: due.sorted {
-                ($0.reviewOn, $0.recordedAt, $0.recordId.uuidString) < ($1.reviewOn, $1.recordedAt, $1.recordId.uuidString)
+                ($0.reviewOn, $0.recordedAt, $0.recordId.uuidString) < (
+                    $1.reviewOn, $1.recordedAt, $1.recordId.uuidString
+                )
             }
         )
     }

@@ -100,7 +100,9 @@ struct ReviewDecideCommand: AsyncParsableCommand, DeviceDataCommand {
     var nextReview: CalendarDay?
     @Option(help: ArgumentHelp("Why (kept in the audit log; no personal data).", valueName: "text"))
     var reason: String
-    @Option(help: ArgumentHelp("A file of record ids, one a line (a CSV's first column; # comments).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("A file of record ids, one a line (a CSV's first column; # comments).", valueName: "file")
+    )
     var file: String?
     @Argument(help: ArgumentHelp("The records.", valueName: "id")) var records: [RecordID] = []
     @OptionGroup var storage: DeviceDataOptions
@@ -152,7 +154,8 @@ struct ReviewDecideCommand: AsyncParsableCommand, DeviceDataCommand {
         else { throw CLIError("The file \(path) cannot be read.") }
         var ids: [UUID] = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let field = raw.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).first
+            let field =
+                raw.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).first
                 .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
             if field.isEmpty || field.hasPrefix("#") || (index == 0 && field == "recordId") { continue }
             guard let id = UUID(uuidString: field) else {

@@ -60,7 +60,10 @@ struct RetentionConformanceTests {
         ]
     }
 
-    @Test("records fall due on their review day in London, and the queue holds exactly those", arguments: StoreKind.tested)
+    @Test(
+        "records fall due on their review day in London, and the queue holds exactly those",
+        arguments: StoreKind.tested
+    )
     func queueIsExact(_ kind: StoreKind) async throws {
         try await withConformanceStore(kind) { harness in
             let ids = try await Self.seed(harness.store)
@@ -88,7 +91,10 @@ struct RetentionConformanceTests {
         }
     }
 
-    @Test("retain sets the next review, dispose redacts everywhere, each is audited; a second disposal does nothing", arguments: StoreKind.tested)
+    @Test(
+        "retain sets the next review, dispose redacts everywhere, each is audited; a second disposal does nothing",
+        arguments: StoreKind.tested
+    )
     func decisions(_ kind: StoreKind) async throws {
         try await withConformanceStore(kind) { harness in
             let store = harness.store
@@ -144,7 +150,9 @@ struct RetentionConformanceTests {
             )
             #expect(pulled.filter { $0.recordId == ids["gradedFalse"]! }.allSatisfy { $0 == $0.withoutContent })
 
-            let decided = try await store.auditEntries(matching: AuditFilter()).filter { $0.action == .retentionDecided }
+            let decided = try await store.auditEntries(matching: AuditFilter()).filter {
+                $0.action == .retentionDecided
+            }
             #expect(decided.map(\.recordIds) == [[ids["summerMidnight"]!], [ids["gradedFalse"]!], [ids["setEarly"]!]])
             #expect(decided.map(\.scope) == ["retained until 2028-07-01", "disposed", "disposed"])
             #expect(decided.allSatisfy { $0.actor == Conformance.supervisor.userId && $0.reason != nil })
@@ -201,7 +209,10 @@ struct RetentionConformanceTests {
         }
     }
 
-    @Test("a changed policy re-plans the records without a date of their own, once, and the audit log says so", arguments: StoreKind.tested)
+    @Test(
+        "a changed policy re-plans the records without a date of their own, once, and the audit log says so",
+        arguments: StoreKind.tested
+    )
     func policyAdoption(_ kind: StoreKind) async throws {
         try await withConformanceStore(kind) { harness in
             let store = harness.store

@@ -24,7 +24,11 @@ struct RetentionConfigurationFileTests {
         #expect(policy.periods[.intervention] == RetentionPeriod(years: 7))
         #expect(policy.periods[.note] == RetentionPeriod(years: 6))
         #expect(policy.maximum == RetentionPeriod(years: 12))
-        #expect(policy.gradedPeriods == [.suspectedFalse: RetentionPeriod(years: 1), .notKnown: RetentionPeriod(months: 18)])
+        #expect(
+            policy.gradedPeriods == [
+                .suspectedFalse: RetentionPeriod(years: 1), .notKnown: RetentionPeriod(months: 18),
+            ]
+        )
         #expect(try RetentionConfigurationFile.parse("") == .defaults)
         #expect(try RetentionConfigurationFile.parse("# nothing set\n[review]\n") == .defaults)
     }
@@ -35,7 +39,10 @@ struct RetentionConfigurationFileTests {
             ("[review]\nsighting = \"6 years\"\nintervention = \"6 yeras\"\n", 3, "intervention must be a period"),
             ("[review]\nsighting = 6\n", 2, "sighting must be a period"),
             ("[review]\n\nsightings = \"6 years\"\n", 3, "Unknown setting 'sightings'"),
-            ("[review]\nsighting = \"6 years\"\n[review.graded]\nF = \"1 year\"\n", 4, "Unknown intelligence assessment 'F'"),
+            (
+                "[review]\nsighting = \"6 years\"\n[review.graded]\nF = \"1 year\"\n", 4,
+                "Unknown intelligence assessment 'F'"
+            ),
             ("[reveiw]\nsighting = \"6 years\"\n", 1, "Unknown setting 'reveiw'"),
             ("[review\nsighting = \"6 years\"\n", 1, "Not TOML"),
             ("[review]\nsighting = \"6 years\n", 2, "Not TOML"),

@@ -25,7 +25,10 @@ struct RetentionPolicyTests {
         #expect(CalendarDay(text: "2026-12-01")!.startInLondon == Self.time("2026-12-01T00:00:00Z"))
     }
 
-    @Test("only real days are days", arguments: ["2026-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-01x", "", "１２３４-01-01"])
+    @Test(
+        "only real days are days",
+        arguments: ["2026-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-01x", "", "１２３４-01-01"]
+    )
     func badDays(_ text: String) {
         #expect(CalendarDay(text: text) == nil)
     }
@@ -39,15 +42,21 @@ struct RetentionPolicyTests {
         #expect(CalendarDay(text: "2026-03-29")!.adding(RetentionPeriod(days: 1)).description == "2026-03-30")
     }
 
-    @Test("periods are read as people write them", arguments: [
-        ("6 years", RetentionPeriod(years: 6)), ("1 year", RetentionPeriod(years: 1)),
-        ("1 year 6 months", RetentionPeriod(years: 1, months: 6)), ("90 Days", RetentionPeriod(days: 90)),
-    ])
+    @Test(
+        "periods are read as people write them",
+        arguments: [
+            ("6 years", RetentionPeriod(years: 6)), ("1 year", RetentionPeriod(years: 1)),
+            ("1 year 6 months", RetentionPeriod(years: 1, months: 6)), ("90 Days", RetentionPeriod(days: 90)),
+        ]
+    )
     func periods(_ text: String, _ period: RetentionPeriod) {
         #expect(RetentionPeriod(text: text) == period)
     }
 
-    @Test("what is not a period is refused", arguments: ["6", "six years", "6 yeras", "0 days", "101 years", "1 year 1 year", "-1 days", ""])
+    @Test(
+        "what is not a period is refused",
+        arguments: ["6", "six years", "6 yeras", "0 days", "101 years", "1 year 1 year", "-1 days", ""]
+    )
     func badPeriods(_ text: String) {
         #expect(RetentionPeriod(text: text) == nil)
     }
@@ -63,10 +72,15 @@ struct RetentionPolicyTests {
 
     @Test("the canonical text reads back as the same policy")
     func canonical() {
-        var policy = RetentionPolicy(gradedPeriods: [.suspectedFalse: RetentionPeriod(years: 1), .knownDirectly: RetentionPeriod(years: 1, months: 6)])
+        var policy = RetentionPolicy(gradedPeriods: [
+            .suspectedFalse: RetentionPeriod(years: 1), .knownDirectly: RetentionPeriod(years: 1, months: 6),
+        ])
         policy.periods[.note] = RetentionPeriod(days: 400)
         #expect(RetentionPolicy(canonicalText: policy.canonicalText) == policy)
-        #expect(RetentionPolicy.defaults.canonicalText == "sighting=6 years; intervention=6 years; note=6 years; maximum=10 years")
+        #expect(
+            RetentionPolicy.defaults.canonicalText
+                == "sighting=6 years; intervention=6 years; note=6 years; maximum=10 years"
+        )
         #expect(RetentionPolicy(canonicalText: "sighting=6 yeras") == nil)
     }
 }

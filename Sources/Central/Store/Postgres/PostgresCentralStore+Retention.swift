@@ -12,7 +12,11 @@ extension PostgresCentralStore {
         return nil
     }
 
-    public func adoptRetentionPolicy(_ policy: String, replacing previous: String?, entry: AuditEntry) async throws
+    public func adoptRetentionPolicy(
+        _ policy: String,
+        replacing previous: String?,
+        entry: AuditEntry
+    ) async throws
         -> Bool
     {
         try await transaction { connection in

@@ -7,7 +7,11 @@ extension SQLiteCentralStore {
         try await database.read { db in try String.fetchOne(db, sql: "SELECT body FROM retentionPolicy WHERE id = 1") }
     }
 
-    public func adoptRetentionPolicy(_ policy: String, replacing previous: String?, entry: AuditEntry) async throws
+    public func adoptRetentionPolicy(
+        _ policy: String,
+        replacing previous: String?,
+        entry: AuditEntry
+    ) async throws
         -> Bool
     {
         try await write { db in
