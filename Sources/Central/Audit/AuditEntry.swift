@@ -57,6 +57,14 @@ public struct AuditEntry: Codable, Sendable, Hashable {
         /// The store restored from a backup (`admin restore`): the entries after the backup was taken are gone, and
         /// the history of operations began a new epoch (`HistoryEpochs`).
         case storeRestored = "store-restored"
+        /// A retention policy (review periods) adopted at start; records without a date of their own re-planned.
+        case retentionPolicyAdopted = "retention-policy-adopted"
+        /// The daily retention review: how many records were due (no content).
+        case retentionReviewed = "retention-reviewed"
+        /// The retention review queue read.
+        case retentionQueueRead = "retention-queue-read"
+        /// A decision at a record's retention review (retain until a day, or dispose), with its reason.
+        case retentionDecided = "retention-decided"
     }
 
     /// The first and last position of the operations a pull sent (operations a scope move brings in are sent

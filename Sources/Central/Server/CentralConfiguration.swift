@@ -24,6 +24,8 @@ public struct CentralConfiguration: Sendable {
     public var failureLimits = FailureLimits()
     /// Time allowed for a request and its answer, and connections per client address.
     public var connectionLimits = ConnectionLimits()
+    /// The retention review periods (`serve --retention-config`; the documented defaults otherwise).
+    public var retention: RetentionPolicy = .defaults
 
     public init(
         host: String = "127.0.0.1",

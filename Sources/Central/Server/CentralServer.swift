@@ -28,7 +28,8 @@ public enum CentralServer {
             auditKey: configuration.auditKey.publicKey,
             publicThreshold: configuration.publicThreshold,
             dashboardSecureCookie: configuration.tls != nil,
-            failureLimits: configuration.failureLimits
+            failureLimits: configuration.failureLimits,
+            retention: configuration.retention
         )
         let sealer = AuditSealer(
             store: store,
@@ -43,7 +44,9 @@ public enum CentralServer {
             idleTimeout: .seconds(30)
         )
         var server = HTTPServerBuilder.http1(configuration: http1)
-        var services: [any Service] = [sealer]
+        var services: [any Service] = [
+            sealer, RetentionReviewJob(store: store, policy: configuration.retention, logger: logger),
+        ]
         if let tls = configuration.tls {
             let tlsConfiguration = tls.tlsConfiguration
             server = HTTPServerBuilder { responder in
@@ -77,13 +80,16 @@ public enum CentralServer {
     ///   - publicThreshold: counts below it are hidden on the public page (`PublicSuppression`).
     ///   - dashboardSecureCookie: mark the dashboard's session cookie `Secure` (served over TLS).
     ///   - failureLimits: refused credentials allowed per client address.
+    ///   - retention: the retention review policy; `retentionClock`: the time its routes read (tests set it).
     public static func buildRouter(
         store: any CentralStore,
         rateLimiter: RateLimiter = RateLimiter(),
         auditKey: AuditPublicKey? = nil,
         publicThreshold: Int = PublicSuppression.defaultThreshold,
         dashboardSecureCookie: Bool = false,
-        failureLimits: FailureLimits = FailureLimits()
+        failureLimits: FailureLimits = FailureLimits(),
+        retention: RetentionPolicy = .defaults,
+        retentionClock: @escaping @Sendable () -> Date = { Date() }
     ) -> Router<EmpowerRequestContext> {
         let router = Router(context: EmpowerRequestContext.self)
         router.add(middleware: RequestTelemetryMiddleware())
@@ -106,6 +112,7 @@ public enum CentralServer {
         PublicRoutes(store: store, threshold: publicThreshold).register(on: router)
         DashboardRoutes(store: store, sessions: DashboardSessions(store: store), secureCookie: dashboardSecureCookie)
             .register(on: router)
+        RetentionRoutes(store: store, policy: retention, clock: retentionClock).register(on: v1)
         return router
     }
 }

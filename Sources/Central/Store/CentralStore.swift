@@ -5,7 +5,7 @@ import Models
 ///
 /// Implementations must give each stored operation a position (`seq`) such that a pull after a cursor
 /// never skips an operation that commits later with a smaller position.
-public protocol CentralStore: AccountDirectory, AuditTrail, StreetSafeStore, DashboardStore, HistoryEpochs {
+public protocol CentralStore: AccountDirectory, AuditTrail, StreetSafeStore, DashboardStore, HistoryEpochs, RetentionLedger {
     /// Stores the operations that pass admission and the caller's permissions, in one transaction with their
     /// audit entries, and returns the outcome only once it is durable. An operation already stored (same
     /// `opId`) is accepted again without being stored twice.

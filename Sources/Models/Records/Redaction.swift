@@ -17,6 +17,8 @@ public struct Redaction: Codable, Sendable, Hashable {
 public enum RedactionReason: String, Codable, Sendable, CaseIterable, Hashable {
     case retentionExpired = "retention-expired"
     case recordedInError = "recorded-in-error"
+    /// Disposed of by a supervisor's decision at its retention review.
+    case disposedAfterReview = "disposed-after-review"
 }
 
 /// What remains of a redacted record: who made it and when, and who erased it, when and why.

@@ -13,10 +13,10 @@ private func writeRegister(_ write: RegisterWrite, on record: RecordID, storage:
     try replica.append(.setRegister(write), recordId: record.uuid)
 }
 
-/// `empower-cli review ID --status S`.
-struct ReviewCommand: AsyncParsableCommand, DeviceDataCommand {
+/// `empower-cli review [status] ID --status S` (the default of `review`, `ReviewCommand`).
+struct ReviewStatusCommand: AsyncParsableCommand, DeviceDataCommand {
     static let configuration = CommandConfiguration(
-        commandName: "review",
+        commandName: "status",
         abstract: "Set a record's review status (supervisors).",
         discussion: "Example: empower-cli review 3f2a… --status reviewed"
     )

@@ -109,6 +109,14 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var publicThreshold: Int = PublicSuppression.defaultThreshold
 
+    @Option(
+        help: ArgumentHelp(
+            "A TOML file of retention review periods (docs/records-management.md; default: six years for every record, retention decided at most ten years ahead).",
+            valueName: "file"
+        )
+    )
+    var retentionConfig: String?
+
     /// The data directory of --data, or the default one.
     static func dataDirectory(_ option: String?) -> URL {
         option.map { URL(fileURLWithPath: $0) }
@@ -172,6 +180,12 @@ struct ServeCommand: AsyncParsableCommand {
         let tls = try production.certificate()
         let metrics = production.metricsEndpoint()
         let venueList = try venues.map { try VenueFile.load(path: $0) } ?? []
+        let retention: RetentionPolicy
+        do {
+            retention = try retentionConfig.map(RetentionConfigurationFile.load(path:)) ?? .defaults
+        } catch let error as RetentionConfigurationError {
+            throw CLIError("--retention-config: \(error)")
+        }
         var logger = Logger(label: "empower.central")
         logger.logLevel = try production.level()
         if let url = try Self.databaseURL(option: database, data: data) {
@@ -194,6 +208,7 @@ struct ServeCommand: AsyncParsableCommand {
                         auditKey: try loadAuditKey(dataDirectory: nil, logger: logger),
                         tls: tls,
                         metrics: metrics,
+                        retention: retention,
                         logger: logger
                     )
                 }
@@ -226,6 +241,7 @@ struct ServeCommand: AsyncParsableCommand {
             auditKey: try loadAuditKey(dataDirectory: directory.path, logger: logger),
             tls: tls,
             metrics: metrics,
+            retention: retention,
             logger: logger
         )
     }
@@ -261,6 +277,7 @@ struct ServeCommand: AsyncParsableCommand {
         auditKey: AuditSigningKey,
         tls: ServerCertificate?,
         metrics: MetricsEndpoint?,
+        retention: RetentionPolicy,
         logger: Logger
     ) async throws {
         do {
@@ -277,6 +294,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.tls = tls
         configuration.metrics = metrics
         configuration.publicThreshold = publicThreshold
+        configuration.retention = retention
         configuration.failureLimits = FailureLimits(burst: authFailureLimit)
         let scheme = tls == nil ? "http" : "https"
         let (host, isLoopback) = (configuration.host, configuration.isLoopback)

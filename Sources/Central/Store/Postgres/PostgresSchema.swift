@@ -249,6 +249,24 @@ enum PostgresSchema {
             sql: [
                 "CREATE TABLE history_epoch (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), epoch TEXT NOT NULL)",
                 "INSERT INTO history_epoch (singleton, epoch) VALUES (1, md5(random()::text || clock_timestamp()::text))",
+        // Retention review (docs/records-management.md): the policy adopted last, and one row per daily review.
+        Migration(
+            name: "retention: adopted policy, daily reviews",
+            sql: [
+                """
+                CREATE TABLE retention_policy (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    body TEXT NOT NULL,
+                    adopted_at TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE retention_review (
+                    day TEXT PRIMARY KEY,
+                    ran_at TEXT NOT NULL,
+                    due_count INTEGER NOT NULL CHECK (due_count >= 0)
+                )
+                """,
             ]
         ),
     ]

@@ -241,6 +241,20 @@ enum CentralSchema {
                         epoch TEXT NOT NULL
                     );
                     INSERT INTO historyEpoch (singleton, epoch) VALUES (1, lower(hex(randomblob(16))));
+        // Retention review (docs/records-management.md): the policy adopted last, and one row per daily review.
+        migrator.registerMigration("retention: adopted policy, daily reviews") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE retentionPolicy (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        body TEXT NOT NULL,
+                        adoptedAt TEXT NOT NULL
+                    );
+                    CREATE TABLE retentionReview (
+                        day TEXT PRIMARY KEY NOT NULL,
+                        ranAt TEXT NOT NULL,
+                        dueCount INTEGER NOT NULL CHECK (dueCount >= 0)
+                    );
                     """
             )
         }
