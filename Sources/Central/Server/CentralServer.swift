@@ -58,7 +58,7 @@ public enum CentralServer {
         router.add(middleware: AuthenticationMiddleware(accounts: store, rateLimiter: rateLimiter))
         let clock = ServerClock()
         let v1 = router.group("v1")
-        v1.get("health") { _, _ in try JSONResponse.make(HealthResponse()) }
+        v1.get("health", use: QueryParameters.only([]) { _, _ in try JSONResponse.make(HealthResponse()) })
         SyncRoutes(store: store, clock: clock).register(on: v1)
         RecordRoutes(store: store).register(on: v1)
         AdminRoutes(store: store, auditKey: auditKey).register(on: v1)
