@@ -11,18 +11,18 @@ struct AdminRoutes: Sendable {
     let auditKey: AuditPublicKey?
 
     func register(on v1: RouterGroup<Context>) {
-        v1.post("enrol", use: enrol)
+        v1.post("enrol", use: QueryParameters.only([], enrol))
         let admin = v1.group("admin")
-        admin.get("venues", use: listVenues)
-        admin.post("venues", use: saveVenue)
-        admin.get("users", use: listUsers)
-        admin.post("users", use: addUser)
-        admin.get("devices", use: listDevices)
-        admin.post("devices", use: enrolDevice)
-        admin.post("devices/:id/revoke", use: revokeDevice)
-        admin.post("devices/:id/wipe", use: orderWipe)
-        admin.post("devices/:id/token", use: rotateToken)
-        admin.get("audit", use: listAudit)
+        admin.get("venues", use: QueryParameters.only([], listVenues))
+        admin.post("venues", use: QueryParameters.only([], saveVenue))
+        admin.get("users", use: QueryParameters.only([], listUsers))
+        admin.post("users", use: QueryParameters.only([], addUser))
+        admin.get("devices", use: QueryParameters.only([], listDevices))
+        admin.post("devices", use: QueryParameters.only([], enrolDevice))
+        admin.post("devices/:id/revoke", use: QueryParameters.only([], revokeDevice))
+        admin.post("devices/:id/wipe", use: QueryParameters.only([], orderWipe))
+        admin.post("devices/:id/token", use: QueryParameters.only([], rotateToken))
+        admin.get("audit", use: QueryParameters.only(["actor", "record", "since", "until"], listAudit))
         AuditRoutes(store: store, auditKey: auditKey).register(on: admin)
     }
 

@@ -12,10 +12,10 @@ struct AuditRoutes: Sendable {
     let auditKey: AuditPublicKey?
 
     func register(on admin: RouterGroup<Context>) {
-        admin.get("audit/verify", use: verify)
-        admin.get("audit/head", use: head)
-        admin.get("audit/consistency", use: consistency)
-        admin.get("audit/proof/:seq", use: proof)
+        admin.get("audit/verify", use: QueryParameters.only([], verify))
+        admin.get("audit/head", use: QueryParameters.only([], head))
+        admin.get("audit/consistency", use: QueryParameters.only(["from"], consistency))
+        admin.get("audit/proof/:seq", use: QueryParameters.only([], proof))
     }
 
     /// `GET /v1/admin/audit/verify`: every sealed entry and head checked, with the server's key; the check is

@@ -10,9 +10,9 @@ struct DeviceRoutes: Sendable {
     let store: any CentralStore
 
     func register(on v1: RouterGroup<Context>) {
-        v1.post("device/wiped", use: confirmWipe)
-        v1.get("device/enrolments", use: pendingEnrolments)
-        v1.post("device/enrolments/:id/approve", use: approveEnrolment)
+        v1.post("device/wiped", use: QueryParameters.only([], confirmWipe))
+        v1.get("device/enrolments", use: QueryParameters.only([], pendingEnrolments))
+        v1.post("device/enrolments/:id/approve", use: QueryParameters.only([], approveEnrolment))
     }
 
     /// `GET /v1/device/enrolments`: the enrolments waiting for approval that the caller may approve: their own

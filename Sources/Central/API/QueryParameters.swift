@@ -4,6 +4,40 @@ import Models
 
 /// Reading query parameters with one clear 400 for each kind of mistake, never echoing the value.
 enum QueryParameters {
+    /// The handler behind a check that the request has only the query parameters it takes, each once: 400
+    /// `unknown-parameter` naming the parameter and the ones taken (so `?cursor=0` is not silently read as no
+    /// cursor), 400 `bad-parameter` for one given twice. Every route is registered through this.
+    static func only<Context: RequestContext>(
+        _ accepted: [String],
+        _ handler: @escaping @Sendable (Request, Context) async throws -> Response
+    ) -> @Sendable (Request, Context) async throws -> Response {
+        { request, context in
+            try check(request.uri.queryParameters, accepted: accepted)
+            return try await handler(request, context)
+        }
+    }
+
+    static func check(_ query: Parameters, accepted: [String]) throws {
+        var seen: Set<Substring> = []
+        for parameter in query {
+            // The name is the client's text: repeated only when it is short and plain.
+            let isPlain =
+                parameter.key.count <= 40
+                && parameter.key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+            let name = isPlain ? "'\(parameter.key)'" : "given"
+            guard accepted.contains(String(parameter.key)) else {
+                let taken = accepted.isEmpty ? "it takes none" : "it takes " + accepted.joined(separator: ", ")
+                throw APIError.badRequest(
+                    "unknown-parameter",
+                    "This endpoint does not take the query parameter \(name); \(taken)."
+                )
+            }
+            guard seen.insert(parameter.key).inserted else {
+                throw APIError.badRequest("bad-parameter", "The query parameter \(name) is given twice.")
+            }
+        }
+    }
+
     static func integer(
         _ query: Parameters,
         _ name: String,

@@ -11,10 +11,13 @@ struct RecordRoutes: Sendable {
 
     static let readerRoles: Set<Role> = [.supervisor, .venueStaff]
 
+    /// The query parameters a search takes: its purpose and `filter`'s.
+    static let searchParameters = ["reason", "venue", "since", "until", "night", "type", "behaviour", "action"]
+
     func register(on group: RouterGroup<Context>) {
-        group.get("records", use: search)
-        group.get("records/export", use: export)
-        group.get("records/:id", use: show)
+        group.get("records", use: QueryParameters.only(Self.searchParameters, search))
+        group.get("records/export", use: QueryParameters.only(Self.searchParameters + ["recipient", "format"], export))
+        group.get("records/:id", use: QueryParameters.only(["reason"], show))
     }
 
     /// `GET /v1/records?reason=…&venue=ID&since=…&until=…&night=YYYY-MM-DD&type=…&behaviour=…&action=…`.

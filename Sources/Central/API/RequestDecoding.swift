@@ -8,7 +8,8 @@ extension Request {
     ///
     /// - Throws: `APIError` 413 for a body too large, 400 `too-deep` for one nested too deep, 400 `bad-json` for
     ///   one that holds `null` (the API documents no field as nullable: a field that has no value is left out)
-    ///   and, naming the offending field, for one that does not decode.
+    ///   and, naming the offending field, for one that does not decode; 400 `bad-json` naming the broken rule for one
+    ///   that is not strict JSON (`WireCoding.checkStrictJSON`: a key twice in an object, invalid UTF-8, ...).
     /// - Parameter decode: how to decode the bytes (a fast path of `WireCoding`); `JSONDecoder` by default.
     func decodeJSON<Value: Decodable>(
         _ type: Value.Type,
@@ -30,8 +31,14 @@ extension Request {
                 "The body holds null: no field takes null; leave out a field that has no value."
             )
         }
+        let data = Data(buffer.readableBytesView)
+        // One rule for every body, whichever decoder reads it: strict JSON (no key twice, valid UTF-8, RFC 8259's
+        // numbers); said here so the client learns which part of the rule it broke.
+        do throws(WireCoding.NotStrictJSON) { try WireCoding.checkStrictJSON(data) } catch {
+            throw APIError.badRequest("bad-json", "The body is not valid JSON: \(error.reason).")
+        }
         do {
-            return try decode(Data(buffer.readableBytesView))
+            return try decode(data)
         } catch let error as DecodingError {
             throw APIError.badRequest("bad-json", Self.describe(error))
         } catch {

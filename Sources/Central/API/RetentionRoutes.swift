@@ -13,8 +13,8 @@ struct RetentionRoutes: Sendable {
     let clock: @Sendable () -> Date
 
     func register(on v1: RouterGroup<Context>) {
-        v1.get("retention/due", use: due)
-        v1.post("retention/decisions", use: decide)
+        v1.get("retention/due", use: QueryParameters.only([], due))
+        v1.post("retention/decisions", use: QueryParameters.only([], decide))
     }
 
     /// `GET /v1/retention/due`: the records due for review today (in London), earliest review first.

@@ -16,9 +16,9 @@ struct SyncRoutes: Sendable {
     static let deviceRoles: Set<Role> = [.officer, .venueStaff, .supervisor]
 
     func register(on group: RouterGroup<Context>) {
-        group.post("sync/push", use: push)
-        group.get("sync/pull", use: pull)
-        group.get("venues", use: venues)
+        group.post("sync/push", use: QueryParameters.only([], push))
+        group.get("sync/pull", use: QueryParameters.only(["after", "limit"], pull))
+        group.get("venues", use: QueryParameters.only([], venues))
     }
 
     /// `POST /v1/sync/push`: stores what passes admission, then answers; 400 for a malformed batch, 403 for

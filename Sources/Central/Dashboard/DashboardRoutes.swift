@@ -21,7 +21,7 @@ public struct DashboardRoutes: Sendable {
     static let cookieName = "empower_dashboard"
 
     func register(on router: Router<Context>) {
-        router.post("v1/dashboard/sign-in", use: issueSignIn)
+        router.post("v1/dashboard/sign-in", use: QueryParameters.only([], issueSignIn))
         router.get("dashboard/sign-in", use: signIn)
         router.post("dashboard/sign-out", use: signOut)
         router.get("dashboard/style.css") { _, _ in

@@ -104,7 +104,7 @@ public enum CentralServer {
         )
         let clock = ServerClock()
         let v1 = router.group("v1")
-        v1.get("health") { _, _ in try JSONResponse.make(HealthResponse()) }
+        v1.get("health", use: QueryParameters.only([]) { _, _ in try JSONResponse.make(HealthResponse()) })
         SyncRoutes(store: store, clock: clock, epoch: HistoryEpochCache(store: store)).register(on: v1)
         RecordRoutes(store: store).register(on: v1)
         AdminRoutes(store: store, auditKey: auditKey).register(on: v1)

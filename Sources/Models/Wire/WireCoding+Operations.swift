@@ -8,13 +8,30 @@ extension WireCoding {
 
     /// Decodes an operation: the same result as `decode(LogOperation.self, from:)`, many times faster.
     ///
+    /// The fast path alone decides what is accepted; a differential test holds it to `decode` (strict JSON, then
+    /// `JSONDecoder`) on mutated and generated documents.
     /// - Throws: the `DecodingError` that `JSONDecoder` gives for bad input, so messages stay precise.
     public static func decodeOperation(_ data: Data) throws -> LogOperation {
         do {
             return try OperationCodec.decode(data)
-        } catch is JSONReader.Failure {
-            return try decode(LogOperation.self, from: data)
+        } catch let failure as JSONReader.Failure {
+            throw explanation(of: failure, decoding: LogOperation.self, from: data)
         }
+    }
+
+    /// Why the fast path refused a document, in `JSONDecoder`'s words (which name the field); never a value:
+    /// should `JSONDecoder` accept what the fast path refused, the document is still refused.
+    static func explanation<Value: Decodable>(
+        of failure: JSONReader.Failure,
+        decoding type: Value.Type,
+        from data: Data
+    ) -> any Error {
+        do {
+            _ = try decode(type, from: data)
+        } catch {
+            return error
+        }
+        return DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: failure.reason))
     }
 
     /// Decodes the body of a push: the same result as `decode(PushRequest.self, from:)`, faster.
@@ -45,8 +62,8 @@ extension WireCoding {
                     operations: try required(operations, "operations")
                 )
             }
-        } catch is JSONReader.Failure {
-            return try decode(PushRequest.self, from: data)
+        } catch let failure as JSONReader.Failure {
+            throw explanation(of: failure, decoding: PushRequest.self, from: data)
         }
     }
 
@@ -129,8 +146,8 @@ extension WireCoding {
                     historyEpoch: historyEpoch
                 )
             }
-        } catch is JSONReader.Failure {
-            return try decode(PullResponse.self, from: data)
+        } catch let failure as JSONReader.Failure {
+            throw explanation(of: failure, decoding: PullResponse.self, from: data)
         }
     }
 }

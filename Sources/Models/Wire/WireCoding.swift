@@ -41,9 +41,33 @@ public enum WireCoding {
         try makeEncoder().encode(value)
     }
 
-    /// Decodes a value with Empower's settings.
+    /// Decodes a value with Empower's settings, from strict JSON only (`checkStrictJSON`).
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` at the top level for a document that is not strict JSON.
     public static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
-        try makeDecoder().decode(type, from: data)
+        do throws(NotStrictJSON) { try checkStrictJSON(data) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: error.reason))
+        }
+        return try makeDecoder().decode(type, from: data)
+    }
+
+    /// Why a document is not strict JSON.
+    public struct NotStrictJSON: Error, Sendable {
+        /// What is wrong, without repeating the document's content, such as "a key appears twice in one object".
+        public var reason: String
+    }
+
+    /// The one rule for every JSON Empower reads: exactly one value by RFC 8259's grammar (so no leading zeros,
+    /// `+1`, `.5`, trailing commas or comments), strings in valid UTF-8, and no key twice in one object (which
+    /// `JSONDecoder` would resolve silently). The fast operation coder applies the same rule as it reads.
+    public static func checkStrictJSON(_ data: Data) throws(NotStrictJSON) {
+        do {
+            try data.withUnsafeBytes { try JSONReader.validate($0) }
+        } catch let failure as JSONReader.Failure {
+            throw NotStrictJSON(reason: failure.reason)
+        } catch {
+            throw NotStrictJSON(reason: "\(error)")
+        }
     }
 
     /// Formats a date as ISO-8601 UTC with milliseconds, such as `2026-11-21T23:40:00.123Z`.

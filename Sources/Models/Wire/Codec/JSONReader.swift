@@ -56,8 +56,10 @@ struct JSONReader {
             index += 1
             return
         }
+        var keys = SeenKeys()
         while true {
             let key = try readString()
+            guard keys.insert(key) else { throw Failure(reason: "a key appears twice in one object") }
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
             switch try peek() {
@@ -124,7 +126,9 @@ struct JSONReader {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: bytes[start..<index], as: UTF8.self)
+                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
+                    throw Failure(reason: "invalid UTF-8")
+                }
                 index += 1
                 return text
             }
@@ -138,7 +142,10 @@ struct JSONReader {
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
-                return String(decoding: scalars, as: UTF8.self)
+                guard let text = String(validating: scalars, as: UTF8.self) else {
+                    throw Failure(reason: "invalid UTF-8")
+                }
+                return text
             case UInt8(ascii: "\\"):
                 guard index < bytes.count else { throw Failure(reason: "unexpected end") }
                 let escaped = bytes[index]
@@ -191,52 +198,93 @@ struct JSONReader {
         return value
     }
 
-    /// Reads a whole number that fits in 64 bits.
+    /// Reads a whole number: as `JSONDecoder` reads one into an `Int64`, a number written with a fraction or an
+    /// exponent is taken when it is a whole number (`1.0`, `1e2`), which `scanNumber` allows only below 2^53.
     mutating func readInt64() throws -> Int64 {
-        _ = try peek()
-        let start = index
-        let negative = bytes[index] == UInt8(ascii: "-")
-        if negative { index += 1 }
-        var value: Int64 = 0
-        var digits = 0
-        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
-            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(Int64(bytes[index] - UInt8(ascii: "0")))
-            guard !overflow1, !overflow2 else { throw Failure(reason: "number out of range") }
-            value = sum
-            digits += 1
-            index += 1
+        switch try scanNumber().value {
+        case .whole(let value): return value
+        case .other(let value):
+            guard let whole = Int64(exactly: value) else { throw Failure(reason: "expected a whole number") }
+            return whole
         }
-        guard digits > 0 else { throw Failure(reason: "expected a number") }
-        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
-            index = start
-            throw Failure(reason: "expected a whole number")
-        }
-        return negative ? -value : value
     }
 
     mutating func readDouble() throws -> Double {
-        _ = try peek()
-        let start = index
-        while index < bytes.count {
-            switch bytes[index] {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
-                UInt8(ascii: "e"), UInt8(ascii: "E"):
-                index += 1
-            default:
-                guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite
-                else { throw Failure(reason: "expected a number") }
-                return value
+        let number = try scanNumber()
+        switch number.value {
+        case .other(let value): return value
+        case .whole:
+            guard let value = Double(String(decoding: bytes[number.range], as: UTF8.self)) else {
+                throw Failure(reason: "expected a number")
             }
+            return value
         }
-        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
-            throw Failure(reason: "expected a number")
-        }
-        return value
     }
 
+    /// A number as written: a plain whole number, or one with a fraction or an exponent.
+    private enum Number {
+        case whole(Int64)
+        case other(Double)
+    }
+
+    /// Reads past a number written by JSON's grammar (RFC 8259 §6: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`),
+    /// so `01`, `+1`, `.5`, `1.` and `1e` are refused; and, as I-JSON (RFC 7493) advises, a plain whole number
+    /// must fit in 64 bits and any other number must be below 2^53 in size, where every reader agrees on its value.
+    private mutating func scanNumber() throws -> (range: Range<Int>, value: Number) {
+        _ = try peek()
+        let start = index
+        func isDigit(_ at: Int) -> Bool { at < bytes.count && bytes[at] >= 0x30 && bytes[at] <= 0x39 }
+        func digits() throws {
+            guard isDigit(index) else { throw Failure(reason: "a number is not written as JSON writes numbers") }
+            while isDigit(index) { index += 1 }
+        }
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        let integerStart = index
+        if index < bytes.count, bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            try digits()
+        }
+        let integerEnd = index
+        var isWhole = true
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            try digits()
+            isWhole = false
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            try digits()
+            isWhole = false
+        }
+        if isWhole {
+            // Negative numbers are built downwards, so that Int64.min fits.
+            var value: Int64 = 0
+            for position in integerStart..<integerEnd {
+                let digit = Int64(bytes[position] - UInt8(ascii: "0"))
+                let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) =
+                    negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+                guard !overflow1, !overflow2 else { throw Failure(reason: "a number is out of range") }
+                value = sum
+            }
+            return (start..<index, .whole(value))
+        }
+        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)),
+            value.magnitude < 9_007_199_254_740_992
+        else { throw Failure(reason: "a number is out of range") }
+        return (start..<index, .other(value))
+    }
+
+    /// Reads an id: the canonical text quickly, and anything else as `JSONDecoder` reads a `UUID`
+    /// (`init(uuidString:)`, which on Linux also takes a sign before a hex pair), so both read the same ids.
     mutating func readUUID() throws -> UUID {
-        guard let uuid = UUID(text: try readString()) else { throw Failure(reason: "expected a UUID") }
+        let text = try readString()
+        guard let uuid = UUID(text: text) ?? UUID(uuidString: text) else { throw Failure(reason: "expected a UUID") }
         return uuid
     }
 
@@ -250,6 +298,14 @@ struct JSONReader {
         return value
     }
 
+    /// Checks that the bytes are one JSON value by RFC 8259 and no more, in UTF-8, with no key twice in an
+    /// object: the documents both decoders are given (see `WireCoding.checkStrictJSON`).
+    static func validate(_ bytes: UnsafeRawBufferPointer) throws {
+        var reader = JSONReader(bytes)
+        try reader.skipValue()
+        guard reader.isAtEnd else { throw Failure(reason: "something follows the value") }
+    }
+
     /// Skips any value, returning where it lay.
     @discardableResult
     mutating func skipValue() throws -> Range<Int> {
@@ -261,9 +317,28 @@ struct JSONReader {
         case UInt8(ascii: "\""): _ = try readString()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try readBool()
         case UInt8(ascii: "n"): _ = try readNull()
-        default: _ = try readDouble()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber()
+        default: throw Failure(reason: "expected a value")
         }
         return start..<index
+    }
+}
+
+/// The keys of one object so far, to refuse a key that appears twice (`JSONDecoder` would keep one of them).
+/// A short list is searched; a long one is hashed, so a huge object costs no more than a small one per key.
+private struct SeenKeys {
+    private var few: [String] = []
+    private var many: Set<String> = []
+
+    /// Adds the key; false if it was there already.
+    mutating func insert(_ key: String) -> Bool {
+        if few.count < 16 {
+            guard !few.contains(key) else { return false }
+            few.append(key)
+            return true
+        }
+        if many.isEmpty { many = Set(few) }
+        return many.insert(key).inserted
     }
 }
 

@@ -324,7 +324,7 @@ enum OperationCodec {
             case "hlc": hlc = try r.readInt64()
             case "recordId": recordId = try r.readUUID()
             case "kind": kind = try r.readEnum(OperationKind.self)
-            case "redacted": redacted = try r.readBool()
+            case "redacted": redacted = try r.readNull() ? false : try r.readBool()
             case "payload":
                 // The payload's type depends on `kind`, which may come later: note where it is, read it after.
                 payloadReader = r
