@@ -249,6 +249,8 @@ enum PostgresSchema {
             sql: [
                 "CREATE TABLE history_epoch (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), epoch TEXT NOT NULL)",
                 "INSERT INTO history_epoch (singleton, epoch) VALUES (1, md5(random()::text || clock_timestamp()::text))",
+            ]
+        ),
         // Retention review (docs/records-management.md): the policy adopted last, and one row per daily review.
         Migration(
             name: "retention: adopted policy, daily reviews",

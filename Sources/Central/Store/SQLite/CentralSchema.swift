@@ -241,6 +241,9 @@ enum CentralSchema {
                         epoch TEXT NOT NULL
                     );
                     INSERT INTO historyEpoch (singleton, epoch) VALUES (1, lower(hex(randomblob(16))));
+                    """
+            )
+        }
         // Retention review (docs/records-management.md): the policy adopted last, and one row per daily review.
         migrator.registerMigration("retention: adopted policy, daily reviews") { db in
             try db.execute(
