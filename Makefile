@@ -10,9 +10,9 @@ demo:
 # Every test, on real SQLite files, a throwaway PostgreSQL server (or $EMPOWER_TEST_DATABASE_URL) and real
 # servers over loopback; then Schemathesis fuzzes the live server against docs/openapi.yaml, and the browser tests
 # drive the pages in Debian's headless Chromium (scripts/browser-tests.sh).
-# The suites that bound how long a request or a restart may take (faults of the network, SIGKILLs) run on their
+# The suites that bound how long a request or a restart may take (network faults, SIGKILLs, slow clients) run on their
 # own after the others: run among 70 suites at once on two cores they measure the load, not Empower.
-TIMED_SUITES = NetworkFaultTests|CrashSafetyTests
+TIMED_SUITES = NetworkFaultTests|CrashSafetyTests|AbuseLimitsTests
 test:
 	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev python3-venv postgresql faketime chromium
 	swift build --build-tests

@@ -54,7 +54,14 @@ func snapshot(ofDatabaseAt path: String) throws -> [String] {
         // something a command wrote: entries are compared by number and content.
         return try tables.filter { $0 != "auditTreeHead" }.flatMap { table in
             let columns = table == "audit" ? "seq, body" : "*"
-            return try Row.fetchAll(db, sql: "SELECT \(columns) FROM \"\(table)\" ORDER BY rowid").map {
+            // A table WITHOUT ROWID (the dashboard's facts) is ordered by its primary key, the first column.
+            let withoutRowid = try Bool.fetchOne(
+                db,
+                sql: "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = ?",
+                arguments: [table]
+            ) ?? false
+            let order = withoutRowid ? "1" : "rowid"
+            return try Row.fetchAll(db, sql: "SELECT \(columns) FROM \"\(table)\" ORDER BY \(order)").map {
                 "\(table): \($0)"
             }
         }

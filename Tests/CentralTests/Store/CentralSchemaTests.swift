@@ -77,7 +77,9 @@ struct CentralSchemaTests {
                     """
             )
         }
-        try CentralSchema.migrator.migrate(database)
+        // Up to v4 only: its rows are stand-ins ('{}'), which later steps that read records (the dashboard's
+        // facts) are not meant to decode.
+        try CentralSchema.migrator.migrate(database, upTo: "v4: scope follows the record, authors' roles, scope moves")
         let scopes = try database.read { db in
             try Row.fetchAll(db, sql: "SELECT id, scopeRecordId, scopeVenueId FROM record ORDER BY id").map {
                 "\($0["id"] as String) \($0["scopeRecordId"] as String) \($0["scopeVenueId"] as String? ?? "-")"

@@ -119,7 +119,8 @@ struct ObservabilityTests {
         )
         #expect(
             unknownInEnvironment.status.map { $0 != 0 } == true
-                && unknownInEnvironment.stderr.contains("EMPOWER_LOG_LEVEL must be one of")
+                && unknownInEnvironment.stderr.contains("--log-level must be one of")
+                && unknownInEnvironment.stderr.contains("(--log-level came from EMPOWER_LOG_LEVEL.)")
         )
     }
 

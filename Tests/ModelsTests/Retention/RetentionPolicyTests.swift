@@ -79,7 +79,7 @@ struct RetentionPolicyTests {
         #expect(RetentionPolicy(canonicalText: policy.canonicalText) == policy)
         #expect(
             RetentionPolicy.defaults.canonicalText
-                == "sighting=6 years; intervention=6 years; note=6 years; maximum=10 years"
+                == "sighting=6 years; intervention=6 years; note=6 years; authorisation=6 years; maximum=10 years"
         )
         #expect(RetentionPolicy(canonicalText: "sighting=6 yeras") == nil)
     }
