@@ -479,7 +479,7 @@ final class ConvergenceCase {
             let ownInterventions = live.filter { $0.type == .intervention && $0.original.author == spec.userId }
             if !ownInterventions.isEmpty {
                 let target = rng.pick(ownInterventions)
-                let police = rng.pick(InterventionAction.allCases.filter(\.isPoliceAction))
+                let police = rng.pick(RecordFactory.policeActions)
                 let venueActions = RecordFactory.actions(for: .venueStaff)
                 let actions = rng.subset(of: venueActions, count: 0...2) + [police]
                 options.append(

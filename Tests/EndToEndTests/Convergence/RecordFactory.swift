@@ -79,11 +79,16 @@ enum RecordFactory {
         value.split(separator: ",").contains { InterventionAction(rawValue: String($0))?.isPoliceAction == true }
     }
 
-    /// Actions a user in this role may record.
+    /// Actions a user in this role may record without more: a dispersal direction also needs an authorisation
+    /// or the mark that it had none (`DispersalRule`), which `intervention` gives it.
     static func actions(for role: Role) -> [InterventionAction] {
-        role == .venueStaff
-            ? InterventionAction.recordable.filter { !$0.isPoliceAction } : InterventionAction.recordable
+        (role == .venueStaff
+            ? InterventionAction.recordable.filter { !$0.isPoliceAction } : InterventionAction.recordable)
+            .filter { $0 != .dispersalDirection }
     }
+
+    /// Police actions other than a dispersal direction (which `DispersalRule` judges apart).
+    static let policeActions = InterventionAction.allCases.filter { $0.isPoliceAction && $0 != .dispersalDirection }
 
     static func intervention(
         id: UUID,
@@ -95,6 +100,10 @@ enum RecordFactory {
         rng: inout SeededGenerator
     ) -> Intervention {
         let recordedAt = now.millisecondsSince1970
+        var actions = rng.subset(of: actions(for: role), count: 1...3)
+        // Now and then a dispersal direction with no authorisation to cite, recorded as such (flagged).
+        let dispersal = role != .venueStaff && rng.chance(0.1)
+        if dispersal { actions.append(.dispersalDirection) }
         return Intervention(
             id: id,
             sightingId: sightingId,
@@ -102,9 +111,10 @@ enum RecordFactory {
             recordedAt: time(recordedAt),
             by: user,
             location: location(venueId: venueId, rng: &rng),
-            actions: rng.subset(of: actions(for: role), count: 1...3),
+            actions: actions,
             outcome: rng.pick(Outcome.recordable),
-            notes: rng.chance(0.5) ? rng.pick(texts) : ""
+            notes: rng.chance(0.5) ? rng.pick(texts) : "",
+            outsideAuthorisation: dispersal ? true : nil
         )
     }
 
@@ -189,7 +199,7 @@ enum RecordFactory {
             var chosen = rng.subset(of: actions(for: role), count: 1...3)
             // Venue staff sometimes try a police action, which the rules refuse.
             if role == .venueStaff && rng.chance(0.1) {
-                chosen.append(rng.pick(InterventionAction.allCases.filter(\.isPoliceAction)))
+                chosen.append(rng.pick(policeActions))
             }
             return chosen.map(\.rawValue).joined(separator: ",")
         case .outcome:
