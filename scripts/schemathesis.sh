@@ -183,6 +183,8 @@ run() { # label token-or-empty path-regex [device user]
     echo
     echo "=== Schemathesis as $label: $paths"
     # Run from the throwaway directory: Schemathesis and Hypothesis leave caches in the working directory.
+    # The request timeout allows for the debug build on two shared cores: the coverage phase sends pushes of the
+    # largest body allowed (several MB), which a debug build checks byte by byte (strict JSON) before decoding.
     if ! (cd "$work" && "$schemathesis" run "$spec" --url "$url" "${auth[@]}" \
         --include-path-regex "$paths" \
         --checks "$checks" \
@@ -190,7 +192,7 @@ run() { # label token-or-empty path-regex [device user]
         --max-examples "$max_examples" \
         --seed "$seed" \
         --generation-database none \
-        --request-timeout 10 \
+        --request-timeout 30 \
         --workers 2 \
         --no-color); then
         failed=1
