@@ -41,7 +41,7 @@ struct ProductionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The log's format on standard error: text or json.", valueName: "format"))
     var logFormat: LogFormat = .text
 
-    /// The environment variable read for the log level when --log-level is not given.
+    /// The environment variable for --log-level (read by `ServeSettings`, as every option's variable is).
     static let logLevelEnvironmentVariable = "EMPOWER_LOG_LEVEL"
 
     enum LogFormat: String, ExpressibleByArgument, CaseIterable {
@@ -61,14 +61,12 @@ struct ProductionOptions: ParsableArguments {
         _ = try level()
     }
 
-    /// The log level of --log-level, else of the environment, else info.
+    /// The log level of --log-level (or its environment variable, through `ServeSettings`), else info.
     func level() throws -> Logger.Level {
-        let environment = ProcessInfo.processInfo.environment[Self.logLevelEnvironmentVariable]
-        guard let text = logLevel ?? environment.flatMap({ $0.isEmpty ? nil : $0 }) else { return .info }
+        guard let text = logLevel else { return .info }
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            let source = logLevel == nil ? Self.logLevelEnvironmentVariable : "--log-level"
             let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ValidationError("\(source) must be one of \(names); '\(text)' is none of them.")
+            throw ValidationError("--log-level must be one of \(names); '\(text)' is none of them.")
         }
         return level
     }

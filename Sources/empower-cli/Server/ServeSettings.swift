@@ -24,7 +24,7 @@ enum ServeSettings {
         var environmentVariable: String {
             switch name {
             case "database": ServeCommand.databaseEnvironmentVariable
-            case "log-level": "EMPOWER_LOG_LEVEL"
+            case "log-level": ProductionOptions.logLevelEnvironmentVariable
             default: "EMPOWER_SERVE_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
             }
         }
