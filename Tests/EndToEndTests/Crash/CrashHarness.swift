@@ -77,6 +77,15 @@ enum Crash {
         process.waitUntilExit()
     }
 
+    /// Polls a SQLite file (read-only) until its `operation` table holds more than `count` rows, or none of
+    /// `processes` runs.
+    static func waitForOperations(in path: String, toExceed count: Int, whileRunning processes: [Process]) async {
+        while processes.contains(where: \.isRunning) && !Task.isCancelled {
+            if (try? operationCount(path)) ?? 0 > count { return }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
     /// `PRAGMA integrity_check` of a SQLite file: "ok" when it is sound.
     static func integrityCheck(_ path: String) throws -> String {
         try withReadOnlyDatabase(path) { db in
@@ -184,6 +193,15 @@ struct CrashCLIRun {
         let landed = process.isRunning
         await Crash.sigkill(process)
         return landed
+    }
+
+    /// SIGKILL `delay` after the SQLite file at `path` first holds more than `count` operations (a pushed batch
+    /// on the server, a pulled page on a device; at once if the process has ended by then), then waits for the
+    /// process to go.
+    /// - Returns: whether the kill landed (false when the process had already ended by itself).
+    func kill(after delay: Duration, onceOperationsIn path: String, exceed count: Int) async -> Bool {
+        await Crash.waitForOperations(in: path, toExceed: count, whileRunning: [process])
+        return await kill(at: ContinuousClock.now - started + delay)
     }
 
     var result: CLIRunner.Result {

@@ -8,8 +8,11 @@ import Testing
 /// stored with its cursor or not at all, and once everything has synced again every operation ever made is on
 /// the server exactly once and on every device, with nothing pending and no SQLite file damaged.
 ///
-/// Kill moments are random: a device's sync is killed uniformly within the measured duration of an un-killed run
-/// of the same work (its push phase, for pushes); the server is killed once the devices' first batch has landed,
+/// Kill moments are random. A device's sync is killed either uniformly within the measured duration of an un-killed
+/// run of the same work (its push phase, for pushes), or (two trials in three) once its first batch is on the server
+/// or its first pulled page is stored, within the time the rest of that un-killed run took, so that the narrow
+/// windows between batches and pages are exercised however fast the machine starts a process. The server is
+/// killed once the devices' first batch has landed,
 /// after a random further delay of up to twice the time that took. The draws come from a seed printed at the
 /// start: `EMPOWER_CRASH_SEED` repeats them, and `EMPOWER_CRASH_SCALE` scales the number of trials.
 @Suite("Crash safety: SIGKILL at any moment loses nothing acknowledged and duplicates nothing", .serialized)
@@ -59,7 +62,7 @@ struct CrashSafetyTests {
                             trial: trial,
                             device: device,
                             server: server,
-                            within: (baseline?.pushed ?? .seconds(1)) * 1.1,
+                            within: baseline ?? SyncTiming(total: .seconds(1), pushed: .seconds(1)),
                             created: &created,
                             scenario: scenario,
                             logs: workspace
@@ -77,7 +80,7 @@ struct CrashSafetyTests {
         trial: Int,
         device: CrashDevice,
         server: CrashServer,
-        within window: Duration,
+        within baseline: SyncTiming,
         created: inout Set<String>,
         scenario: Scenario,
         logs: URL
@@ -85,9 +88,19 @@ struct CrashSafetyTests {
         let fresh = try device.recordBacklog(pushBacklog)
         created.formUnion(fresh)
         scenario.mark("recording")
-        let moment = scenario.moment(upTo: window)
-        let context = scenario.context(trial: trial, "CLI killed at \(Crash.format(moment))")
-        let landed = await (try CrashCLIRun(device.syncArguments, logDirectory: logs)).kill(at: moment)
+        let stored = try Crash.operationCount(server.databasePath)
+        let run = try CrashCLIRun(device.syncArguments, logDirectory: logs)
+        let landed: Bool
+        let context: String
+        if scenario.oneIn(3) {
+            let moment = scenario.moment(upTo: baseline.pushed * 1.1)
+            context = scenario.context(trial: trial, "CLI killed at \(Crash.format(moment))")
+            landed = await run.kill(at: moment)
+        } else {
+            let delay = scenario.moment(upTo: (baseline.pushed - baseline.firstStored) * 1.1)
+            context = scenario.context(trial: trial, "CLI killed \(Crash.format(delay)) after its first batch landed")
+            landed = await run.kill(after: delay, onceOperationsIn: server.databasePath, exceed: stored)
+        }
         scenario.mark("killed syncs")
 
         // Before anything restarts: what the device holds as acknowledged, the server must hold already.
@@ -127,7 +140,7 @@ struct CrashSafetyTests {
             "CLI killed mid-pull",
             outcomes: ["before the first page", "mid-pull", "after the last page"]
         )
-        var baseline = Duration.zero
+        var baseline = SyncTiming(total: .zero, pushed: .zero)
         try await withWorkspace { workspace, deviceParent in
             try await withServer(in: workspace.appendingPathComponent("central")) { server in
                 // The store: each author pushes its backlog in turn, then the first pulls the second's.
@@ -161,7 +174,12 @@ struct CrashSafetyTests {
                     return reader
                 }
                 let first = try newReader()
-                baseline = try await syncToCompletion([first], logs: workspace, context: "baseline pull").total
+                baseline = try await syncToCompletion(
+                    [first],
+                    logs: workspace,
+                    context: "baseline pull",
+                    timingFirstPageOf: first
+                )
                 try expectConverged(server, devices: [first], created: created, context: "after the baseline pull")
                 scenario.mark("filling the store")
 
@@ -192,21 +210,36 @@ struct CrashSafetyTests {
                 scenario.mark("checks")
             }
         }
-        scenario.finish(baseline: baseline, expecting: "mid-pull")
+        scenario.finish(baseline: baseline.total, expecting: "mid-pull")
     }
 
     /// One trial: the reader's sync killed at a random moment, then its operations checked against its cursor.
+    ///
+    /// One trial in three draws the moment from the start of the process, over the whole of an un-killed pull;
+    /// the others wait until the reader has stored a page and draw it over the time the rest of that pull took.
     private static func killMidPull(
         trial: Int,
         reader: CrashDevice,
         central: CrashCentralContents,
-        within window: Duration,
+        within baseline: SyncTiming,
         scenario: Scenario,
         logs: URL
     ) async throws {
-        let moment = scenario.moment(upTo: window)
-        let context = scenario.context(trial: trial, "\(reader.name) killed at \(Crash.format(moment))")
-        let landed = await (try CrashCLIRun(reader.syncArguments, logDirectory: logs)).kill(at: moment)
+        let run = try CrashCLIRun(reader.syncArguments, logDirectory: logs)
+        let landed: Bool
+        let context: String
+        if scenario.oneIn(3) {
+            let moment = scenario.moment(upTo: baseline.total)
+            context = scenario.context(trial: trial, "\(reader.name) killed at \(Crash.format(moment))")
+            landed = await run.kill(at: moment)
+        } else {
+            let delay = scenario.moment(upTo: baseline.total - baseline.firstPage)
+            context = scenario.context(
+                trial: trial,
+                "\(reader.name) killed \(Crash.format(delay)) after it held a pulled page"
+            )
+            landed = await run.kill(after: delay, onceOperationsIn: reader.databasePath, exceed: 0)
+        }
         scenario.mark("killed syncs")
 
         let onDevice = try reader.contents()
@@ -369,6 +402,11 @@ private final class Scenario {
         Bool.random(using: &random)
     }
 
+    /// True with probability 1/`n`.
+    func oneIn(_ n: Int) -> Bool {
+        Int.random(in: 0..<n, using: &random) == 0
+    }
+
     /// How to name a trial in a failure message, so that it can be replayed.
     func context(trial: Int, _ detail: String) -> String {
         "\(name), trial \(trial) (EMPOWER_CRASH_SEED=\(seed); \(detail))"
@@ -433,31 +471,45 @@ private func withServer(in dataDirectory: URL, _ body: (CrashServer) async throw
     await server.stop()
 }
 
-/// How long un-killed syncs took: in all, and until the server held everything they had to push.
+/// How long un-killed syncs took: in all, until the server held everything they had to push, until it held their
+/// first batch, and until a device first held a pulled page.
 private struct SyncTiming {
     var total: Duration
     var pushed: Duration
+    var firstStored: Duration = .zero
+    var firstPage: Duration = .zero
 }
 
 /// Runs `empower-cli sync` on every device at once and waits for all; each must succeed.
 ///
 /// With `untilServerHolds`, the server's store is polled (read-only) to time the push phase: until it holds
-/// that many operations.
+/// that many operations. With `timingFirstPageOf`, that device's file is polled likewise until it holds an
+/// operation (a device with none of its own: until its first pulled page is stored).
 private func syncToCompletion(
     _ devices: [CrashDevice],
     logs: URL,
     context: String,
     untilServerHolds target: (server: CrashServer, count: Int)? = nil,
+    timingFirstPageOf reader: CrashDevice? = nil,
     sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> SyncTiming {
     let runs = try devices.map { try CrashCLIRun($0.syncArguments, logDirectory: logs) }
     let start = ContinuousClock.now
     var pushed: Duration?
+    var firstStored: Duration?
     if let target {
+        let before = try Crash.operationCount(target.server.databasePath)
         while pushed == nil && runs.contains(where: \.process.isRunning) && !Task.isCancelled {
-            if (try? Crash.operationCount(target.server.databasePath)) ?? 0 >= target.count { pushed = .now - start }
-            try? await Task.sleep(for: .milliseconds(10))
+            let count = (try? Crash.operationCount(target.server.databasePath)) ?? 0
+            if firstStored == nil && count > before { firstStored = .now - start }
+            if count >= target.count { pushed = .now - start }
+            try? await Task.sleep(for: .milliseconds(5))
         }
+    }
+    var firstPage: Duration?
+    if let reader {
+        await Crash.waitForOperations(in: reader.databasePath, toExceed: 0, whileRunning: runs.map(\.process))
+        firstPage = .now - start
     }
     var total = Duration.zero
     for (device, run) in zip(devices, runs) {
@@ -469,7 +521,12 @@ private func syncToCompletion(
             sourceLocation: sourceLocation
         )
     }
-    return SyncTiming(total: total, pushed: pushed ?? total)
+    return SyncTiming(
+        total: total,
+        pushed: pushed ?? total,
+        firstStored: min(firstStored ?? .zero, pushed ?? total),
+        firstPage: min(firstPage ?? total, total)
+    )
 }
 
 /// The central store holds no operation twice.
