@@ -184,7 +184,7 @@ struct DemoRun: Sendable {
                 + "field (amendment histories, registers and the tombstone included); "
                 + (venueStaff.isEmpty ? "" : venueStaff.joined(separator: "; ") + ".")
         )
-        return "\nThe merged log (times in Europe/London):\n" + LogFormatting.table(central) + "\n\n" + summary(central)
+        return "\nThe merged log (times in Europe/London):\n" + RecordText.table(central) + "\n\n" + summary(central)
     }
 
     /// Enrols a fixture device as an administrator would, and redeems its token as `device init` would.

@@ -57,7 +57,7 @@ struct DeviceEnrolmentsCommand: AsyncParsableCommand, DeviceDataCommand {
         }
         for device in list.devices {
             print(
-                "\(device.id)  \(device.userId)  enrolled \(LogFormatting.localTime(device.enrolledAt))"
+                "\(device.id)  \(device.userId)  enrolled \(RecordText.localTime(device.enrolledAt))"
                     + (device.enrolledBy.map { " by \($0)" } ?? "") + "  waiting for approval"
             )
         }
@@ -68,7 +68,7 @@ struct DeviceEnrolmentsCommand: AsyncParsableCommand, DeviceDataCommand {
 enum EnrolmentNoticeText {
     /// One line (or two) for a notice; `approveCommand` is how to approve a waiting device from here.
     static func line(_ notice: EnrolmentNotice, approveCommand: String) -> String {
-        let when = LogFormatting.localTime(notice.enrolledAt)
+        let when = RecordText.localTime(notice.enrolledAt)
         let by = notice.enrolledBy.map { " by \($0)" } ?? ""
         switch notice.status {
         case .pendingApproval:

@@ -135,7 +135,7 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
         try trust?.save(in: storage.directory)
         let until = try KernelKeyring.store(key, for: storage.directory, lasting: duration.seconds)
         print("Device \(identity.deviceId) is enrolled for \(identity.userId) (\(identity.role.rawValue)).")
-        print("Unlocked until \(LogFormatting.localTime(until)); 'empower-cli device lock' locks it now.")
+        print("Unlocked until \(RecordText.localTime(until)); 'empower-cli device lock' locks it now.")
         print("Data: \(storage.directory.path)")
         print("Server: \(identity.serverURL.absoluteString) — nothing is sent until 'empower-cli sync'.")
     }
@@ -184,7 +184,7 @@ struct DeviceUnlockCommand: AsyncParsableCommand, DeviceDataCommand {
         // Also finishes an encryption cut short between the database and the token file.
         try AccessTokenFile.sealIfClear(in: storage.directory, key: key)
         let until = try KernelKeyring.store(key, for: storage.directory, lasting: duration.seconds)
-        print("Unlocked until \(LogFormatting.localTime(until)); 'empower-cli device lock' locks it now.")
+        print("Unlocked until \(RecordText.localTime(until)); 'empower-cli device lock' locks it now.")
     }
 }
 

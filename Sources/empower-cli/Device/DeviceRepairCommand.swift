@@ -78,7 +78,7 @@ struct DeviceRepairCommand: AsyncParsableCommand, DeviceDataCommand {
         print("The damaged database was moved to \(report.movedTo.path).")
         if unlockedNow {
             let until = try KernelKeyring.store(key, for: directory, lasting: UnlockDuration.standard.seconds)
-            print("Unlocked until \(LogFormatting.localTime(until)); 'empower-cli device lock' locks it now.")
+            print("Unlocked until \(RecordText.localTime(until)); 'empower-cli device lock' locks it now.")
         }
         print("Run 'empower-cli sync' to send them and bring back everything else from the server.")
     }

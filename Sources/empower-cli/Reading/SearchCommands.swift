@@ -99,7 +99,7 @@ struct SearchCommand: AsyncParsableCommand, DeviceDataCommand {
             try await $0.send("GET", "v1/records" + APIClient.query(filter.queryItems))
         }
         switch format {
-        case .table: print(list.records.isEmpty ? "No records." : LogFormatting.nightTables(list.records))
+        case .table: print(list.records.isEmpty ? "No records." : RecordText.nightTables(list.records))
         case .csv: print(RecordCSV.make(list.records), terminator: "")
         case .json: print(String(decoding: try WireCoding.makeEncoder(pretty: true).encode(list), as: UTF8.self))
         }

@@ -101,6 +101,6 @@ struct AuthorisationListCommand: AsyncParsableCommand, DeviceDataCommand {
             if case .authorisation(let authorisation) = state.current { return authorisation.isInForce(at: at.date) }
             return false
         }
-        print(records.isEmpty ? "No section 34 authorisations." : LogFormatting.table(records))
+        print(records.isEmpty ? "No section 34 authorisations." : RecordText.table(records))
     }
 }

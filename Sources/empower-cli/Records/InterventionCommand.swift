@@ -127,7 +127,7 @@ struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
         }
         FileHandle.standardError.write(
             Data(
-                "Citing section 34 authorisation \(only.id.uuidString.lowercased()) (\(only.locality.summary), until \(LogFormatting.localTime(only.endsAt))).\n"
+                "Citing section 34 authorisation \(only.id.uuidString.lowercased()) (\(only.locality.summary), until \(RecordText.localTime(only.endsAt))).\n"
                     .utf8
             )
         )

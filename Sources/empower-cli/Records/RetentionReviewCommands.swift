@@ -54,7 +54,7 @@ struct ReviewDueCommand: AsyncParsableCommand, DeviceDataCommand {
         let rows = queue.records.map {
             [
                 $0.reviewOn.description, $0.recordId.uuidString.lowercased(), $0.type.rawValue,
-                LogFormatting.localTime($0.recordedAt), $0.grading ?? "-", $0.planned ? "planned" : "set",
+                RecordText.localTime($0.recordedAt), $0.grading ?? "-", $0.planned ? "planned" : "set",
             ]
         }
         var widths = header.map(\.count)

@@ -163,12 +163,12 @@ struct StatusCommand: AsyncParsableCommand, DeviceDataCommand {
         print("Pending    \(status.pending) operation\(status.pending == 1 ? "" : "s") waiting to be sent")
         print("Refused    \(status.parked)")
         print("Records    \(status.records)")
-        print("Last sync  \(status.lastSyncAt.map(LogFormatting.localTime) ?? "never")")
+        print("Last sync  \(status.lastSyncAt.map(RecordText.localTime) ?? "never")")
         print("Clock      \(ClockOffsetText.statusLine(try replica.clockAnchor()))")
         if !replica.isEncrypted {
             print("Content    not encrypted yet: run 'empower-cli device unlock' to choose a secret")
         } else if let unlocked = try KernelKeyring.unlocked(for: storage.directory) {
-            print("Content    unlocked until \(LogFormatting.localTime(unlocked.until))")
+            print("Content    unlocked until \(RecordText.localTime(unlocked.until))")
         } else {
             print("Content    locked: run 'empower-cli device unlock'")
         }
