@@ -57,7 +57,8 @@ extension LocalReplica {
         var returned: [LogOperation] = []
         let insert = try PreparedStatement(
             """
-            INSERT INTO operation (opId, recordId, hlc, body, outbox, pulledSeq) VALUES (?, ?, ?, ?, 'pulled', ?)
+            INSERT INTO operation (opId, recordId, hlc, body, outbox, pulledSeq)
+            VALUES (?, ?, ?, ?, '\(OutboxState.pulled.rawValue)', ?)
             ON CONFLICT(opId) DO NOTHING
             """,
             in: db
@@ -90,20 +91,22 @@ extension LocalReplica {
                 new.append(operation)
                 continue
             }
-            let outbox = try String.fetchOne(
+            let outbox = try OutboxState.fetchOne(
                 db.cachedStatement(sql: "SELECT outbox FROM operation WHERE opId = ?"),
                 arguments: [operation.opId.text]
             )
             try db.cachedStatement(
                 sql: "UPDATE operation SET pulledSeq = ? WHERE opId = ? AND (pulledSeq IS NULL OR pulledSeq < ?)"
             ).execute(arguments: [sequenced.seq, operation.opId.text, sequenced.seq])
-            if outbox == "pending" || outbox == "parked" {
+            if outbox?.isUnacknowledged == true {
                 // The server's copy is the one every replica keeps (without content if the record was
                 // redacted since this device made it).
                 // The server's copy also stands in for one of ours that was quarantined as damaged.
                 try db.cachedStatement(
                     sql: """
-                        UPDATE operation SET outbox = 'acknowledged', body = ?, parkedCode = NULL, parkedMessage = NULL
+                        UPDATE operation
+                        SET outbox = '\(OutboxState.acknowledged.rawValue)', body = ?,
+                            parkedCode = NULL, parkedMessage = NULL
                         WHERE opId = ?
                         """
                 ).execute(arguments: [body, operation.opId.text])
@@ -157,7 +160,10 @@ extension LocalReplica {
             )
             for id in ids {
                 try db.cachedStatement(
-                    sql: "DELETE FROM operation WHERE recordId = ? AND outbox != 'pending' AND outbox != 'parked'"
+                    sql: """
+                        DELETE FROM operation WHERE recordId = ?
+                        AND outbox != '\(OutboxState.pending.rawValue)' AND outbox != '\(OutboxState.parked.rawValue)'
+                        """
                 ).execute(arguments: [id])
                 try db.cachedStatement(sql: "DELETE FROM record WHERE id = ?").execute(arguments: [id])
             }

@@ -36,7 +36,7 @@ extension LocalReplica {
                 db.cachedStatement(
                     sql: """
                         SELECT localSeq, opId, body FROM operation
-                        WHERE outbox = 'pending' AND localSeq > ? ORDER BY localSeq LIMIT ?
+                        WHERE outbox = '\(OutboxState.pending.rawValue)' AND localSeq > ? ORDER BY localSeq LIMIT ?
                         """
                 ),
                 arguments: [position, maxOperations]
@@ -78,8 +78,9 @@ extension LocalReplica {
         for opId in opIds {
             try db.execute(
                 sql: """
-                    UPDATE operation SET outbox = 'parked', parkedCode = ?, parkedMessage = ?
-                    WHERE opId = ? AND (outbox = 'pending' OR outbox = 'parked')
+                    UPDATE operation SET outbox = '\(OutboxState.parked.rawValue)', parkedCode = ?, parkedMessage = ?
+                    WHERE opId = ?
+                    AND (outbox = '\(OutboxState.pending.rawValue)' OR outbox = '\(OutboxState.parked.rawValue)')
                     """,
                 arguments: [
                     damagedCode,
@@ -101,14 +102,18 @@ extension LocalReplica {
         try database.write { db in
             for opId in response.accepted {
                 try db.cachedStatement(
-                    sql: "UPDATE operation SET outbox = 'acknowledged' WHERE opId = ? AND outbox = 'pending'"
+                    sql: """
+                        UPDATE operation SET outbox = '\(OutboxState.acknowledged.rawValue)'
+                        WHERE opId = ? AND outbox = '\(OutboxState.pending.rawValue)'
+                        """
                 ).execute(arguments: [opId.text])
             }
             for rejection in response.rejected {
                 try db.execute(
                     sql: """
-                        UPDATE operation SET outbox = 'parked', parkedCode = ?, parkedMessage = ?
-                        WHERE opId = ? AND outbox = 'pending'
+                        UPDATE operation
+                        SET outbox = '\(OutboxState.parked.rawValue)', parkedCode = ?, parkedMessage = ?
+                        WHERE opId = ? AND outbox = '\(OutboxState.pending.rawValue)'
                         """,
                     arguments: [rejection.code, rejection.message, rejection.opId.text]
                 )
