@@ -9,12 +9,15 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "sync",
         abstract: "Send queued records to the central server and fetch everyone else's.",
         discussion: """
-            When the server cannot be reached, nothing is lost: records stay queued on this device and the
+            When the server cannot be reached, nothing is lost: records stay queued on this device and the \
             command exits with status 1. Run it again when there is a signal.
 
-            What the server refuses for a cause that passes is sent again by itself: a batch refused whole goes
-            again in halves, and records refused because this device's clock ran ahead are stamped again by the
+            What the server refuses for a cause that passes is sent again by itself: a batch refused whole goes \
+            again in halves, and records refused because this device's clock ran ahead are stamped again by the \
             server's time.
+
+            EMPOWER_LOG_LEVEL=info (or debug) logs retries, parked batches and the pull cursor on standard error, \
+            with ids and counts only.
 
             Exit status:
               0  everything queued reached the server
@@ -85,7 +88,8 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
                 requestTimeout: timeout,
                 trust: try storage.storedTrust()
             ),
-            pushBatchSize: batchSize
+            pushBatchSize: batchSize,
+            logger: try DeviceLogger.make(label: "empower.sync")
         )
         let display = SyncProgressDisplay(pending: try replica.status().pending)
         let report: SyncReport
