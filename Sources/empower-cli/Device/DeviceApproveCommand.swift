@@ -11,10 +11,11 @@ struct DeviceApproveCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "approve",
         abstract: "Approve a new device enrolled for you (or, as a supervisor, for another user).",
         discussion: """
-            A device enrolled for a user who has had a device before cannot be set up until that user approves it
-            from a device of theirs, or a supervisor does (for a user whose devices are all lost). Administrators
-            cannot approve. 'sync' says when a device waits for your approval; 'device enrolments' lists them.
+            A device enrolled for a user who has had a device before cannot be set up until that user approves it \
+            from a device of theirs, or a supervisor does (for a user whose devices are all lost). Administrators \
+            cannot approve. 'sync' says when a device waits for your approval; 'device enrolments' lists them. \
             Approve only a device you asked for: approving gives it everything your account can read.
+
             Example: empower-cli device approve dev-pc4127-tablet
             """
     )

@@ -32,6 +32,7 @@ struct AuthorisationAddCommand: AsyncParsableCommand, DeviceDataCommand {
             The locality is any mix of venues, named streets and an area (three or more corners); it lasts at most \
             48 hours. It is stored on this device and sent at the next sync; officers' devices receive it, venue \
             staff never do.
+
             Example: empower-cli authorisation add --street "Mathew Street" --venue venue-mathew-st-04 \\
                 --starts-at 2026-11-21T18:00:00Z --ends-at 2026-11-22T06:00:00Z --grounds "…"
             """

@@ -20,8 +20,8 @@ struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
         discussion: """
             Example: empower-cli intervention add --follows 3f2a… --action stop-and-account \\
                 --outcome advice-given --venue venue-concert-sq-01
-            A dispersal direction (--action dispersal-direction) cites the section 34 authorisation in force at its
-            time and place: the one this device knows is cited by itself, or name it with --authorisation. One given
+            A dispersal direction (--action dispersal-direction) cites the section 34 authorisation in force at its \
+            time and place: the one this device knows is cited by itself, or name it with --authorisation. One given \
             outside any authorisation is recorded only with --outside-authorisation, and flagged for supervision.
             """
     )

@@ -19,6 +19,7 @@ struct SightingAddCommand: AsyncParsableCommand, DeviceDataCommand {
         abstract: "Record a sighting: what you saw, where and when.",
         discussion: """
             The sighting is stored on this device at once, signal or not, and sent at the next sync.
+
             Example: empower-cli sighting add --venue venue-concert-sq-01 --behaviour repeated-approaches \\
                 --behaviour targeting-alone --risk medium --subject-age-band 25-34 --narrative "Approached three women"
             """

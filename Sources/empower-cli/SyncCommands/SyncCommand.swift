@@ -22,8 +22,8 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
             Exit status:
               0  everything queued reached the server
               1  the sync could not finish (nothing is lost; run it again)
-              3  operations are parked: refused by the server for good, or damaged on this device
-                 ('empower-cli status' lists them with the reasons)
+              3  operations are parked (refused by the server for good, or damaged here):
+                 'empower-cli status' lists them with the reasons
             """
     )
 
