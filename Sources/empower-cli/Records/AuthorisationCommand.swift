@@ -65,10 +65,8 @@ struct AuthorisationAddCommand: AsyncParsableCommand, DeviceDataCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try storage.openUnlocked()
-        let identity = try replica.identity()
-        let time = DeviceClock.now()
-        let now = try replica.estimatedTime(at: time).truncatedToMilliseconds
+        let new = try NewRecord(storage)
+        let (identity, now) = (new.identity, new.now)
         let authorisation = DispersalAuthorisation(
             recordedAt: now,
             authorisedBy: identity.userId,
@@ -77,9 +75,7 @@ struct AuthorisationAddCommand: AsyncParsableCommand, DeviceDataCommand {
             locality: DispersalLocality(venueIds: venues, streets: streets, polygon: corners.map(\.coordinate)),
             grounds: grounds
         )
-        try replica.append(.createAuthorisation(authorisation), recordId: authorisation.id, now: time)
-        MinimisationWarnings.print(for: [grounds])
-        print(authorisation.id.uuidString.lowercased())
+        try new.save(.createAuthorisation(authorisation), id: authorisation.id, freeText: [grounds])
     }
 }
 
