@@ -170,7 +170,7 @@ public struct SyncEngine: Sendable {
                 let rejected = batch.operationIds.map { RejectedOperation(opId: $0, code: code, message: message) }
                 try replica.applyPushResponse(PushResponse(accepted: [], rejected: rejected, serverClock: .zero))
                 report.rejected += rejected
-                logger.warning(
+                logger.notice(
                     "Batch parked: the server refused it",
                     metadata: [
                         "operations": "\(rejected.count)", "code": "\(code)",
