@@ -8,8 +8,8 @@ struct EmpowerCommand: AsyncParsableCommand {
         commandName: "empower-cli",
         abstract: "Record patrol sightings and interventions offline, and sync them with the central log.",
         discussion: """
-            Records are written to this device first and survive having no signal; 'sync' sends them to the
-            central server and brings back everyone else's. Start with 'device init', or run 'demo' to see the
+            Records are written to this device first and survive having no signal; 'sync' sends them to the \
+            central server and brings back everyone else's. Start with 'device init', or run 'demo' to see the \
             whole loop on a throwaway server.
             """,
         subcommands: [

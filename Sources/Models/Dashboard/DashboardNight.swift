@@ -4,25 +4,14 @@ import Foundation
 /// Europe/London and is named by the date it starts on, whatever the clock change does to its length (on the
 /// night the clocks go back, 01:00–02:00 happens twice and both count as hour 1).
 ///
-/// This is the dashboard's one place for nights: when `OperationalNight` (Models) exists, `night(of:)` calls it.
+/// The nights themselves are `OperationalNight`'s; this adds the dashboard's text forms, hours and weeks.
 public enum DashboardNight {
     /// The zone nights and hours are read in.
-    public static let zone = TimeZone(identifier: "Europe/London")!
+    public static let zone = OperationalNight.timeZone
 
     /// The night `date` falls in, as `yyyy-MM-dd` of its start; nil between 06:00 and 18:00 local time.
     public static func night(of date: Date) -> String? {
-        let parts = calendar.dateComponents([.year, .month, .day, .hour], from: date)
-        guard let hour = parts.hour, let year = parts.year, let month = parts.month, let day = parts.day else {
-            return nil
-        }
-        if hour >= 18 { return format(year, month, day) }
-        guard hour < 6 else { return nil }
-        // Before 06:00 the night began the evening before.
-        guard let noon = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12)),
-            let before = calendar.date(byAdding: .day, value: -1, to: noon)
-        else { return nil }
-        let previous = calendar.dateComponents([.year, .month, .day], from: before)
-        return format(previous.year!, previous.month!, previous.day!)
+        OperationalNight.containing(date)?.description
     }
 
     /// The local hour (0–23) of `date`.
@@ -34,15 +23,7 @@ public enum DashboardNight {
     public static func start(ofNight night: String) -> Date? {
         let parts = night.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3, night.count == 10 else { return nil }
-        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: 18)
-        guard let date = calendar.date(from: components),
-            calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(
-                year: parts[0],
-                month: parts[1],
-                day: parts[2]
-            )
-        else { return nil }
-        return date
+        return OperationalNight(year: parts[0], month: parts[1], day: parts[2])?.start
     }
 
     /// The local midnight that begins the calendar date `yyyy-MM-dd` (for period filters); nil when not a date.

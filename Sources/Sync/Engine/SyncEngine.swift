@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Models
 
 /// Pushes a device's outbox and pulls what it has not seen, page by page, retrying what can be retried.
@@ -26,6 +27,12 @@ public struct SyncEngine: Sendable {
     /// Reads the device's clocks when an answer arrives (to anchor to the server's time) and when operations
     /// are stamped again.
     public var clock: @Sendable () -> DeviceTime
+    /// Where retries, backoff, parked batches, refused operations and cursor moves are logged: ids, counts,
+    /// codes and HTTP statuses only, never a record's content or the server's message.
+    public var logger: Logger
+
+    /// A logger that writes nothing: the engine's default, for callers that log nothing.
+    public static let silentLogger = Logger(label: "empower.sync", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Operations in one push unless told otherwise: few enough that a push lost to a bad network costs
     /// little to send again, many enough that a large backlog moves in few transactions.
@@ -42,7 +49,8 @@ public struct SyncEngine: Sendable {
         pushBatchBytes: Int = 2 << 20,
         pullPageSize: Int = SyncEngine.defaultPullPageSize,
         retryPolicy: RetryPolicy = RetryPolicy(),
-        clock: @escaping @Sendable () -> DeviceTime = DeviceClock.now
+        clock: @escaping @Sendable () -> DeviceTime = DeviceClock.now,
+        logger: Logger = SyncEngine.silentLogger
     ) {
         self.replica = replica
         self.transport = transport
@@ -51,6 +59,7 @@ public struct SyncEngine: Sendable {
         self.pullPageSize = min(max(pullPageSize, 1), ProtocolLimits.maxOperationsPerPull)
         self.retryPolicy = retryPolicy
         self.clock = clock
+        self.logger = logger
     }
 
     /// Pushes every pending operation, then pulls until the server has nothing more, then refreshes venues.
@@ -96,6 +105,10 @@ public struct SyncEngine: Sendable {
                             let again = try replica.restampPassingRefusals(at: clock())
                             report.restamped += again
                             if again > 0 {
+                                logger.info(
+                                    "Operations refused for a passing cause stamped again",
+                                    metadata: ["count": "\(again)"]
+                                )
                                 // Those refusals are settled: what was stamped again is counted as it is pushed.
                                 let parked = Set(try replica.parkedOperations().map(\.opId))
                                 report.rejected.removeAll { !parked.contains($0.opId) }
@@ -115,6 +128,7 @@ public struct SyncEngine: Sendable {
                 } catch {
                     let failure = (error as? SyncError) ?? .badResponse("the push was interrupted")
                     lastError = failure
+                    logFailure(failure.failure, of: .push, operations: batch.operationIds.count)
                     action = machine.handle(
                         .failed(failure.failure),
                         jitter: .random(in: 0..<1),
@@ -125,6 +139,7 @@ public struct SyncEngine: Sendable {
                 let settled = Set(response.accepted).union(response.rejected.map(\.opId))
                 guard !settled.isDisjoint(with: batch.operationIds) else {
                     lastError = .badResponse("the server settled none of the operations it was sent")
+                    logFailure(.badResponse, of: .push, operations: batch.operationIds.count)
                     action = machine.handle(.failed(.badResponse), jitter: .random(in: 0..<1))
                     continue
                 }
@@ -139,12 +154,14 @@ public struct SyncEngine: Sendable {
                 try replica.applyPushResponse(response, heardAt: heardAt)
                 report.pushed += response.accepted.count
                 report.rejected += response.rejected
+                logPushed(response, operations: batch.operationIds.count)
                 progress(.pushed(batch: batch.operationIds.count, total: report.pushed + report.rejected.count))
                 if try replica.adoptHistoryEpoch(response.historyEpoch) {
                     // Restored from a backup: everything acknowledged is queued again, from the start.
                     pushAhead?.task.cancel()
                     pushAhead = nil
                     report.historyChanged = true
+                    logger.notice("The server's history changed (restored from a backup): pushing everything again")
                     action = machine.handle(.historyChanged)
                     continue
                 }
@@ -153,10 +170,21 @@ public struct SyncEngine: Sendable {
                 let rejected = batch.operationIds.map { RejectedOperation(opId: $0, code: code, message: message) }
                 try replica.applyPushResponse(PushResponse(accepted: [], rejected: rejected, serverClock: .zero))
                 report.rejected += rejected
+                logger.notice(
+                    "Batch parked: the server refused it",
+                    metadata: [
+                        "operations": "\(rejected.count)", "code": "\(code)",
+                        "opIds": "\(rejected.map { $0.opId.text }.joined(separator: ","))",
+                    ]
+                )
                 // Found: the rest goes in whole batches again.
                 narrowedBatchSize = nil
                 action = machine.handle(.parked)
             case .splitBatch(let size):
+                logger.info(
+                    "Batch refused whole: sending it again in halves",
+                    metadata: ["operations": "\(batch.operationIds.count)", "nextBatchSize": "\(size)"]
+                )
                 narrowedBatchSize = size
                 report.splitBatches += 1
                 action = machine.handle(.parked)
@@ -188,6 +216,7 @@ public struct SyncEngine: Sendable {
                     }
                 } catch let error as SyncError {
                     lastError = error
+                    logFailure(error.failure, of: .pull, operations: nil)
                     action = machine.handle(.failed(error.failure), jitter: .random(in: 0..<1))
                     continue
                 }
@@ -197,6 +226,7 @@ public struct SyncEngine: Sendable {
                     prefetch?.task.cancel()
                     prefetch = nil
                     report.historyChanged = true
+                    logger.notice("The server's history changed (restored from a backup): pulling from the start")
                     action = machine.handle(.historyChanged)
                     continue
                 }
@@ -208,12 +238,29 @@ public struct SyncEngine: Sendable {
                         Task { [transport, clock] in (try await transport.pull(after: next, limit: limit), clock()) }
                     )
                 }
-                report.pulled += try replica.applyPulledPage(page, heardAt: heardAt)
+                let new = try replica.applyPulledPage(page, heardAt: heardAt)
+                report.pulled += new
+                logger.debug(
+                    "Pulled a page; cursor moved",
+                    metadata: [
+                        "from": "\(cursor)", "to": "\(page.cursor)", "operations": "\(page.operations.count)",
+                        "new": "\(new)", "withdrawn": "\(page.withdrawn.count)", "hasMore": "\(page.hasMore)",
+                    ]
+                )
                 report.enrolments = page.enrolments
                 report.received += page.operations.count
                 progress(.pulled(page: page.operations.count, total: report.received))
                 action = machine.handle(.pulled(hasMore: page.hasMore))
             case .wait(let seconds):
+                if case .backingOff(let phase, let attempt) = machine.state {
+                    logger.info(
+                        "Backing off before retrying",
+                        metadata: [
+                            "phase": "\(phase)", "attempt": "\(attempt)",
+                            "delaySeconds": "\((seconds * 1000).rounded() / 1000)",
+                        ]
+                    )
+                }
                 try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
                 action = machine.handle(.backoffElapsed)
             case .finish:
@@ -232,7 +279,8 @@ public struct SyncEngine: Sendable {
                 }
                 try replica.markSynced(at: try replica.estimatedTime(at: clock()))
                 return report
-            case .fail:
+            case .fail(let failure):
+                logger.info("Sync stopped", metadata: Self.metadata(failure))
                 throw lastError ?? SyncError.badResponse("the sync stopped in an unexpected state")
             }
         }

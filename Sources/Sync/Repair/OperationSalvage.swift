@@ -16,7 +16,7 @@ struct OperationSalvage {
         var operation: LogOperation
         /// The body as it is to be stored: sealed with the device's key.
         var sealedBody: Data
-        var outbox: String
+        var outbox: OutboxState
         var parkedCode: String?
         var parkedMessage: String?
     }
@@ -61,7 +61,7 @@ struct OperationSalvage {
                         localSeq: localSeq,
                         operation: operation.operation,
                         sealedBody: operation.sealedBody,
-                        outbox: String.fromDatabaseValue(row["outbox"]) ?? "pending",
+                        outbox: OutboxState.fromDatabaseValue(row["outbox"]) ?? .pending,
                         parkedCode: String.fromDatabaseValue(row["parkedCode"]),
                         parkedMessage: String.fromDatabaseValue(row["parkedMessage"])
                     )
@@ -91,8 +91,7 @@ struct OperationSalvage {
                 )
                 guard let lastRow = rows.last else { break }
                 for row in rows {
-                    let outbox = String.fromDatabaseValue(row["outbox"])
-                    if outbox == "pending" || outbox == "parked",
+                    if OutboxState.fromDatabaseValue(row["outbox"])?.isUnacknowledged == true,
                         let localSeq = Int64.fromDatabaseValue(row["localSeq"])
                     {
                         found.append(localSeq)
@@ -109,8 +108,9 @@ struct OperationSalvage {
                         db.cachedStatement(sql: "SELECT outbox FROM operation NOT INDEXED WHERE localSeq = ?"),
                         arguments: [position]
                     )
-                    let outbox = row.flatMap { String.fromDatabaseValue($0["outbox"]) }
-                    if outbox == "pending" || outbox == "parked" { found.append(position) }
+                    if row.flatMap({ OutboxState.fromDatabaseValue($0["outbox"]) })?.isUnacknowledged == true {
+                        found.append(position)
+                    }
                     unreadableRun = 0
                 } catch {
                     unreadable += 1
@@ -126,8 +126,8 @@ struct OperationSalvage {
         [
             "SELECT seq FROM sqlite_sequence WHERE name = 'operation'",
             "SELECT MAX(localSeq) FROM operation",
-            "SELECT MAX(localSeq) FROM operation WHERE outbox = 'pending'",
-            "SELECT MAX(localSeq) FROM operation WHERE outbox = 'parked'",
+            "SELECT MAX(localSeq) FROM operation WHERE outbox = '\(OutboxState.pending.rawValue)'",
+            "SELECT MAX(localSeq) FROM operation WHERE outbox = '\(OutboxState.parked.rawValue)'",
         ].compactMap { sql in (try? Int64.fetchOne(db, sql: sql)) ?? nil }.max() ?? 0
     }
 

@@ -84,7 +84,7 @@ extension LocalReplica {
         guard latest > limit else { return latest }
         let ownHeld = try Int64.fetchOne(
             db,
-            sql: "SELECT MAX(hlc) FROM operation WHERE outbox = 'acknowledged'"
+            sql: "SELECT MAX(hlc) FROM operation WHERE outbox = '\(OutboxState.acknowledged.rawValue)'"
         ).map(HLCTimestamp.init(rawValue:))
         let now = HLCTimestamp(wallMilliseconds: anchor.estimate(at: time).millisecondsSince1970, counter: 0)
         return max(now, min(ownHeld ?? .zero, limit))

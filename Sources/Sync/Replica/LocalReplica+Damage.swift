@@ -29,7 +29,7 @@ extension LocalReplica {
             var report = DamageReport()
             var touched: Set<String> = []
             let operations = try Row.fetchCursor(db, sql: "SELECT opId, recordId, body, outbox FROM operation")
-            var damaged: [(opId: String, recordId: String, outbox: String)] = []
+            var damaged: [(opId: String, recordId: String, outbox: OutboxState)] = []
             while let row = try operations.next() {
                 let opId: String = row["opId"]
                 if (try? WireCoding.decodeOperation(cipher.open(row["body"], as: .operationBody, of: try Self.id(opId))))
@@ -39,7 +39,7 @@ extension LocalReplica {
                 }
             }
             for entry in damaged {
-                let own = entry.outbox == "pending" || entry.outbox == "parked"
+                let own = entry.outbox.isUnacknowledged
                 if own { report.quarantined += 1 } else { report.refetched += 1 }
                 try Self.setAsideDamaged(entry.opId, cipher: cipher, db: db)
                 touched.insert(entry.recordId)
@@ -117,8 +117,8 @@ extension LocalReplica {
                 arguments: [opId]
             )
         else { return }
-        let outbox: String = row["outbox"]
-        if outbox == "pending" || outbox == "parked" {
+        let outbox: OutboxState = row["outbox"]
+        if outbox.isUnacknowledged {
             let alreadyQuarantined = try Bool.fetchOne(
                 db,
                 sql: "SELECT parkedCode IS ? FROM operation WHERE opId = ?",

@@ -34,32 +34,34 @@ extension LocalReplica {
         guard !isEncrypted else { return try LocalReplica.open(in: directory, key: key) }
         let cipher = ContentCipher(key)
         try database.write { db in
-            let operations = try Row.fetchCursor(
-                db,
-                sql: "SELECT opId, body FROM operation WHERE typeof(body) = 'text'"
-            )
-            let sealBody = try db.makeStatement(sql: "UPDATE operation SET body = ? WHERE opId = ?")
-            while let row = try operations.next() {
-                let opId: String = row["opId"]
-                let sealed = try cipher.seal(row["body"] as String, as: .operationBody, of: try Self.id(opId))
-                try sealBody.execute(arguments: [sealed, opId])
-            }
-            let records = try Row.fetchCursor(
-                db,
-                sql: "SELECT id, state FROM record WHERE typeof(state) = 'text'"
-            )
-            let sealState = try db.makeStatement(sql: "UPDATE record SET state = ? WHERE id = ?")
-            while let row = try records.next() {
-                let id: String = row["id"]
-                let sealed = try cipher.seal(row["state"] as String, as: .recordState, of: try Self.id(id))
-                try sealState.execute(arguments: [sealed, id])
-            }
+            try Self.sealInPlace(table: "operation", id: "opId", column: "body", as: .operationBody, cipher, db)
+            try Self.sealInPlace(table: "record", id: "id", column: "state", as: .recordState, cipher, db)
             try Self.storeContentKey(key, wrapped: wrappedKey, db: db)
         }
         try database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
         return try LocalReplica.open(in: directory, key: key)
+    }
+
+    /// Seals every clear-text value of `column` in `table`, each bound to its row's `id`.
+    private static func sealInPlace(
+        table: String,
+        id: String,
+        column: String,
+        as purpose: ContentCipher.Purpose,
+        _ cipher: ContentCipher,
+        _ db: Database
+    ) throws {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT \(id), \(column) FROM \(table) WHERE typeof(\(column)) = 'text'"
+        )
+        let seal = try db.makeStatement(sql: "UPDATE \(table) SET \(column) = ? WHERE \(id) = ?")
+        while let row = try rows.next() {
+            let rowId: String = row[0]
+            try seal.execute(arguments: [try cipher.seal(row[1] as String, as: purpose, of: try Self.id(rowId)), rowId])
+        }
     }
 
     /// An id read back from a column that holds ids.

@@ -22,7 +22,8 @@ extension LocalReplica {
             guard known != nil else { return false }
             try db.execute(
                 sql: """
-                    UPDATE operation SET outbox = 'pending' WHERE outbox = 'acknowledged';
+                    UPDATE operation SET outbox = '\(OutboxState.pending.rawValue)'
+                    WHERE outbox = '\(OutboxState.acknowledged.rawValue)';
                     UPDATE operation SET pulledSeq = NULL;
                     DELETE FROM withdrawal;
                     UPDATE syncState SET pullCursor = 0;

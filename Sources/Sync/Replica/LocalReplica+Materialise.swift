@@ -114,8 +114,10 @@ extension LocalReplica {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT opId, body FROM operation WHERE recordId = ? AND outbox != 'pending'
-                    AND NOT (outbox = 'parked' AND parkedCode IN (SELECT value FROM json_each(?)))
+                    SELECT opId, body FROM operation WHERE recordId = ? AND outbox != '\(OutboxState.pending.rawValue)'
+                    AND NOT (
+                        outbox = '\(OutboxState.parked.rawValue)' AND parkedCode IN (SELECT value FROM json_each(?))
+                    )
                     """,
                 arguments: [recordId.text, keptCodes]
             )

@@ -74,7 +74,10 @@ extension LocalReplica {
         try database.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT opId, parkedCode, parkedMessage FROM operation WHERE outbox = 'parked' ORDER BY localSeq"
+                sql: """
+                    SELECT opId, parkedCode, parkedMessage FROM operation
+                    WHERE outbox = '\(OutboxState.parked.rawValue)' ORDER BY localSeq
+                    """
             ).map { row in
                 RejectedOperation(
                     opId: UUID(text: row["opId"] as String)!,
@@ -100,8 +103,8 @@ extension LocalReplica {
                 db,
                 sql: """
                     SELECT
-                        (SELECT COUNT(*) FROM operation WHERE outbox = 'pending') AS pending,
-                        (SELECT COUNT(*) FROM operation WHERE outbox = 'parked') AS parked,
+                        (SELECT COUNT(*) FROM operation WHERE outbox = '\(OutboxState.pending.rawValue)') AS pending,
+                        (SELECT COUNT(*) FROM operation WHERE outbox = '\(OutboxState.parked.rawValue)') AS parked,
                         (SELECT COUNT(*) FROM record) AS records,
                         pullCursor, lastSyncAt
                     FROM syncState

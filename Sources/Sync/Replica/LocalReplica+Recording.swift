@@ -101,7 +101,7 @@ extension LocalReplica {
             payload: payload
         )
         try checkScope(of: operation, identity: identity, now: now, cipher: cipher, db: db)
-        try insert(operation, outbox: "pending", madeAt: boot, cipher: cipher, db: db)
+        try insert(operation, outbox: .pending, madeAt: boot, cipher: cipher, db: db)
         try rematerialise([operation], upsert: upsert, cipher: cipher, db: db)
         if case .redact = payload { try removeRedactedContent(of: [recordId], cipher: cipher, db: db) }
         if case .amend = payload, let state = try state(of: recordId, cipher: cipher, db: db),
@@ -193,7 +193,7 @@ extension LocalReplica {
     /// Stores an operation made here, with the boot clock's reading when it was made (`madeAt`).
     static func insert(
         _ operation: LogOperation,
-        outbox: String,
+        outbox: OutboxState,
         madeAt boot: BootInstant?,
         cipher: ContentCipher,
         db: Database

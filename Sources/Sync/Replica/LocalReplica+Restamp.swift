@@ -30,7 +30,7 @@ extension LocalReplica {
                 db,
                 sql: """
                     SELECT opId, body, parkedCode, bootId, bootTime FROM operation
-                    WHERE outbox = 'parked' AND parkedCode != ? ORDER BY localSeq
+                    WHERE outbox = '\(OutboxState.parked.rawValue)' AND parkedCode != ? ORDER BY localSeq
                     """,
                 arguments: [Self.damagedCode]
             )
@@ -75,7 +75,7 @@ extension LocalReplica {
                     payload: Self.retimed(old.payload, by: shift, notAfter: stamping.now)
                 )
                 try db.execute(sql: "DELETE FROM operation WHERE opId = ?", arguments: [old.opId.text])
-                try Self.insert(operation, outbox: "pending", madeAt: time.boot, cipher: cipher, db: db)
+                try Self.insert(operation, outbox: .pending, madeAt: time.boot, cipher: cipher, db: db)
                 restamped.append(operation)
             }
             try db.execute(sql: "UPDATE syncState SET clock = ?", arguments: [clock.latest.rawValue])

@@ -32,6 +32,7 @@ struct AdminBackupCommand: AsyncParsableCommand {
             --database, pg_dump writes its custom format (see docs/backup.md for continuous archiving). The \
             file is written beside --out and renamed into place once complete, with mode 0600: it holds every \
             record. Put it back with 'admin restore'.
+
             Example: empower-cli admin backup --data /var/lib/empower --out /backups/empower-2026-12-06.sqlite
             """
     )
@@ -68,11 +69,12 @@ struct AdminRestoreCommand: AsyncParsableCommand {
             or is damaged. The backup is brought to this version's schema and given a new history epoch beside \
             the store, and replaces it by a rename: the store is the old one or the restored one, never half of \
             either (the old file is kept as central.sqlite.before-restore). With --database, pg_restore runs in \
-            one transaction; stop every server sharing the database first.
+            one transaction; stop every server sharing the database first. \
             The restored server has forgotten what it acknowledged after the backup; the new epoch tells each \
             device at its next sync to offer again everything it holds and to pull from the start, so nothing \
             a device still holds is lost, and nothing is stored twice. The audit log records the restore; its \
             heads held elsewhere past the backup no longer match (docs/backup.md).
+
             Example: empower-cli admin restore --data /var/lib/empower --from /backups/empower-2026-12-06.sqlite
             """
     )

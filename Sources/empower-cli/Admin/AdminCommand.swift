@@ -10,8 +10,8 @@ struct AdminCommand: AsyncParsableCommand {
         commandName: "admin",
         abstract: "Manage venues, users, devices and tokens, and read and verify the audit log.",
         discussion: """
-            Works on the server's data directory or database (--data DIR or --database URL: the first
-            administrator's bootstrap, or the server's console) or through the API (--server URL --token-file FILE with an administrator's
+            Works on the server's data directory or database (--data DIR or --database URL: the first \
+            administrator's bootstrap, or the server's console) or through the API (--server URL --token-file FILE with an administrator's \
             token). Every change is written to the audit log.
             """,
         subcommands: [

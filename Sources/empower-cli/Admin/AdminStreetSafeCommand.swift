@@ -16,14 +16,17 @@ struct AdminStreetSafeCommand: AsyncParsableCommand {
             commandName: "import",
             abstract: "Import a CSV or JSON file of StreetSafe reports, all of it or nothing.",
             discussion: """
-                CSV: a header row with the columns time, latitude, longitude and reasons (any order); time is
-                ISO-8601 with a zone (2026-11-21T23:40:00Z); reasons are one or more of poor-lighting,
+                CSV: a header row with the columns time, latitude, longitude and reasons (any order); time is \
+                ISO-8601 with a zone (2026-11-21T23:40:00Z); reasons are one or more of poor-lighting, \
                 isolated-area, being-followed, verbal-harassment, intimidating-group, other, separated by ';'.
+
                 JSON: {"reports": [{"time": "…", "latitude": 53.40, "longitude": -2.98, "reasons": ["…"]}]}.
-                The reports are kept apart from the patrol log and linked to nothing: times are cut to the hour,
-                positions moved to the centre of a cell of about 100 m, and any other column or key (free
-                text) is dropped. A file with any bad row is refused whole, each problem named by its line.
+
+                The reports are kept apart from the patrol log and linked to nothing: times are cut to the hour, \
+                positions moved to the centre of a cell of about 100 m, and any other column or key (free \
+                text) is dropped. A file with any bad row is refused whole, each problem named by its line. \
                 On the server's store only (--data or --database), as an administrator; audited.
+
                 Example: empower-cli admin streetsafe import fixtures/streetsafe.csv --data /var/lib/empower
                 """
         )

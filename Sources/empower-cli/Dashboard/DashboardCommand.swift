@@ -9,15 +9,18 @@ struct DashboardCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "dashboard",
         abstract: "Open the supervisors' dashboard in a browser (supervisors only).",
         discussion: """
-            Asks the server this device syncs with for a sign-in link, prints it and opens it in your browser
-            when it can (xdg-open). The link works once, within a minute; the browser then keeps a session until
-            you sign out or leave it unused for 30 minutes. Every page you view is kept in the audit log with
+            Asks the server this device syncs with for a sign-in link, prints it and opens it in your browser \
+            when it can (xdg-open). The link works once, within a minute; the browser then keeps a session until \
+            you sign out or leave it unused for 30 minutes. Every page you view is kept in the audit log with \
             your reason.
+
             Example: empower-cli dashboard --reason "Weekly hotspot review, city centre"
             """
     )
 
-    @Option(help: ArgumentHelp("Why you are looking (kept in the audit log with every page; required).", valueName: "text"))
+    @Option(
+        help: ArgumentHelp("Why you are looking (kept in the audit log with every page; required).", valueName: "text")
+    )
     var reason: String
 
     @Flag(help: "Only print the link; do not try to open a browser.")

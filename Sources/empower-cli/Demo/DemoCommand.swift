@@ -10,10 +10,10 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Show the whole loop: devices record offline, sync to a central server, one merged log.",
         discussion: """
-            Starts a central server on a free loopback port with its data in a temporary directory, sets up two
-            officers' devices and a door supervisor's device from the fixtures, records while they are offline,
-            syncs, checks that every device and the central store hold the same records, and prints the log.
-            With --serve the server stays up afterwards and prints where the public page is and a sign-in link to
+            Starts a central server on a free loopback port with its data in a temporary directory, sets up two \
+            officers' devices and a door supervisor's device from the fixtures, records while they are offline, \
+            syncs, checks that every device and the central store hold the same records, and prints the log. \
+            With --serve the server stays up afterwards and prints where the public page is and a sign-in link to \
             the supervisors' dashboard (press Enter for another link, Ctrl-C to stop).
             """
     )
@@ -24,7 +24,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Keep the temporary directory and say where it is.")
     var keep = false
 
-    @Flag(help: "Keep the server running after the demo, with the supervisors' dashboard and the public page to look at.")
+    @Flag(
+        help: "Keep the server running after the demo, with the supervisors' dashboard and the public page to look at."
+    )
     var serve = false
 
     func run() async throws {
@@ -184,7 +186,7 @@ struct DemoRun: Sendable {
                 + "field (amendment histories, registers and the tombstone included); "
                 + (venueStaff.isEmpty ? "" : venueStaff.joined(separator: "; ") + ".")
         )
-        return "\nThe merged log (times in Europe/London):\n" + LogFormatting.table(central) + "\n\n" + summary(central)
+        return "\nThe merged log (times in Europe/London):\n" + RecordText.table(central) + "\n\n" + summary(central)
     }
 
     /// Enrols a fixture device as an administrator would, and redeems its token as `device init` would.

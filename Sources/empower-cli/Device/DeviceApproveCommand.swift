@@ -11,10 +11,11 @@ struct DeviceApproveCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "approve",
         abstract: "Approve a new device enrolled for you (or, as a supervisor, for another user).",
         discussion: """
-            A device enrolled for a user who has had a device before cannot be set up until that user approves it
-            from a device of theirs, or a supervisor does (for a user whose devices are all lost). Administrators
-            cannot approve. 'sync' says when a device waits for your approval; 'device enrolments' lists them.
+            A device enrolled for a user who has had a device before cannot be set up until that user approves it \
+            from a device of theirs, or a supervisor does (for a user whose devices are all lost). Administrators \
+            cannot approve. 'sync' says when a device waits for your approval; 'device enrolments' lists them. \
             Approve only a device you asked for: approving gives it everything your account can read.
+
             Example: empower-cli device approve dev-pc4127-tablet
             """
     )
@@ -57,7 +58,7 @@ struct DeviceEnrolmentsCommand: AsyncParsableCommand, DeviceDataCommand {
         }
         for device in list.devices {
             print(
-                "\(device.id)  \(device.userId)  enrolled \(LogFormatting.localTime(device.enrolledAt))"
+                "\(device.id)  \(device.userId)  enrolled \(RecordText.localTime(device.enrolledAt))"
                     + (device.enrolledBy.map { " by \($0)" } ?? "") + "  waiting for approval"
             )
         }
@@ -68,7 +69,7 @@ struct DeviceEnrolmentsCommand: AsyncParsableCommand, DeviceDataCommand {
 enum EnrolmentNoticeText {
     /// One line (or two) for a notice; `approveCommand` is how to approve a waiting device from here.
     static func line(_ notice: EnrolmentNotice, approveCommand: String) -> String {
-        let when = LogFormatting.localTime(notice.enrolledAt)
+        let when = RecordText.localTime(notice.enrolledAt)
         let by = notice.enrolledBy.map { " by \($0)" } ?? ""
         switch notice.status {
         case .pendingApproval:

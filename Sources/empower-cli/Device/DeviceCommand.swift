@@ -10,9 +10,9 @@ struct DeviceCommand: AsyncParsableCommand {
         commandName: "device",
         abstract: "Set up, unlock, lock and repair this device, and approve a new one of yours.",
         discussion: """
-            Everything recorded on this device is encrypted with a key that only the officer's unlock secret opens.
-            Unlock once per shift ('device unlock', 12 hours unless --for says otherwise); 'device lock' ends it.
-            When a command says the device's database is damaged, 'device repair' keeps what the server has not
+            Everything recorded on this device is encrypted with a key that only the officer's unlock secret opens. \
+            Unlock once per shift ('device unlock', 12 hours unless --for says otherwise); 'device lock' ends it. \
+            When a command says the device's database is damaged, 'device repair' keeps what the server has not \
             yet received; the next 'sync' brings back the rest.
             """,
         subcommands: [
@@ -28,12 +28,14 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "init",
         abstract: "Enrol this device with the enrolment token an administrator gave you.",
         discussion: """
-            Exchanges the one-time enrolment token for this device's access token (kept in a file only you can
-            read, never shown again) and creates the device's local store for the user, role and venue the
-            server has on record. Needs the server once; everything after works offline until 'sync'.
-            Asks (twice) for the secret that unlocks the device, encrypts the store with a key only that secret
+            Exchanges the one-time enrolment token for this device's access token (kept in a file only you can \
+            read, never shown again) and creates the device's local store for the user, role and venue the \
+            server has on record. Needs the server once; everything after works offline until 'sync'. \
+            Asks (twice) for the secret that unlocks the device, encrypts the store with a key only that secret \
             opens, and leaves the device unlocked for --for (12 hours).
+
             Example: empower-cli device init --server http://127.0.0.1:8080 --token emp_…
+
             Example: empower-cli device init --server https://empower.example.org --ca our-ca.pem --token emp_…
             """
     )
@@ -135,7 +137,7 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
         try trust?.save(in: storage.directory)
         let until = try KernelKeyring.store(key, for: storage.directory, lasting: duration.seconds)
         print("Device \(identity.deviceId) is enrolled for \(identity.userId) (\(identity.role.rawValue)).")
-        print("Unlocked until \(LogFormatting.localTime(until)); 'empower-cli device lock' locks it now.")
+        print("Unlocked until \(RecordText.localTime(until)); 'empower-cli device lock' locks it now.")
         print("Data: \(storage.directory.path)")
         print("Server: \(identity.serverURL.absoluteString) — nothing is sent until 'empower-cli sync'.")
     }
@@ -147,10 +149,11 @@ struct DeviceUnlockCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "unlock",
         abstract: "Unlock this device's records with your secret, for a shift (12 hours unless --for says).",
         discussion: """
-            Recording, reading and syncing need the device unlocked; 'status' works while it is locked. The key
-            stays in the kernel keyring of your user (never on disk) until the time is up or 'device lock'.
-            A wrong secret changes nothing. A device set up before its content was encrypted is asked for a new
+            Recording, reading and syncing need the device unlocked; 'status' works while it is locked. The key \
+            stays in the kernel keyring of your user (never on disk) until the time is up or 'device lock'. \
+            A wrong secret changes nothing. A device set up before its content was encrypted is asked for a new \
             secret instead, and its content is encrypted in place.
+
             Example: empower-cli device unlock --for 10h
             """
     )
@@ -184,7 +187,7 @@ struct DeviceUnlockCommand: AsyncParsableCommand, DeviceDataCommand {
         // Also finishes an encryption cut short between the database and the token file.
         try AccessTokenFile.sealIfClear(in: storage.directory, key: key)
         let until = try KernelKeyring.store(key, for: storage.directory, lasting: duration.seconds)
-        print("Unlocked until \(LogFormatting.localTime(until)); 'empower-cli device lock' locks it now.")
+        print("Unlocked until \(RecordText.localTime(until)); 'empower-cli device lock' locks it now.")
     }
 }
 

@@ -8,12 +8,12 @@ struct DeviceRepairCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "repair",
         abstract: "Repair a damaged device database, keeping what the server has not yet received.",
         discussion: """
-            When a command says the device's database is damaged (cut short, corrupted, empty), this keeps every
-            operation recorded here that the server has not acknowledged and that can still be read, moves the
-            damaged file aside (device.sqlite.damaged-<time>, in the same directory), and starts a fresh database
-            with them queued again. The next 'sync' sends them and brings back everything else from the server.
-            Needs the device unlocked, or asks for the unlock secret. A database that is not damaged is left as it is.
-            If not even the device's identity can be read, nothing can be kept: the file is moved aside, and the
+            When a command says the device's database is damaged (cut short, corrupted, empty), this keeps every \
+            operation recorded here that the server has not acknowledged and that can still be read, moves the \
+            damaged file aside (device.sqlite.damaged-<time>, in the same directory), and starts a fresh database \
+            with them queued again. The next 'sync' sends them and brings back everything else from the server. \
+            Needs the device unlocked, or asks for the unlock secret. A database that is not damaged is left as it is. \
+            If not even the device's identity can be read, nothing can be kept: the file is moved aside, and the \
             device is set up again with 'device init' and a new enrolment token.
             """
     )
@@ -78,7 +78,7 @@ struct DeviceRepairCommand: AsyncParsableCommand, DeviceDataCommand {
         print("The damaged database was moved to \(report.movedTo.path).")
         if unlockedNow {
             let until = try KernelKeyring.store(key, for: directory, lasting: UnlockDuration.standard.seconds)
-            print("Unlocked until \(LogFormatting.localTime(until)); 'empower-cli device lock' locks it now.")
+            print("Unlocked until \(RecordText.localTime(until)); 'empower-cli device lock' locks it now.")
         }
         print("Run 'empower-cli sync' to send them and bring back everything else from the server.")
     }

@@ -50,7 +50,7 @@ struct ListCommand: AsyncParsableCommand, DeviceDataCommand {
         if let night { filter = filter.narrowed(to: night) }
         let records = try replica.records(matching: filter)
         switch format {
-        case .table: print(records.isEmpty ? "No records." : LogFormatting.nightTables(records))
+        case .table: print(records.isEmpty ? "No records." : RecordText.nightTables(records))
         case .csv: print(RecordCSV.make(records), terminator: "")
         case .json:
             print(
@@ -78,6 +78,6 @@ struct ShowCommand: AsyncParsableCommand, DeviceDataCommand {
     func run() async throws {
         let replica = try storage.openUnlocked(readingOnly: true)
         guard let state = try replica.record(id: record.uuid) else { throw ReplicaError.unknownRecord(record.uuid) }
-        print(LogFormatting.detail(state, attachments: try replica.attachments(of: record.uuid)))
+        print(RecordText.detail(state, attachments: try replica.attachments(of: record.uuid)))
     }
 }

@@ -83,6 +83,7 @@ struct SearchCommand: AsyncParsableCommand, DeviceDataCommand {
         abstract: "Search the central merged log (supervisors: every venue; venue staff: their own).",
         discussion: """
             Needs a signal. Every search is kept in the audit log with your reason.
+
             Example: empower-cli search --reason "Weekly review, Concert Square" --venue venue-concert-sq-01 --behaviour repeated-approaches
             """
     )
@@ -99,7 +100,7 @@ struct SearchCommand: AsyncParsableCommand, DeviceDataCommand {
             try await $0.send("GET", "v1/records" + APIClient.query(filter.queryItems))
         }
         switch format {
-        case .table: print(list.records.isEmpty ? "No records." : LogFormatting.nightTables(list.records))
+        case .table: print(list.records.isEmpty ? "No records." : RecordText.nightTables(list.records))
         case .csv: print(RecordCSV.make(list.records), terminator: "")
         case .json: print(String(decoding: try WireCoding.makeEncoder(pretty: true).encode(list), as: UTF8.self))
         }
@@ -113,6 +114,7 @@ struct ExportCommand: AsyncParsableCommand, DeviceDataCommand {
         abstract: "Export records from the central log as CSV or JSON, to a named recipient.",
         discussion: """
             An export is a disclosure: the audit log keeps who, when, why, to whom, and which records.
+
             Example: empower-cli export --reason "Case file 26/1187" --recipient "CPS Merseyside" --format csv --out export.csv
             """
     )

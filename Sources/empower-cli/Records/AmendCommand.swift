@@ -10,6 +10,7 @@ struct AmendCommand: AsyncParsableCommand, DeviceDataCommand {
         abstract: "Correct one field of a record. The original value stays in its history.",
         discussion: """
             Lists are comma-separated (--field behaviours --value following,leering); times are ISO-8601.
+
             Example: empower-cli amend 3f2a… --field place --value "Seel Street" --reason "Wrong street name"
             """
     )

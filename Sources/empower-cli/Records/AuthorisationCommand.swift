@@ -32,6 +32,7 @@ struct AuthorisationAddCommand: AsyncParsableCommand, DeviceDataCommand {
             The locality is any mix of venues, named streets and an area (three or more corners); it lasts at most \
             48 hours. It is stored on this device and sent at the next sync; officers' devices receive it, venue \
             staff never do.
+
             Example: empower-cli authorisation add --street "Mathew Street" --venue venue-mathew-st-04 \\
                 --starts-at 2026-11-21T18:00:00Z --ends-at 2026-11-22T06:00:00Z --grounds "…"
             """
@@ -64,10 +65,8 @@ struct AuthorisationAddCommand: AsyncParsableCommand, DeviceDataCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try storage.openUnlocked()
-        let identity = try replica.identity()
-        let time = DeviceClock.now()
-        let now = try replica.estimatedTime(at: time).truncatedToMilliseconds
+        let new = try NewRecord(storage)
+        let (identity, now) = (new.identity, new.now)
         let authorisation = DispersalAuthorisation(
             recordedAt: now,
             authorisedBy: identity.userId,
@@ -76,9 +75,7 @@ struct AuthorisationAddCommand: AsyncParsableCommand, DeviceDataCommand {
             locality: DispersalLocality(venueIds: venues, streets: streets, polygon: corners.map(\.coordinate)),
             grounds: grounds
         )
-        try replica.append(.createAuthorisation(authorisation), recordId: authorisation.id, now: time)
-        MinimisationWarnings.print(for: [grounds])
-        print(authorisation.id.uuidString.lowercased())
+        try new.save(.createAuthorisation(authorisation), id: authorisation.id, freeText: [grounds])
     }
 }
 
@@ -101,6 +98,6 @@ struct AuthorisationListCommand: AsyncParsableCommand, DeviceDataCommand {
             if case .authorisation(let authorisation) = state.current { return authorisation.isInForce(at: at.date) }
             return false
         }
-        print(records.isEmpty ? "No section 34 authorisations." : LogFormatting.table(records))
+        print(records.isEmpty ? "No section 34 authorisations." : RecordText.table(records))
     }
 }

@@ -20,8 +20,8 @@ struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
         discussion: """
             Example: empower-cli intervention add --follows 3f2a… --action stop-and-account \\
                 --outcome advice-given --venue venue-concert-sq-01
-            A dispersal direction (--action dispersal-direction) cites the section 34 authorisation in force at its
-            time and place: the one this device knows is cited by itself, or name it with --authorisation. One given
+            A dispersal direction (--action dispersal-direction) cites the section 34 authorisation in force at its \
+            time and place: the one this device knows is cited by itself, or name it with --authorisation. One given \
             outside any authorisation is recorded only with --outside-authorisation, and flagged for supervision.
             """
     )
@@ -74,11 +74,8 @@ struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
     }
 
     func run() async throws {
-        let replica = try storage.openUnlocked()
-        let identity = try replica.identity()
-        // Told by the server-anchored clock, not the wall clock, which may be wrong by hours.
-        let time = DeviceClock.now()
-        let now = try replica.estimatedTime(at: time).truncatedToMilliseconds
+        let new = try NewRecord(storage)
+        let (replica, identity, now) = (new.replica, new.identity, new.now)
         var intervention = Intervention(
             sightingId: follows?.uuid,
             occurredAt: place.occurredAt?.date ?? now,
@@ -93,9 +90,7 @@ struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
             intervention.outsideAuthorisation = outsideAuthorisation ? true : nil
             intervention.authorisationId = try authorisation?.uuid ?? citedAuthorisation(for: intervention, replica)
         }
-        try replica.append(.createIntervention(intervention), recordId: intervention.id, now: time)
-        MinimisationWarnings.print(for: [notes])
-        print(intervention.id.uuidString.lowercased())
+        try new.save(.createIntervention(intervention), id: intervention.id, freeText: [notes])
     }
 
     /// The authorisation a dispersal direction cites when none is named: the one in force at its time and place
@@ -127,7 +122,7 @@ struct InterventionAddCommand: AsyncParsableCommand, DeviceDataCommand {
         }
         FileHandle.standardError.write(
             Data(
-                "Citing section 34 authorisation \(only.id.uuidString.lowercased()) (\(only.locality.summary), until \(LogFormatting.localTime(only.endsAt))).\n"
+                "Citing section 34 authorisation \(only.id.uuidString.lowercased()) (\(only.locality.summary), until \(RecordText.localTime(only.endsAt))).\n"
                     .utf8
             )
         )

@@ -29,14 +29,9 @@ struct NoteAddCommand: AsyncParsableCommand, DeviceDataCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try storage.openUnlocked()
-        let identity = try replica.identity()
-        // Told by the server-anchored clock, not the wall clock, which may be wrong by hours.
-        let time = DeviceClock.now()
-        let now = try replica.estimatedTime(at: time).truncatedToMilliseconds
+        let new = try NewRecord(storage)
+        let (identity, now) = (new.identity, new.now)
         let note = Note(recordId: record.uuid, author: identity.userId, recordedAt: now, text: text)
-        try replica.append(.createNote(note), recordId: note.id, now: time)
-        MinimisationWarnings.print(for: [text])
-        print(note.id.uuidString.lowercased())
+        try new.save(.createNote(note), id: note.id, freeText: [text])
     }
 }

@@ -14,7 +14,9 @@ struct ReviewCommand: AsyncParsableCommand {
         abstract: "Set a record's review status; list and decide retention reviews (supervisors).",
         discussion: """
             Example: empower-cli review 3f2a… --status reviewed
+
             Example: empower-cli review due
+
             Example: empower-cli review decide --dispose --reason "No longer necessary" 3f2a…
             """,
         subcommands: [ReviewStatusCommand.self, ReviewDueCommand.self, ReviewDecideCommand.self],
@@ -28,9 +30,10 @@ struct ReviewDueCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "due",
         abstract: "List the records due for their retention review (supervisors).",
         discussion: """
-            A record falls due on its review day (Europe/London): the day set for it ('retain', or an earlier
-            decision), else the day the server's retention policy plans from the day it was made. The read is
+            A record falls due on its review day (Europe/London): the day set for it ('retain', or an earlier \
+            decision), else the day the server's retention policy plans from the day it was made. The read is \
             kept in the audit log. Decide with 'empower-cli review decide'.
+
             Example: empower-cli review due --format csv > due.csv
             """
     )
@@ -54,7 +57,7 @@ struct ReviewDueCommand: AsyncParsableCommand, DeviceDataCommand {
         let rows = queue.records.map {
             [
                 $0.reviewOn.description, $0.recordId.uuidString.lowercased(), $0.type.rawValue,
-                LogFormatting.localTime($0.recordedAt), $0.grading ?? "-", $0.planned ? "planned" : "set",
+                RecordText.localTime($0.recordedAt), $0.grading ?? "-", $0.planned ? "planned" : "set",
             ]
         }
         var widths = header.map(\.count)
@@ -85,11 +88,13 @@ struct ReviewDecideCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "decide",
         abstract: "Retain or dispose of records due for their retention review (supervisors).",
         discussion: """
-            Each decision is kept in the audit log with your reason. To retain, give the next review day (at most
-            the policy's maximum ahead). To dispose, the record is redacted ("disposed after review") on the
-            server and on every device as it syncs; it cannot be undone. A record disposed of before is left as
+            Each decision is kept in the audit log with your reason. To retain, give the next review day (at most \
+            the policy's maximum ahead). To dispose, the record is redacted ("disposed after review") on the \
+            server and on every device as it syncs; it cannot be undone. A record disposed of before is left as \
             it is. Records come as ids, or from a file of ids (one a line, such as 'review due --format csv').
+
             Example: empower-cli review decide --retain --next-review 2031-03-01 --reason "Still relevant" 3f2a…
+
             Example: empower-cli review decide --dispose --reason "No longer necessary" --file due.csv
             """
     )

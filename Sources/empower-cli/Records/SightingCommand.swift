@@ -19,6 +19,7 @@ struct SightingAddCommand: AsyncParsableCommand, DeviceDataCommand {
         abstract: "Record a sighting: what you saw, where and when.",
         discussion: """
             The sighting is stored on this device at once, signal or not, and sent at the next sync.
+
             Example: empower-cli sighting add --venue venue-concert-sq-01 --behaviour repeated-approaches \\
                 --behaviour targeting-alone --risk medium --subject-age-band 25-34 --narrative "Approached three women"
             """
@@ -64,11 +65,8 @@ struct SightingAddCommand: AsyncParsableCommand, DeviceDataCommand {
     @OptionGroup var storage: DeviceDataOptions
 
     func run() async throws {
-        let replica = try storage.openUnlocked()
-        let identity = try replica.identity()
-        // Told by the server-anchored clock, not the wall clock, which may be wrong by hours.
-        let time = DeviceClock.now()
-        let now = try replica.estimatedTime(at: time).truncatedToMilliseconds
+        let new = try NewRecord(storage)
+        let (identity, now) = (new.identity, new.now)
         let sighting = Sighting(
             occurredAt: place.occurredAt?.date ?? now,
             recordedAt: now,
@@ -92,9 +90,11 @@ struct SightingAddCommand: AsyncParsableCommand, DeviceDataCommand {
             riskLevel: risk,
             narrative: narrative
         )
-        try replica.append(.createSighting(sighting), recordId: sighting.id, now: time)
-        MinimisationWarnings.print(for: [narrative, otherBehaviour, subjectClothing, subjectFeatures])
-        print(sighting.id.uuidString.lowercased())
+        try new.save(
+            .createSighting(sighting),
+            id: sighting.id,
+            freeText: [narrative, otherBehaviour, subjectClothing, subjectFeatures]
+        )
     }
 }
 

@@ -37,8 +37,8 @@ struct GradeCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "grade",
         abstract: "Grade a record as intelligence on the 3x5x2 model (supervisors).",
         discussion: """
-            The grading is source (1 reliable, 2 untested, 3 not reliable), intelligence (A known directly,
-            B corroborated, C known indirectly, D not known, E suspected false) and handling (P permitted,
+            The grading is source (1 reliable, 2 untested, 3 not reliable), intelligence (A known directly, \
+            B corroborated, C known indirectly, D not known, E suspected false) and handling (P permitted, \
             C with conditions). Example: empower-cli grade 3f2a… --grading 2-B-P
             """
     )
@@ -111,8 +111,9 @@ struct RedactCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "redact",
         abstract: "Erase a record's content everywhere, leaving a tombstone (supervisors).",
         discussion: """
-            The content is removed from this device now and from every device and the central store as the
+            The content is removed from this device now and from every device and the central store as the \
             redaction reaches them. It cannot be undone. The explanation outlives the content: no personal data.
+
             Example: empower-cli redact 3f2a… --reason recorded-in-error --explanation "Wrong incident"
             """
     )

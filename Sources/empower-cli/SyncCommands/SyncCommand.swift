@@ -9,18 +9,21 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
         commandName: "sync",
         abstract: "Send queued records to the central server and fetch everyone else's.",
         discussion: """
-            When the server cannot be reached, nothing is lost: records stay queued on this device and the
+            When the server cannot be reached, nothing is lost: records stay queued on this device and the \
             command exits with status 1. Run it again when there is a signal.
 
-            What the server refuses for a cause that passes is sent again by itself: a batch refused whole goes
-            again in halves, and records refused because this device's clock ran ahead are stamped again by the
+            What the server refuses for a cause that passes is sent again by itself: a batch refused whole goes \
+            again in halves, and records refused because this device's clock ran ahead are stamped again by the \
             server's time.
+
+            EMPOWER_LOG_LEVEL=info (or debug) logs retries, parked batches and the pull cursor on standard error, \
+            with ids and counts only.
 
             Exit status:
               0  everything queued reached the server
               1  the sync could not finish (nothing is lost; run it again)
-              3  operations are parked: refused by the server for good, or damaged on this device
-                 ('empower-cli status' lists them with the reasons)
+              3  operations are parked (refused by the server for good, or damaged here):
+                 'empower-cli status' lists them with the reasons
             """
     )
 
@@ -85,7 +88,8 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
                 requestTimeout: timeout,
                 trust: try storage.storedTrust()
             ),
-            pushBatchSize: batchSize
+            pushBatchSize: batchSize,
+            logger: try DeviceLogger.make(label: "empower.sync")
         )
         let display = SyncProgressDisplay(pending: try replica.status().pending)
         let report: SyncReport
@@ -163,12 +167,12 @@ struct StatusCommand: AsyncParsableCommand, DeviceDataCommand {
         print("Pending    \(status.pending) operation\(status.pending == 1 ? "" : "s") waiting to be sent")
         print("Refused    \(status.parked)")
         print("Records    \(status.records)")
-        print("Last sync  \(status.lastSyncAt.map(LogFormatting.localTime) ?? "never")")
+        print("Last sync  \(status.lastSyncAt.map(RecordText.localTime) ?? "never")")
         print("Clock      \(ClockOffsetText.statusLine(try replica.clockAnchor()))")
         if !replica.isEncrypted {
             print("Content    not encrypted yet: run 'empower-cli device unlock' to choose a secret")
         } else if let unlocked = try KernelKeyring.unlocked(for: storage.directory) {
-            print("Content    unlocked until \(LogFormatting.localTime(unlocked.until))")
+            print("Content    unlocked until \(RecordText.localTime(unlocked.until))")
         } else {
             print("Content    locked: run 'empower-cli device unlock'")
         }

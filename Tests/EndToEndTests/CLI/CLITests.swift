@@ -228,8 +228,14 @@ struct CLITests {
             user: "PC-2290",
             in: workspace.appendingPathComponent("second")
         )
-        let pulled = try CLIRunner.run(["sync", "--data", second.path])
+        // The sync engine's log goes to standard error at EMPOWER_LOG_LEVEL; by default nothing of it shows.
+        #expect(!synced.stderr.contains("empower.sync"), "\(synced.stderr)")
+        let pulled = try CLIRunner.run(
+            ["sync", "--data", second.path],
+            environment: ["EMPOWER_LOG_LEVEL": "debug"]
+        )
         #expect(pulled.stdout.contains("pulled 2 new"))
+        #expect(pulled.stderr.contains("cursor moved"), "\(pulled.stderr)")
         let listed = try CLIRunner.run(["list", "--format", "csv", "--data", second.path])
         #expect(listed.stdout.contains(id))
         // A header and two rows (CSV lines end in CRLF).

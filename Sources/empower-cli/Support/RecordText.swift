@@ -2,7 +2,7 @@ import Foundation
 import Models
 
 /// How records are shown to people: times in Europe/London, one line a record in listings.
-enum LogFormatting {
+enum RecordText {
     static let london = TimeZone(identifier: "Europe/London")!
 
     /// A time as shown to people: local to Europe/London, with the zone (GMT or BST) so the repeated hour
