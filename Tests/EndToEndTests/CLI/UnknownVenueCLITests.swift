@@ -6,7 +6,7 @@ import Testing
 /// the push, parked with its reason, shown by `status` and signalled by `sync`'s exit status — never lost silently.
 @Suite("Command line: unknown venues")
 struct UnknownVenueCLITests {
-    @Test("before the venue list: parked unknown-venue at sync (exit 3, shown by status); after it: refused at once")
+    @Test("an unknown venue: parked at sync before the venue list, refused at once after it, resent once added")
     func unknownVenue() throws {
         let server = try ServeProcess(arguments: [
             "--venues", fixturesDirectory.appendingPathComponent("venues.json").path,
@@ -37,5 +37,18 @@ struct UnknownVenueCLITests {
         #expect(late.stderr.contains("venue-nowhere-99") && late.stderr.contains("known venues"), "\(late.stderr)")
         let known = try sighting(at: "venue-seel-st-03")
         #expect(known.status == 0, "stderr was: \(known.stderr)")
+
+        // An administrator adds the venue: the next sync brings the list, the one after sends the parked sighting.
+        let added = try CLIRunner.run([
+            "admin", "venue", "add", "--data", server.data.path, "--id", "venue-nowhere-99", "--name", "The New Bar",
+            "--licence", "LIC-0099", "--area", "Liverpool city centre", "--address", "99 Bold Street, Liverpool",
+            "--latitude", "53.4029", "--longitude=-2.9806",
+        ])
+        #expect(added.status == 0, "stderr was: \(added.stderr)")
+        _ = try run(["sync"])
+        let resent = try run(["sync"])
+        #expect(resent.status == 0, "stdout: \(resent.stdout) stderr: \(resent.stderr)")
+        let settled = try run(["status"])
+        #expect(!settled.stdout.contains("unknown-venue"), "stdout was: \(settled.stdout)")
     }
 }
