@@ -11,23 +11,37 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var code: String
     public var message: String
     public var headers: HTTPFields
+    /// With `unknown-value`: every value the field takes (`ErrorBody.allowed`).
+    public var allowed: [String]?
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status,
+        code: String,
+        message: String,
+        headers: HTTPFields = [:],
+        allowed: [String]? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.allowed = allowed
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         EmpowerMetrics.countRefusal(code: code, status: status.code)
-        var response = try JSONResponse.make(ErrorBody(code: code, message: message), status: status)
+        var response = try JSONResponse.make(ErrorBody(code: code, message: message, allowed: allowed), status: status)
         response.headers.append(contentsOf: headers)
         return response
     }
 
     static func badRequest(_ code: String, _ message: String) -> APIError {
         APIError(.badRequest, code: code, message: message)
+    }
+
+    /// 400 `unknown-value`: a value outside an enumeration, named with the values the field takes.
+    static func unknownValue(_ unknown: UnknownValue) -> APIError {
+        APIError(.badRequest, code: "unknown-value", message: unknown.message, allowed: unknown.allowed)
     }
 
     static let bodyTooLarge = APIError(

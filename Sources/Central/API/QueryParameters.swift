@@ -83,9 +83,12 @@ enum QueryParameters {
     ) throws -> Value? where Value.RawValue == String {
         guard let text = string(query, name) else { return nil }
         guard let value = Value(rawValue: text) else {
-            throw APIError.badRequest(
-                "bad-parameter",
-                "The parameter '\(name)' must be one of: \(Value.allCases.map(\.rawValue).joined(separator: ", "))."
+            let allowed = Value.allCases.map(\.rawValue)
+            throw APIError(
+                .badRequest,
+                code: "unknown-value",
+                message: "The parameter '\(name)' must be one of: \(allowed.joined(separator: ", ")).",
+                allowed: allowed
             )
         }
         return value

@@ -6,7 +6,8 @@ import NIOCore
 extension Request {
     /// Reads the body (at most `ProtocolLimits.maxRequestBodyBytes`, inflated if it is gzip) and decodes it with the wire coder.
     ///
-    /// - Throws: `APIError` 413 for a body too large, 400 `too-deep` for one nested too deep, 400 `bad-json` for
+    /// - Throws: `APIError` 413 for a body too large, 400 `too-deep` for one nested too deep, 400 `unknown-value`
+    ///   for a value outside an enumeration (`WireEnumeration`), 400 `bad-json` for
     ///   one that holds `null` (the API documents no field as nullable: a field that has no value is left out)
     ///   and, naming the offending field, for one that does not decode; 400 `bad-json` naming the broken rule for one
     ///   that is not strict JSON (`WireCoding.checkStrictJSON`: a key twice in an object, invalid UTF-8, ...).
@@ -40,6 +41,9 @@ extension Request {
         do {
             return try decode(data)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, let unknown = context.underlyingError as? UnknownValue {
+                throw APIError.unknownValue(unknown)
+            }
             throw APIError.badRequest("bad-json", Self.describe(error))
         } catch {
             throw APIError.badRequest("bad-json", "The body is not valid JSON.")
@@ -94,7 +98,7 @@ extension Request {
             if context.codingPath.isEmpty { return "The body is not valid JSON." }
             // The decoder's own description repeats the refused value; say only where the problem is.
             return
-                "The field \(path(context.codingPath)) has a value that is not allowed (see the README's API section)."
+                "The field \(path(context.codingPath)) has a value that is not allowed (docs/openapi.yaml describes every field)."
         @unknown default:
             return "The body could not be decoded."
         }

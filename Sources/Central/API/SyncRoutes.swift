@@ -54,7 +54,14 @@ struct SyncRoutes: Sendable {
                 "An operation appears twice in one push; nothing was stored."
             )
         }
-        let outcome = try await store.push(push.operations, by: caller, now: Date())
+        // Reference data: operations naming a venue the server does not know are refused one by one, the rest stored.
+        let unknownVenue = try await Self.unknownVenueRefusals(push.operations, store: store)
+        var outcome = try await store.push(
+            unknownVenue.isEmpty ? push.operations : push.operations.filter { unknownVenue[$0.opId] == nil },
+            by: caller,
+            now: Date()
+        )
+        outcome.rejected += push.operations.compactMap { unknownVenue[$0.opId] }
         EmpowerMetrics.countPush(accepted: outcome.accepted.count, rejectedCodes: outcome.rejected.map(\.code))
         context.logger.info(
             "sync.push",
@@ -70,6 +77,27 @@ struct SyncRoutes: Sendable {
             historyEpoch: try await epoch.epoch()
         )
         return try JSONResponse.make(response)
+    }
+
+    /// The refusals (`unknown-venue`, `VenueReference`) of the operations that name a venue the server does not
+    /// hold, by operation id; the venue list is read only when an operation names a venue.
+    static func unknownVenueRefusals(
+        _ operations: [LogOperation],
+        store: any CentralStore
+    ) async throws -> [UUID: RejectedOperation] {
+        guard operations.contains(where: { !VenueReference.venueIds(in: $0).isEmpty }) else { return [:] }
+        let known = Set(try await store.venues().map(\.id))
+        var refusals: [UUID: RejectedOperation] = [:]
+        for operation in operations {
+            do throws(ValidationError) { try VenueReference.check(operation, known: known) } catch {
+                refusals[operation.opId] = RejectedOperation(
+                    opId: operation.opId,
+                    code: error.code,
+                    message: error.message
+                )
+            }
+        }
+        return refusals
     }
 
     /// `GET /v1/sync/pull?after=CURSOR&limit=N`: what the caller may see after the cursor.

@@ -62,11 +62,17 @@ public enum RecordCSV {
         ].map(field).joined(separator: ",")
     }
 
-    /// A field quoted when it holds a comma, quote or line break; a leading =, +, - or @ is prefixed with a
-    /// quote mark so that spreadsheets do not run it as a formula.
+    /// The first characters a spreadsheet may read as the start of a formula (OWASP's list: =, +, -, @, tab and
+    /// carriage return, with the line feed and the full-width =, +, - and @ that some spreadsheets fold to them).
+    static let formulaStarts: Set<Unicode.Scalar> = [
+        "=", "+", "-", "@", "\t", "\r", "\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}",
+    ]
+
+    /// A field quoted when it holds a comma, quote or line break; one that starts with a `formulaStarts` character
+    /// is prefixed with a quote mark so that spreadsheets do not run it as a formula.
     static func field(_ text: String) -> String {
         var value = text
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
+        if let first = value.unicodeScalars.first, formulaStarts.contains(first) { value = "'" + value }
         guard value.contains(where: { ",\"\n\r".contains($0) }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

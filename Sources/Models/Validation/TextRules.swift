@@ -21,8 +21,8 @@ public enum TextLimits {
 ///
 /// A single-line field (a reason, a recipient, an explanation, a place: everything that can reach the audit
 /// log or a one-line display) holds no control characters at all — C0 with tab and newline, DEL, C1 — no line
-/// or paragraph separators, and no bidirectional formatting characters (embeddings, overrides, isolates and
-/// marks), which can make a line read as something it is not. Multi-line fields (a narrative, notes) follow the
+/// or paragraph separators, no bidirectional formatting characters (embeddings, overrides, isolates and
+/// marks), which can make a line read as something it is not, and no invisible characters that hide or split text. Multi-line fields (a narrative, notes) follow the
 /// same rule but may hold newlines, tabs and carriage returns.
 public enum TextRules {
     /// Checks a free-text field: bounded length, and no control characters but newlines and tabs where allowed.
@@ -46,13 +46,17 @@ public enum TextRules {
     }
 
     /// Whether a character may not appear in a single-line field: a control character (C0, DEL, C1), a line or
-    /// paragraph separator (U+2028, U+2029), or a bidirectional formatting character (U+061C, U+200E, U+200F,
-    /// U+202A–U+202E, U+2066–U+2069).
+    /// paragraph separator (U+2028, U+2029), a bidirectional formatting character (U+061C, U+200E, U+200F,
+    /// U+202A–U+202E, U+2066–U+2069), or an invisible one that only hides or splits text (zero-width space U+200B,
+    /// word joiner and invisible operators U+2060–U+2064, the deprecated format characters U+206A–U+206F, the
+    /// byte-order mark U+FEFF, interlinear annotation U+FFF9–U+FFFB). The zero-width joiner and non-joiner stay:
+    /// emoji and several scripts need them.
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F: true
         case 0x2028, 0x2029: true  // line and paragraph separators: line breaks by another name
         case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        case 0x200B, 0x2060...0x2064, 0x206A...0x206F, 0xFEFF, 0xFFF9...0xFFFB: true
         default: false
         }
     }

@@ -178,10 +178,13 @@ public struct HealthResponse: Codable, Sendable, Hashable {
 public struct ErrorBody: Codable, Sendable, Hashable, Error {
     public var code: String
     public var message: String
+    /// With `unknown-value`: every value the field takes.
+    public var allowed: [String]?
 
-    public init(code: String, message: String) {
+    public init(code: String, message: String, allowed: [String]? = nil) {
         self.code = code
         self.message = message
+        self.allowed = allowed
     }
 }
 

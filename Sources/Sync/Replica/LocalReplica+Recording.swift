@@ -116,7 +116,7 @@ extension LocalReplica {
 
     /// Refuses what this device's user may not record: what the server's intake refuses (`OperationAdmission`:
     /// the operation's own rules, records created once, notes, interventions, amendments, registers and links
-    /// of records that exist;
+    /// of records that exist; `VenueReference`: venues in the venue list last pulled, if any;
     /// `OperationPermission`: venues of venue staff, police actions, who amends, reviews and redacts), judged
     /// against the records on this device — and, here only, anything more on a redacted record.
     private static func checkScope(
@@ -141,6 +141,14 @@ extension LocalReplica {
             throw ReplicaError.unknownRecord(referencedId ?? operation.recordId)
         } catch {
             throw ReplicaError.invalid(error)
+        }
+        // A venue outside the list pulled from the server is refused now, as the server would refuse it at the
+        // push; a device that has pulled no list yet leaves it to the server (`VenueReference`).
+        if !VenueReference.venueIds(in: operation).isEmpty {
+            let known = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM venue")))
+            do throws(ValidationError) { try VenueReference.check(operation, known: known) } catch {
+                throw ReplicaError.invalid(error)
+            }
         }
         var linked: RecordState?
         if case .setRegister(.link(let link, _)) = operation.payload {

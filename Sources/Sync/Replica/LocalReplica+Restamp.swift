@@ -16,7 +16,8 @@ extension LocalReplica {
     /// (told by the boot clock reading kept with the operation, else by the wall clock's offset); the refused one
     /// is withdrawn from this device. That is safe because no other replica ever held it: the server refused it,
     /// and a device sends only its own operations. Operations refused as `unknown-record` because they hang from
-    /// one of these (a note about a sighting refused in the same push) go again with them, in their order.
+    /// one of these (a note about a sighting refused in the same push) go again with them, in their order; so do
+    /// operations refused `unknown-venue` once every venue they name is in the venue list pulled since.
     /// Nothing is done before the first anchor: the wall clock that stamped them would stamp them the same.
     ///
     /// - Returns: how many operations were queued again.
@@ -34,6 +35,8 @@ extension LocalReplica {
                     """,
                 arguments: [Self.damagedCode]
             )
+            // A venue refused as unknown may have been added since: the venue list pulled at the last sync says.
+            let venues = Set(try String.fetchAll(db, sql: "SELECT id FROM venue"))
             var again: [(operation: LogOperation, shift: TimeInterval)] = []
             var touched: Set<UUID> = []
             for row in rows {
@@ -47,7 +50,10 @@ extension LocalReplica {
                 if case .setRegister(.link(let link, _)) = operation.payload { referenced.append(link.target) }
                 let hangsFromOne = referenced.contains { $0.map(touched.contains) ?? false }
                 let passing = Self.passingRefusals.contains(code)
-                guard passing || (code == "unknown-record" && hangsFromOne) else { continue }
+                let venueAdded =
+                    code == "unknown-venue" && !venues.isEmpty
+                    && VenueReference.venueIds(in: operation).allSatisfy(venues.contains)
+                guard passing || venueAdded || (code == "unknown-record" && hangsFromOne) else { continue }
                 // How far the wall clock that made it was from the server's then.
                 var shift: TimeInterval = 0
                 if passing {

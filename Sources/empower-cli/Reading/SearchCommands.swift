@@ -132,13 +132,16 @@ struct ExportCommand: AsyncParsableCommand, DeviceDataCommand {
     var format: Format = .csv
 
     @Option(
-        help: ArgumentHelp("Write to this file (created, never overwritten) instead of printing.", valueName: "file")
+        help: ArgumentHelp(
+            "Write to this new file instead of printing (never one already there, never through a link).",
+            valueName: "file"
+        )
     )
     var out: String?
 
     func validate() throws {
         try CentralFilterOptions.checkLine(recipient, option: "--recipient", limit: TextLimits.recipient)
-        if let out, FileManager.default.fileExists(atPath: out) {
+        if let out, ExclusiveFile.isTaken(out) {
             throw ValidationError("\(out) exists already; choose a new file name.")
         }
     }
@@ -150,8 +153,10 @@ struct ExportCommand: AsyncParsableCommand, DeviceDataCommand {
             FileHandle.standardOutput.write(data)
             return
         }
-        guard FileManager.default.createFile(atPath: out, contents: data, attributes: [.posixPermissions: 0o600])
-        else { throw CLIError("\(out) could not be written.") }
+        // Created exclusively: a file (or link) that appeared since `validate` checked is not replaced or followed.
+        do throws(ExclusiveFile.Refusal) { try ExclusiveFile.create(out, contents: data) } catch {
+            throw CLIError(error.description)
+        }
         print("Exported to \(out).")
     }
 }

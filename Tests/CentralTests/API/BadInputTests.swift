@@ -95,21 +95,23 @@ struct BadInputTests {
         return try jsonData(push)
     }
 
-    @Test("an unknown behaviour is bad-json")
+    @Test("an unknown behaviour is unknown-value, naming the field, the value and the values allowed")
     func unknownBehaviour() async throws {
         try await withRouter { store, client in
             let response = try await client.post("/v1/sync/push", body: try pushWithUnknownBehaviour("dancing"))
-            let error = try expectError(response, status: .badRequest, code: "bad-json")
-            #expect(error.message.contains("operations[0].payload.behaviours"))
+            let error = try expectError(response, status: .badRequest, code: "unknown-value")
+            #expect(error.message.contains("operations[0].payload.behaviours[0]"))
+            #expect(error.message.contains("'dancing'") && error.message.contains("docs/openapi.yaml"))
+            #expect(error.allowed == Behaviour.allCases.map(\.rawValue))
             #expect(try await store.operationCount() == 0)
         }
     }
 
-    @Test("a bad-json message does not repeat the client's value")
-    func badJSONMessageKeepsValuesOut() async throws {
+    @Test("an unknown value that is not shaped like a code is not repeated in the message")
+    func unknownValueKeepsWordsOut() async throws {
         try await withRouter { _, client in
             let response = try await client.post("/v1/sync/push", body: try pushWithUnknownBehaviour("PC-9999-jane"))
-            let error = try expectError(response, status: .badRequest, code: "bad-json")
+            let error = try expectError(response, status: .badRequest, code: "unknown-value")
             #expect(!error.message.contains("PC-9999-jane"))
         }
     }

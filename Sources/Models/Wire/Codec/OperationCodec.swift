@@ -346,10 +346,15 @@ enum OperationCodec {
             case .createIntervention: payload = .createIntervention(try readIntervention(&p))
             case .createAuthorisation:
                 // Rare and small: Foundation's decoder reads it.
+                // A refusal is the fast path's, so that the explanation (by the whole document) names the full path.
                 let range = try p.skipValue()
-                payload = .createAuthorisation(
-                    try WireCoding.decode(DispersalAuthorisation.self, from: Data(p.text(range).utf8))
-                )
+                guard
+                    let authorisation = try? WireCoding.decode(
+                        DispersalAuthorisation.self,
+                        from: Data(p.text(range).utf8)
+                    )
+                else { throw JSONReader.Failure(reason: "not an authorisation") }
+                payload = .createAuthorisation(authorisation)
             case .createNote: payload = .createNote(try readNote(&p))
             case .amend: payload = .amend(try readAmendment(&p))
             case .setRegister: payload = .setRegister(try readRegister(&p))
