@@ -10,19 +10,27 @@ import Glibc
 /// The bench's throttling proxy over real loopback sockets: bytes arrive whole and in order, no faster than the
 /// link allows (a correctness check with generous bounds, not a performance assertion), and it stops by itself.
 @Suite struct ThrottleProxyTests {
-    /// A server that reads until the client closes its side, then answers with the bytes' count and checksum.
+    /// A server that reads until the client closes its side, then answers with the bytes' count and checksum,
+    /// and `extra` bytes of `pattern` after them.
     final class CountingServer: Sendable {
         let port: UInt16
         private let listener: Int32
 
-        init() throws {
+        init(extra: Int = 0) throws {
             (listener, port) = try ThrottleProxy.listen()
             Thread { [listener] in
                 let client = accept(listener, nil, nil)
                 guard client >= 0 else { return }
                 let (count, sum) = ThrottleProxyTests.readAll(client)
-                let answer = Array("\(count) \(sum)".utf8)
-                _ = answer.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                let answer = Array("\(count) \(sum)\n".utf8) + ThrottleProxyTests.pattern(extra)
+                var sent = 0
+                while sent < answer.count {
+                    let count = answer.withUnsafeBytes {
+                        send(client, $0.baseAddress! + sent, answer.count - sent, Int32(MSG_NOSIGNAL))
+                    }
+                    guard count > 0 else { break }
+                    sent += count
+                }
                 close(client)
             }.start()
         }
@@ -72,12 +80,32 @@ import Glibc
         let elapsed = ContinuousClock.now - start
 
         let expected = Self.pattern(100_000).reduce(0) { ($0 &* 31 &+ Int($1)) % 1_000_000_007 }
-        #expect(String(decoding: answer[..<max(read, 0)], as: UTF8.self) == "100000 \(expected)")
+        #expect(String(decoding: answer[..<max(read, 0)], as: UTF8.self) == "100000 \(expected)\n")
         // 800,000 bits at 2 Mbit/s is 0.4 s, plus 50 ms each way; loopback alone takes milliseconds.
         #expect(elapsed >= .milliseconds(450), "100 KB crossed a 2 Mbit/s link in \(elapsed)")
         #expect(elapsed < .seconds(30))
         #expect(proxy.bytes.up == 100_000)
         #expect(proxy.bytes.down == read)
+    }
+
+    /// A long answer (as a pull page is) keeps to the link's rate however long it runs.
+    @Test func aLargeAnswerTakesAtLeastItsSizeOverTheBandwidth() async throws {
+        let server = try CountingServer(extra: 1_000_000)
+        defer { server.stop() }
+        let proxy = try ThrottleProxy(targetPort: server.port)
+        defer { proxy.stop() }
+
+        let start = ContinuousClock.now
+        let socket = try ThrottleProxy.connect(to: proxy.port)
+        defer { close(socket) }
+        shutdown(socket, Int32(SHUT_WR))
+        let (count, _) = Self.readAll(socket)
+        let elapsed = ContinuousClock.now - start
+
+        #expect(count == 1_000_000 + "0 0\n".utf8.count)
+        // 8,000,000 bits at 2 Mbit/s is 4 s.
+        #expect(elapsed >= .seconds(4), "1 MB crossed a 2 Mbit/s link in \(elapsed)")
+        #expect(elapsed < .seconds(60))
     }
 
     @Test func stopsByItselfOnceItsLifetimeHasPassed() async throws {
