@@ -7,7 +7,8 @@ import Glibc
 
 /// A TCP proxy on loopback that makes each direction a slow link, like a phone's in a basement: every chunk
 /// read from one side leaves at `bitsPerSecond` (one chunk after another, as on a serial link) and arrives on
-/// the other side `latency` later. Bounded: at most `queueBytes` wait in each direction (beyond that the proxy
+/// the other side `latency` later. The link is one for all connections, as a phone's radio is: the sync
+/// engine's overlapping requests (the next page asked for while one is stored) share its bandwidth. Bounded: at most `queueBytes` wait in each direction (beyond that the proxy
 /// stops reading, and TCP pushes back on the sender); self-stopping: it closes everything at `stop()`, or on its
 /// own once `lifetime` has passed. Two threads a direction, blocking sockets: simple, and fine for the handful
 /// of connections one device opens.
@@ -33,6 +34,9 @@ final class ThrottleProxy: Sendable {
     private struct State {
         var stopped = false
         var connections: [Connection] = []
+        /// When each direction's link has sent everything queued on it so far.
+        var upFree = ContinuousClock.now
+        var downFree = ContinuousClock.now
         /// Bytes delivered towards the server and towards the client.
         var upBytes = 0
         var downBytes = 0
@@ -89,26 +93,25 @@ final class ThrottleProxy: Sendable {
                 return true
             }
             guard accepted else {
-                connection.cut()
-                connection.finishThread()
+                close(client)
+                close(server)
                 continue
             }
             for (from, to, up) in [(client, server, true), (server, client, false)] {
                 let queue = Queue()
-                Thread { [self] in read(from: from, into: queue, connection: connection) }.start()
+                Thread { [self] in read(from: from, into: queue, up: up, connection: connection) }.start()
                 Thread { [self] in write(queue, to: to, up: up, connection: connection) }.start()
             }
         }
     }
 
     /// Reads what one side sends and queues it with the time it reaches the other side.
-    private func read(from socket: Int32, into queue: Queue, connection: Connection) {
+    private func read(from socket: Int32, into queue: Queue, up: Bool, connection: Connection) {
         defer {
             queue.finish()
             connection.finishThread()
         }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        var linkFree = ContinuousClock.now
         while !stopped {
             if queue.waitingBytes > queueBytes {
                 usleep(1000)
@@ -119,8 +122,12 @@ final class ThrottleProxy: Sendable {
             // The chunk goes onto the link once the previous one has left, takes its size over the bandwidth to
             // send, and arrives one latency after its last bit left.
             let onTheWire = Duration.seconds(Double(count * 8) / link.bitsPerSecond)
-            linkFree = max(linkFree, ContinuousClock.now) + onTheWire
-            queue.append(Array(buffer[..<count]), arrivesAt: linkFree + link.latency)
+            let sent = state.withLock { state in
+                let free = max(up ? state.upFree : state.downFree, ContinuousClock.now) + onTheWire
+                if up { state.upFree = free } else { state.downFree = free }
+                return free
+            }
+            queue.append(Array(buffer[..<count]), arrivesAt: sent + link.latency)
         }
     }
 
@@ -154,10 +161,12 @@ final class ThrottleProxy: Sendable {
         }
     }
 
-    /// One proxied connection: its two sockets, closed once its four threads have ended.
+    /// One proxied connection: its two sockets, closed once its four threads have ended (and never touched after:
+    /// their numbers may belong to other files by then).
     private final class Connection: Sendable {
         let client: Int32
         let server: Int32
+        /// Threads still running.
         private let running = Mutex(4)
 
         init(client: Int32, server: Int32) {
@@ -167,18 +176,20 @@ final class ThrottleProxy: Sendable {
 
         /// Ends both directions: blocked reads return, later writes fail.
         func cut() {
-            shutdown(client, Int32(SHUT_RDWR))
-            shutdown(server, Int32(SHUT_RDWR))
+            running.withLock { running in
+                guard running > 0 else { return }
+                shutdown(client, Int32(SHUT_RDWR))
+                shutdown(server, Int32(SHUT_RDWR))
+            }
         }
 
         func finishThread() {
-            let last = running.withLock { running in
+            running.withLock { running in
                 running -= 1
-                return running == 0
-            }
-            if last {
-                close(client)
-                close(server)
+                if running == 0 {
+                    close(client)
+                    close(server)
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import empower_bench
@@ -16,23 +17,29 @@ import Glibc
         let port: UInt16
         private let listener: Int32
 
-        init(extra: Int = 0) throws {
+        init(extra: Int = 0, connections: Int = 1) throws {
             (listener, port) = try ThrottleProxy.listen()
             Thread { [listener] in
-                let client = accept(listener, nil, nil)
-                guard client >= 0 else { return }
-                let (count, sum) = ThrottleProxyTests.readAll(client)
-                let answer = Array("\(count) \(sum)\n".utf8) + ThrottleProxyTests.pattern(extra)
-                var sent = 0
-                while sent < answer.count {
-                    let count = answer.withUnsafeBytes {
-                        send(client, $0.baseAddress! + sent, answer.count - sent, Int32(MSG_NOSIGNAL))
-                    }
-                    guard count > 0 else { break }
-                    sent += count
+                for _ in 0..<connections {
+                    let client = accept(listener, nil, nil)
+                    guard client >= 0 else { return }
+                    Thread { CountingServer.answer(client, extra: extra) }.start()
                 }
-                close(client)
             }.start()
+        }
+
+        static func answer(_ client: Int32, extra: Int) {
+            let (count, sum) = ThrottleProxyTests.readAll(client)
+            let answer = Array("\(count) \(sum)\n".utf8) + ThrottleProxyTests.pattern(extra)
+            var sent = 0
+            while sent < answer.count {
+                let count = answer.withUnsafeBytes {
+                    send(client, $0.baseAddress! + sent, answer.count - sent, Int32(MSG_NOSIGNAL))
+                }
+                guard count > 0 else { break }
+                sent += count
+            }
+            close(client)
         }
 
         func stop() { close(listener) }
@@ -105,6 +112,30 @@ import Glibc
         #expect(count == 1_000_000 + "0 0\n".utf8.count)
         // 8,000,000 bits at 2 Mbit/s is 4 s.
         #expect(elapsed >= .seconds(4), "1 MB crossed a 2 Mbit/s link in \(elapsed)")
+        #expect(elapsed < .seconds(60))
+    }
+
+    /// Connections at once share the one link, as a phone's requests share its radio.
+    @Test func connectionsAtOnceShareTheLink() async throws {
+        let server = try CountingServer(extra: 500_000, connections: 2)
+        defer { server.stop() }
+        let proxy = try ThrottleProxy(targetPort: server.port)
+        defer { proxy.stop() }
+
+        let start = ContinuousClock.now
+        let sockets = [try ThrottleProxy.connect(to: proxy.port), try ThrottleProxy.connect(to: proxy.port)]
+        defer { sockets.forEach { close($0) } }
+        let counts = Mutex([Int]())
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            shutdown(sockets[index], Int32(SHUT_WR))
+            let (count, _) = Self.readAll(sockets[index])
+            counts.withLock { $0.append(count) }
+        }
+        let elapsed = ContinuousClock.now - start
+
+        #expect(counts.withLock { $0 } == [500_004, 500_004])
+        // 1 MB in all: 4 s at 2 Mbit/s, however many connections carry it.
+        #expect(elapsed >= .seconds(4), "1 MB over two connections crossed a 2 Mbit/s link in \(elapsed)")
         #expect(elapsed < .seconds(60))
     }
 
