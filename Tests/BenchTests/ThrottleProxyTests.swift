@@ -124,7 +124,7 @@ import Glibc
 
         let start = ContinuousClock.now
         let sockets = [try ThrottleProxy.connect(to: proxy.port), try ThrottleProxy.connect(to: proxy.port)]
-        defer { sockets.forEach { close($0) } }
+        defer { for socket in sockets { close(socket) } }
         let counts = Mutex([Int]())
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             shutdown(sockets[index], Int32(SHUT_WR))
