@@ -27,13 +27,16 @@ browser-tests:
 	swift build --product empower-cli
 	scripts/browser-tests.sh
 
-# Benchmarks in release mode, on SQLite and on a throwaway PostgreSQL with durable commits (fsync on), or on
-# $EMPOWER_TEST_DATABASE_URL; prints the table and writes it to docs/benchmarks.md. More: BENCH_FLAGS="--backlog 100000".
+# Benchmarks in release mode (empower-bench, whose servers are the empower-cli beside it), on SQLite and on a throwaway
+# PostgreSQL with durable commits (fsync on), or on $EMPOWER_TEST_DATABASE_URL; prints the table and writes it to
+# docs/benchmarks.md. The weak-signal measure pushes and pulls 10,000 operations through a 2 Mbit/s proxy (about
+# 2 minutes); a quicker run: BENCH_FLAGS="--link-operations 1000".
 BENCH_FLAGS ?=
 bench:
 	@scripts/require-packages.sh libsqlite3-dev libcurl4-openssl-dev postgresql
 	swift build -c release --product empower-cli --scratch-path .build-release
-	EMPOWER_POSTGRES_FSYNC=on scripts/with-postgres.sh sh -c '.build-release/release/empower-cli bench \
+	swift build -c release --product empower-bench --scratch-path .build-release
+	EMPOWER_POSTGRES_FSYNC=on scripts/with-postgres.sh sh -c '.build-release/release/empower-bench \
 		--database "$$EMPOWER_TEST_DATABASE_URL" --backlog 100000 --noop-store-sizes 10000 1000000 \
 		--out docs/benchmarks.md $(BENCH_FLAGS)'
 

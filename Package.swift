@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "empower-cli", targets: ["empower-cli"]),
+        .executable(name: "empower-bench", targets: ["empower-bench"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Sync", targets: ["Sync"]),
         .library(name: "Central", targets: ["Central"]),
@@ -113,6 +114,27 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The benchmarks (`make bench`), beside empower-cli: its servers are `empower-cli serve` processes.
+        .executableTarget(
+            name: "empower-bench",
+            dependencies: [
+                "Models", "Sync", "Central",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BenchTests",
+            dependencies: ["empower-bench", "Sync"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -18,7 +18,7 @@ struct EmpowerCommand: AsyncParsableCommand {
             ListCommand.self, ShowCommand.self, SearchCommand.self, ExportCommand.self, SyncCommand.self,
             StatusCommand.self, ServeCommand.self, DashboardCommand.self,
             AuthorisationCommand.self,
-            AdminCommand.self, DemoCommand.self, BenchCommand.self,
+            AdminCommand.self, DemoCommand.self,
         ]
     )
 

@@ -91,7 +91,8 @@ public struct DashboardRoutes: Sendable {
     /// A page: the session checked, the filter read, the figures aggregated, the view logged, the page rendered.
     func show(_ page: DashboardPage, request: Request) async throws -> Response {
         let now = Date()
-        guard let token = Self.sessionToken(in: request), let session = try await sessions.session(forToken: token, now: now)
+        guard let token = Self.sessionToken(in: request),
+            let session = try await sessions.session(forToken: token, now: now)
         else {
             return Self.message(
                 .unauthorized,
@@ -122,7 +123,7 @@ public struct DashboardRoutes: Sendable {
         return Self.response(.ok, contentType: "text/html; charset=utf-8", body: html)
     }
 
-    /// A page's HTML for a session, and the records it lists (what `show` logs); public for `empower-cli bench`,
+    /// A page's HTML for a session, and the records it lists (what `show` logs); public for `empower-bench`,
     /// which times it.
     public static func render(
         _ page: DashboardPage,
@@ -131,7 +132,9 @@ public struct DashboardRoutes: Sendable {
         session: DashboardSessions.Session,
         store: any CentralStore
     ) async throws -> (html: String, listed: [UUID]) {
-        let (sections, listed) = try await DashboardPageBuilder(store: store, filter: filter, venues: venues).build(page)
+        let (sections, listed) = try await DashboardPageBuilder(store: store, filter: filter, venues: venues).build(
+            page
+        )
         let areas = Set(venues.map(\.area)).sorted()
         let view = DashboardView(
             title: page.title,
@@ -145,7 +148,11 @@ public struct DashboardRoutes: Sendable {
                 to: filter.to,
                 areas: areas.map { DashboardView.Option(value: $0, label: $0, selected: $0 == filter.area) },
                 venues: venues.sorted { $0.name < $1.name }.map {
-                    DashboardView.Option(value: $0.id, label: "\($0.name) (\($0.area))", selected: $0.id == filter.venueId)
+                    DashboardView.Option(
+                        value: $0.id,
+                        label: "\($0.name) (\($0.area))",
+                        selected: $0.id == filter.venueId
+                    )
                 }
             ),
             sections: sections,
@@ -213,7 +220,8 @@ public struct DashboardRoutes: Sendable {
 
     /// A page that says one thing (a refusal, signing out).
     static func message(_ status: HTTPResponse.Status, title: String, message: String) -> Response {
-        let html = DashboardTemplates.library.render(["title": title, "message": message], withTemplate: "message") ?? ""
+        let html =
+            DashboardTemplates.library.render(["title": title, "message": message], withTemplate: "message") ?? ""
         return response(status, contentType: "text/html; charset=utf-8", body: html)
     }
 

@@ -53,7 +53,7 @@ struct BacklogBench {
             try KernelKeyring.store(writerKey, for: writerDirectory, lasting: 3600)
             defer { KernelKeyring.forget(for: writerDirectory) }
             let push = try syncInOwnProcess(device: writerDirectory, pushBatch: pushBatch)
-            guard let pushSeconds = push.lastPushSeconds else { throw CLIError("The backlog was not pushed.") }
+            guard let pushSeconds = push.lastPushSeconds else { throw BenchError("The backlog was not pushed.") }
 
             let readerDirectory = devices.appendingPathComponent("reader")
             let readerKey = DataKey.random()
@@ -66,7 +66,7 @@ struct BacklogBench {
             try KernelKeyring.store(readerKey, for: readerDirectory, lasting: 3600)
             defer { KernelKeyring.forget(for: readerDirectory) }
             let pull = try syncInOwnProcess(device: readerDirectory, pushBatch: pushBatch)
-            guard try reader.status().records == count else { throw CLIError("The backlog did not arrive whole.") }
+            guard try reader.status().records == count else { throw BenchError("The backlog did not arrive whole.") }
             return Transfer(
                 count: count,
                 pushSeconds: pushSeconds,
@@ -153,7 +153,7 @@ struct BacklogBench {
                         }
                         let outcome = try await store.push(operations, by: caller, now: Date())
                         guard outcome.rejected.isEmpty else {
-                            throw CLIError("Filling the store: \(outcome.rejected[0].message)")
+                            throw BenchError("Filling the store: \(outcome.rejected[0].message)")
                         }
                     }
                 }
@@ -200,7 +200,7 @@ struct BacklogBench {
         let end = ContinuousClock.now
         guard process.terminationStatus == 0 else {
             let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw CLIError("A benchmark device's sync failed: \(message)")
+            throw BenchError("A benchmark device's sync failed: \(message)")
         }
         return DeviceSync(
             lastPushSeconds: lastPush.map { BenchCommand.seconds($0 - start) },

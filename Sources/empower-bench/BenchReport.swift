@@ -1,7 +1,7 @@
 import Foundation
 import Sync
 
-/// Everything one `empower-cli bench` run measured, and its markdown.
+/// Everything one `empower-bench` run measured, and its markdown.
 struct BenchReport {
     var started = Date()
     var machine = ""
@@ -26,6 +26,9 @@ struct BenchReport {
     var lockHolds: AuditBench.LockHolds?
     /// The server-rendered pages' times (`PageBench`).
     var pages: [PageBench.Figure] = []
+    /// The codec micro-benchmark and the weak-signal runs (`CodecBench`, `LinkBench`).
+    var codec: CodecBench.Figures?
+    var links: [LinkBench.Figures] = []
     var seconds = 0.0
 
     /// The median push rate of a store, end to end.
@@ -40,7 +43,7 @@ struct BenchReport {
         var lines = [
             "# Benchmarks",
             "",
-            "Written by `empower-cli bench` (`make bench` runs it with a throwaway PostgreSQL and writes this "
+            "Written by `empower-bench` (`make bench` runs it with a throwaway PostgreSQL and writes this "
                 + "file) on " + ISO8601DateFormatter().string(from: started)
                 + (commit.map { " at commit \($0)" } ?? "") + String(format: ", in %.0f s. ", seconds)
                 + (BenchCommand.buildMode == "release" ? "Release build." : "**Debug build: figures meaningless.**")
@@ -58,6 +61,7 @@ struct BenchReport {
         ]
         if let device { lines += deviceTable(device) }
         lines += centralTable()
+        lines += CodecBench.markdown(codec) + LinkBench.markdown(links)
         lines += pagesTable()
         lines += targetTable()
         lines += [
@@ -307,6 +311,7 @@ struct BenchReport {
                     + String(format: "%.2f×", ratio) + " | " + (ratio >= 1.5 ? "yes" : "**no**") + " |"
             )
         }
+        lines += LinkBench.targetRows(links)
         return lines + [""]
     }
 

@@ -4,18 +4,21 @@ import Foundation
 import Models
 import Sync
 
-/// `empower-cli bench`: the figures quoted in docs/benchmarks.md and docs/scaling.md, measured on this machine.
+/// `empower-bench`: the figures quoted in docs/benchmarks.md and docs/scaling.md, measured on this machine.
+/// Its servers and its devices' own-process syncs are the `empower-cli` beside it (`--cli`).
+@main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "empower-bench",
         abstract: "Measure recording, push, pull, many devices at once and large stores (build with -c release).",
         discussion: """
             Prints a markdown table (and writes it with --out). The central-store measures run on SQLite, and on \
             PostgreSQL too with --database: each measure gets a database of its own on that server, dropped \
             afterwards, so the URL's user must be allowed to create databases. `make bench` starts a throwaway \
-            PostgreSQL and writes docs/benchmarks.md.
+            PostgreSQL and writes docs/benchmarks.md. Servers are `empower-cli serve` processes: build both \
+            products (`swift build -c release --product empower-cli`, then `--product empower-bench`).
 
-            Example: .build/release/empower-cli bench --database postgres://postgres@127.0.0.1:5432/postgres
+            Example: .build/release/empower-bench --database postgres://postgres@127.0.0.1:5432/postgres
             """
     )
 
@@ -82,8 +85,27 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Sightings and interventions in the dashboard measure: each page's server time (0 leaves it out).")
     var dashboardRecords: Int = 1_000_000
 
+    @Option(help: "Encodes and decodes of one operation in each run of the codec measure (0 leaves it out).")
+    var codecIterations: Int = 2000
+
+    @Option(
+        help: """
+            Operations pushed and pulled through the throttling proxy (2 Mbit/s, 50 ms each way) and over \
+            loopback, with gzip and without (0 leaves it out).
+            """
+    )
+    var linkOperations: Int = 10_000
+
     @Option(help: ArgumentHelp("Also write the markdown to this file.", valueName: "file"))
     var out: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The empower-cli that serves and syncs (default: the one beside this executable).",
+            valueName: "file"
+        )
+    )
+    var cli: String?
 
     func validate() throws {
         guard (100...1_000_000).contains(operations) else {
@@ -114,6 +136,9 @@ struct BenchCommand: AsyncParsableCommand {
         guard noopStoreSizes.allSatisfy({ (1000...10_000_000).contains($0) }) else {
             throw ArgumentParser.ValidationError("--noop-store-sizes must each be 1000 to 10000000.")
         }
+        guard (0...1_000_000).contains(codecIterations), (0...1_000_000).contains(linkOperations) else {
+            throw ArgumentParser.ValidationError("--codec-iterations and --link-operations must be 0 to 1000000.")
+        }
         guard (0...10_000_000).contains(dashboardRecords) else {
             throw ArgumentParser.ValidationError("--dashboard-records must be 0 to 10000000.")
         }
@@ -122,6 +147,21 @@ struct BenchCommand: AsyncParsableCommand {
                 throw ArgumentParser.ValidationError("--database: \(error.message)")
             }
         }
+    }
+
+    /// `--cli`, or `empower-cli` in this executable's directory; an error unless it can be run.
+    func cliExecutable() throws -> URL {
+        let url =
+            cli.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("empower-cli")
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw BenchError(
+                "No empower-cli to run at \(url.path): build it (swift build --product empower-cli, with the same "
+                    + "-c as this bench) or name it with --cli."
+            )
+        }
+        return url
     }
 
     func run() async throws {
@@ -152,13 +192,32 @@ struct BenchCommand: AsyncParsableCommand {
             + "\(report.rawRounds); single writes: median of \(samples); no-op syncs: median of 21; fleet "
             + "latencies: every request of the run."
 
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let executable = try cliExecutable()
         let transfers = BacklogBench(workspace: workspace, executable: executable)
         let raw = RawInsertBench(workspace: workspace)
         let fleet = FleetBench(workspace: workspace, executable: executable)
 
         Self.progress("device: recording and single durable writes")
         report.device = try DeviceBench(workspace: workspace).run(operations: operations, samples: samples)
+        if codecIterations > 0 {
+            Self.progress("codec: encode and decode one operation, hand-written and Foundation")
+            report.codec = try CodecBench().run(iterations: codecIterations)
+        }
+        if linkOperations > 0 {
+            let link = LinkBench(workspace: workspace, executable: executable)
+            // Over the throttled link the link is what is measured: one run each. Loopback runs alternate.
+            let kinds =
+                [(true, false), (true, true)]
+                + Array(repeating: [(false, false), (false, true)], count: rounds)
+                .flatMap { $0 }
+            for (index, (throttled, gzip)) in kinds.enumerated() {
+                let path = throttled ? "through the throttling proxy" : "over loopback"
+                Self.progress("push and pull \(linkOperations) operations \(path), gzip \(gzip ? "on" : "off")")
+                report.links.append(
+                    try await link.run(count: linkOperations, throttled: throttled, gzip: gzip, name: "link\(index)")
+                )
+            }
+        }
         if let backlog {
             for store in stores {
                 for round in 1...rounds {
@@ -276,7 +335,7 @@ struct BenchCommand: AsyncParsableCommand {
             do {
                 try Data(markdown.utf8).write(to: URL(fileURLWithPath: out))
             } catch {
-                throw CLIError("The table could not be written to \(out): \(error.localizedDescription)")
+                throw BenchError("The table could not be written to \(out): \(error.localizedDescription)")
             }
         }
     }

@@ -44,7 +44,7 @@ struct PageBench {
                                         timeout: .seconds(120)
                                     )
                                     guard response.status == .ok else {
-                                        throw CLIError("\(page) answered \(response.status.code).")
+                                        throw BenchError("\(page) answered \(response.status.code).")
                                     }
                                     _ = try await response.body.collect(upTo: 64 << 20)
                                 }
@@ -93,7 +93,9 @@ struct PageBench {
                 }
             }
             let outcome = try await store.push(operations, by: caller, now: Date())
-            guard outcome.rejected.isEmpty else { throw CLIError("Filling the store: \(outcome.rejected[0].message)") }
+            guard outcome.rejected.isEmpty else {
+                throw BenchError("Filling the store: \(outcome.rejected[0].message)")
+            }
         }
         var streetSafe: [StreetSafeReport] = []
         for index in 0..<reports {

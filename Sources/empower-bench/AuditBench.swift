@@ -140,7 +140,7 @@ struct AuditBench {
                                 }
                                 let outcome = try await store.push(operations, by: caller, now: now)
                                 guard outcome.rejected.isEmpty else {
-                                    throw CLIError("A benchmark push was refused: \(outcome.rejected[0].message)")
+                                    throw BenchError("A benchmark push was refused: \(outcome.rejected[0].message)")
                                 }
                             }
                         }

@@ -64,7 +64,7 @@ struct InstanceBench {
             let seconds = BenchCommand.seconds(ContinuousClock.now - start)
             let endMachine = BenchCommand.machineTicks()
             guard try await store.withStore({ try await $0.operationCount() }) == devices * operationsPerDevice else {
-                throw CLIError("Not every pushed operation was stored.")
+                throw BenchError("Not every pushed operation was stored.")
             }
             let busy = (endMachine.busy - startMachine.busy) / max(1, endMachine.total - startMachine.total)
             return (Double(devices * operationsPerDevice) / seconds, busy)

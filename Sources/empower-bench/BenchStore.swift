@@ -150,14 +150,14 @@ final class BenchServer {
         var text = ""
         while !text.contains("\n") {
             let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw CLIError("The benchmark server did not start.") }
+            guard !chunk.isEmpty else { throw BenchError("The benchmark server did not start.") }
             text += String(decoding: chunk, as: UTF8.self)
         }
         guard let start = text.range(of: "http://"), let end = text[start.lowerBound...].firstIndex(of: " "),
             let url = URL(string: String(text[start.lowerBound..<end]))
         else {
             process.terminate()
-            throw CLIError("The benchmark server did not say where it listens.")
+            throw BenchError("The benchmark server did not say where it listens.")
         }
         self.url = url
     }

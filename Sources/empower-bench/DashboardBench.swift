@@ -92,11 +92,14 @@ struct DashboardBench {
                 // between 20:00 and 04:00.
                 let night = end - span + (span * Double(index) / Double(records) / 86400).rounded(.down) * 86400
                 let offset = Double.random(in: 2 * 3600..<10 * 3600, using: &generator)
-                let date = Date(timeIntervalSince1970: (night - night.truncatingRemainder(dividingBy: 86400)) + 18 * 3600 + offset)
+                let date = Date(
+                    timeIntervalSince1970: (night - night.truncatingRemainder(dividingBy: 86400)) + 18 * 3600 + offset
+                )
                 let isSighting = index % 3 != 2
                 let id = UUID(uuidString: String(format: "00000000-0000-4000-8000-%012x", index))!.text
                 let venue = venues[Int.random(in: 0..<venues.count, using: &generator)]
-                let review: ReviewStatus = index % 200 == 0 ? .actionRequired : (index % 4 == 0 ? .reviewed : .awaitingReview)
+                let review: ReviewStatus =
+                    index % 200 == 0 ? .actionRequired : (index % 4 == 0 ? .reviewed : .awaitingReview)
                 let facts = RecordFacts(
                     recordId: UUID(text: id)!,
                     type: isSighting ? .sighting : .intervention,
@@ -163,12 +166,14 @@ struct DashboardBench {
     static func markdown(_ results: [String: [PageTimes]], records: Int, samples: Int) -> String {
         guard !results.isEmpty else { return "" }
         var text = "\n## Supervisors' dashboard\n\n"
-        text += "Server time of each page (aggregation in SQL and rendering), \(samples) views each, over "
+        text +=
+            "Server time of each page (aggregation in SQL and rendering), \(samples) views each, over "
             + "\(records) sightings and interventions on two years of nights (100 venues, 5 areas). Target: p95 "
             + "under 150 ms.\n\n| store | period | page | median ms | p95 ms |\n| --- | --- | --- | ---: | ---: |\n"
         for store in results.keys.sorted() {
             for times in results[store]! {
-                text += "| \(store) | \(times.period) | \(times.page) | "
+                text +=
+                    "| \(store) | \(times.period) | \(times.page) | "
                     + String(format: "%.1f | %.1f |\n", times.median, times.p95)
             }
         }

@@ -52,7 +52,7 @@ struct DeviceFleet: Fleet {
             {
                 let report = try await engine.sync()
                 guard report.rejected.isEmpty else {
-                    throw CLIError("The server refused a fleet operation: \(report.rejected[0].message)")
+                    throw BenchError("The server refused a fleet operation: \(report.rejected[0].message)")
                 }
                 return report.pushed
             }

@@ -114,7 +114,7 @@ struct FleetBench {
                 total += endMachine.total - startMachine.total
             }
             guard pushed == devices * operationsPerRound * rounds else {
-                throw CLIError("The fleet pushed \(pushed) operations, not \(devices * operationsPerRound * rounds).")
+                throw BenchError("The fleet pushed \(pushed) operations, not \(devices * operationsPerRound * rounds).")
             }
             // The sealer's next turn (every half second), then what each entry waited, read beside the server.
             try await Task.sleep(for: .milliseconds(1500))
