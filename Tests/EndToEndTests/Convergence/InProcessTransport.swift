@@ -131,13 +131,20 @@ final class InProcessSyncServer: Sendable {
 
     /// `GET /v1/sync/pull?after=CURSOR&limit=N` by `caller`: the body as `SyncRoutes` assembles it from the
     /// stored JSON.
-    func pull(after cursor: Int64, limit: Int, for caller: Caller) async throws(SyncError) -> Data {
+    func pull(
+        after cursor: Int64,
+        limit: Int,
+        omittingOwn: Bool = false,
+        for caller: Caller
+    ) async throws(SyncError)
+        -> Data
+    {
         guard cursor >= 0, (1...ProtocolLimits.maxOperationsPerPull).contains(limit) else {
             throw anomaly("a pull with bad parameters: after=\(cursor) limit=\(limit)")
         }
         let page: PullPage
         do {
-            page = try await store.pull(after: cursor, limit: limit, for: caller, now: now)
+            page = try await store.pull(after: cursor, limit: limit, omittingOwn: omittingOwn, for: caller, now: now)
         } catch {
             throw anomaly("store.pull threw \(error)")
         }
@@ -252,6 +259,10 @@ final class ChaosTransport: SyncTransport {
     }
 
     func pull(after cursor: Int64, limit: Int) async throws(SyncError) -> PullResponse {
+        try await pull(after: cursor, limit: limit, omittingOwn: false)
+    }
+
+    func pull(after cursor: Int64, limit: Int, omittingOwn: Bool) async throws(SyncError) -> PullResponse {
         let redelivered: DeliveredPage? = state.withLock { state in
             defer { state.redelivery = nil }
             guard let page = state.redelivery, page.after <= cursor, cursor <= page.response.cursor else { return nil }
@@ -270,7 +281,7 @@ final class ChaosTransport: SyncTransport {
         }
         // A server may send fewer than asked for (its pages are bounded in bytes too).
         let sent = min(limit, draw(1...max(1, limit)) ?? limit)
-        let body = try await server.pull(after: cursor, limit: sent, for: caller)
+        let body = try await server.pull(after: cursor, limit: sent, omittingOwn: omittingOwn, for: caller)
         let response: PullResponse
         do {
             response = try WireCoding.decode(PullResponse.self, from: body)
