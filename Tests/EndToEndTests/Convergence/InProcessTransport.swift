@@ -12,18 +12,25 @@ struct DeliveredPage: Sendable {
     var scope: PullScope
 }
 
-/// What a caller's pulls may hold: everything (the police roles) or the records made at some venues.
+/// What a caller's pulls may hold: everything (the police roles), everything but one device's own operations (a
+/// police device's page asked for with `omitOwn`: only for that device), or the records made at some venues.
 enum PullScope: Sendable, Hashable, CustomStringConvertible {
     case everything
+    case everythingBut(deviceId: String)
     case venues(Set<String>)
 
-    init(_ caller: Caller) {
-        self = caller.role == .venueStaff ? .venues(caller.venueIds) : .everything
+    init(_ caller: Caller, omittingOwn: Bool = false) {
+        if caller.role == .venueStaff {
+            self = .venues(caller.venueIds)
+        } else {
+            self = omittingOwn ? .everythingBut(deviceId: caller.deviceId) : .everything
+        }
     }
 
     var description: String {
         switch self {
         case .everything: "all venues"
+        case .everythingBut(let deviceId): "all venues but \(deviceId)'s own"
         case .venues(let venues): "venues " + venues.sorted().joined(separator: ", ")
         }
     }
@@ -265,7 +272,9 @@ final class ChaosTransport: SyncTransport {
     func pull(after cursor: Int64, limit: Int, omittingOwn: Bool) async throws(SyncError) -> PullResponse {
         let redelivered: DeliveredPage? = state.withLock { state in
             defer { state.redelivery = nil }
-            guard let page = state.redelivery, page.after <= cursor, cursor <= page.response.cursor else { return nil }
+            guard let page = state.redelivery, page.after <= cursor, cursor <= page.response.cursor,
+                page.scope == PullScope(caller, omittingOwn: omittingOwn)
+            else { return nil }
             return page
         }
         if let redelivered {
@@ -288,7 +297,11 @@ final class ChaosTransport: SyncTransport {
         } catch {
             throw .badResponse("the pull answer does not decode: \(error)")
         }
-        let page = DeliveredPage(after: cursor, response: response, scope: PullScope(caller))
+        let page = DeliveredPage(
+            after: cursor,
+            response: response,
+            scope: PullScope(caller, omittingOwn: omittingOwn)
+        )
         server.remember(page)
         if roll(0.12) { state.withLock { $0.redelivery = page } }
         return response

@@ -46,6 +46,8 @@ struct OwnOperationsHeldTests {
         #expect(try replica.parkedOperations().map(\.code) == [LocalReplica.damagedCode])
         #expect(try !replica.holdsOwnOperations())
         #expect(try replica.pullCursor() == 0, "the server's copy may lie behind the cursor")
+        try replica.applyPulledPage(page(cursor: 60, hasMore: false))
+        #expect(try !replica.holdsOwnOperations(), "never again on this replica")
     }
 
     @Test("a damaged copy of an acknowledged operation is dropped: the replica forgets it, and pulls it again")
