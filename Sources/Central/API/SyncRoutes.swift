@@ -17,7 +17,7 @@ struct SyncRoutes: Sendable {
 
     func register(on group: RouterGroup<Context>) {
         group.post("sync/push", use: QueryParameters.only([], push))
-        group.get("sync/pull", use: QueryParameters.only(["after", "limit"], pull))
+        group.get("sync/pull", use: QueryParameters.only(["after", "limit", "omitOwn"], pull))
         group.get("venues", use: QueryParameters.only([], venues))
     }
 
@@ -100,7 +100,8 @@ struct SyncRoutes: Sendable {
         return refusals
     }
 
-    /// `GET /v1/sync/pull?after=CURSOR&limit=N`: what the caller may see after the cursor.
+    /// `GET /v1/sync/pull?after=CURSOR&limit=N&omitOwn=true`: what the caller may see after the cursor, without
+    /// the operations of the caller's own device when asked (`CentralStore.pull`).
     @Sendable func pull(request: Request, context: Context) async throws -> Response {
         let caller = try context.requireCaller(Self.deviceRoles)
         let query = request.uri.queryParameters
@@ -111,11 +112,18 @@ struct SyncRoutes: Sendable {
             default: Int64(ProtocolLimits.maxOperationsPerPull),
             range: 1...Int64(ProtocolLimits.maxOperationsPerPull)
         )
+        let omitOwn: Bool
+        switch QueryParameters.string(query, "omitOwn") {
+        case nil, "false": omitOwn = false
+        case "true": omitOwn = true
+        default: throw APIError.badRequest("bad-parameter", "The parameter 'omitOwn' must be true or false.")
+        }
         // Pages are bounded by bytes as well as count, so a backlog of large records streams in steady pieces.
         let page = try await store.pull(
             after: cursor,
             limit: Int(limit),
             maxBytes: ProtocolLimits.maxPullPageBytes,
+            omittingOwn: omitOwn,
             for: caller,
             now: Date()
         )

@@ -5,7 +5,9 @@ import Models
 ///
 /// Implementations must give each stored operation a position (`seq`) such that a pull after a cursor
 /// never skips an operation that commits later with a smaller position.
-public protocol CentralStore: AccountDirectory, AuditTrail, StreetSafeStore, DashboardStore, HistoryEpochs, RetentionLedger {
+public protocol CentralStore: AccountDirectory, AuditTrail, StreetSafeStore, DashboardStore, HistoryEpochs,
+    RetentionLedger
+{
     /// Stores the operations that pass admission and the caller's permissions, in one transaction with their
     /// audit entries, and returns the outcome only once it is durable. An operation already stored (same
     /// `opId`) is accepted again without being stored twice.
@@ -19,7 +21,19 @@ public protocol CentralStore: AccountDirectory, AuditTrail, StreetSafeStore, Das
     /// Venue staff see the records whose scope venue (`RecordRow`) is theirs; when an amendment moves a record
     /// out of their scope the page ends with it to withdraw, and when one moves a record in, every operation of
     /// it comes. The police roles see everything; administrators nothing.
-    func pull(after cursor: Int64, limit: Int, maxBytes: Int, for caller: Caller, now: Date) async throws -> PullPage
+    ///
+    /// With `omittingOwn`, a police role's page passes over the operations of the caller's own device (same
+    /// `deviceId`) without sending them: the cursor still moves past them, and a page examines at most
+    /// `PullAssembly.maxExamined` positions (`PullAssembly.omittingOwn`). Venue staff's pages ignore it (their
+    /// own operations leave their device with a withdrawn record and must come back with it).
+    func pull(
+        after cursor: Int64,
+        limit: Int,
+        maxBytes: Int,
+        omittingOwn: Bool,
+        for caller: Caller,
+        now: Date
+    ) async throws -> PullPage
 
     /// Every venue, by id.
     func venues() async throws -> [Venue]
@@ -42,8 +56,34 @@ public protocol CentralStore: AccountDirectory, AuditTrail, StreetSafeStore, Das
 
 extension CentralStore {
     /// A pull page of at most `ProtocolLimits.maxPullPageBytes` of JSON.
-    public func pull(after cursor: Int64, limit: Int, for caller: Caller, now: Date) async throws -> PullPage {
-        try await pull(after: cursor, limit: limit, maxBytes: ProtocolLimits.maxPullPageBytes, for: caller, now: now)
+    public func pull(
+        after cursor: Int64,
+        limit: Int,
+        omittingOwn: Bool = false,
+        for caller: Caller,
+        now: Date
+    ) async throws -> PullPage {
+        try await pull(
+            after: cursor,
+            limit: limit,
+            maxBytes: ProtocolLimits.maxPullPageBytes,
+            omittingOwn: omittingOwn,
+            for: caller,
+            now: now
+        )
+    }
+
+    /// A pull page that sends the caller's own operations too.
+    public func pull(
+        after cursor: Int64,
+        limit: Int,
+        maxBytes: Int,
+        for caller: Caller,
+        now: Date
+    ) async throws
+        -> PullPage
+    {
+        try await pull(after: cursor, limit: limit, maxBytes: maxBytes, omittingOwn: false, for: caller, now: now)
     }
 
     /// Merged records matching the filter as `caller` may see them (`AccessProjection`), oldest event first:

@@ -38,8 +38,24 @@ struct DamagedOperationRow: Error, CustomStringConvertible {
 /// Builds a pull page from the operations a store examined, in position order: the one decision of what is
 /// sent, as `AccessProjection` says, and of what the log says was sent, so both stores send and audit the same.
 enum PullAssembly {
-    /// Most operations one pull examines when they are outside the caller's scope.
+    /// Most operations one pull examines when they are outside the caller's scope, or the caller's own that it
+    /// omits.
     static let maxExamined = 5_000
+
+    /// The rows of a page that omits the caller's own operations, from rows a store read in position order (at
+    /// most `maxExamined + 1`, own ones marked out of scope and without their body): those up to the `limit`-th
+    /// one that is not the caller's, and at most `maxExamined`. So a page of 1,000 own operations costs one
+    /// bounded scan, and the next page starts after the last position this one covered.
+    /// - Returns: the rows to examine, and whether the store has more after them.
+    static func omittingOwn(_ read: [ExaminedOperation], limit: Int) -> (examined: [ExaminedOperation], more: Bool) {
+        var others = 0
+        for (index, row) in read.enumerated() where row.inScope {
+            others += 1
+            if others > limit { return (Array(read.prefix(min(index, maxExamined))), true) }
+        }
+        guard read.count > maxExamined else { return (read, false) }
+        return (Array(read.prefix(maxExamined)), true)
+    }
 
     /// The page for `caller`: at most `limit` operations and, past the first, at most `maxBytes` of JSON.
     ///

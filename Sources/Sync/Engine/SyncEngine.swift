@@ -77,7 +77,10 @@ public struct SyncEngine: Sendable {
         var batch = OutboxBatch()
         var lastError: SyncError?
         // The next page, asked for while the current one is stored: the server and this device work at once.
-        var prefetch: (cursor: Int64, task: Task<(PullResponse, DeviceTime), any Error>)?
+        var prefetch: (cursor: Int64, omitting: Bool, task: Task<(PullResponse, DeviceTime), any Error>)?
+        // Whether the server may be asked to leave this device's own operations out of pages (a server that
+        // does not know `omitOwn` refuses it as an unknown parameter, and is then asked for whole pages).
+        var serverOmits = true
         defer { prefetch?.task.cancel() }
         // The next push, sent while the answer to the last one is stored. Cancelled on the way out: its
         // operations stay queued (the server may have them; pushing them again is harmless).
@@ -190,10 +193,12 @@ public struct SyncEngine: Sendable {
                 action = machine.handle(.parked)
             case .pull:
                 let cursor = try replica.pullCursor()
+                // Only while this replica holds every operation of its own the server may hold.
+                let omitting = try serverOmits && replica.holdsOwnOperations()
                 let page: PullResponse
                 let heardAt: DeviceTime
                 do {
-                    if let pending = prefetch, pending.cursor == cursor {
+                    if let pending = prefetch, pending.cursor == cursor, pending.omitting == omitting {
                         prefetch = nil
                         do {
                             (page, heardAt) = try await pending.task.value
@@ -203,7 +208,7 @@ public struct SyncEngine: Sendable {
                     } else {
                         prefetch?.task.cancel()
                         prefetch = nil
-                        page = try await transport.pull(after: cursor, limit: pullPageSize)
+                        page = try await transport.pull(after: cursor, limit: pullPageSize, omittingOwn: omitting)
                         heardAt = clock()
                     }
                     guard page.cursor >= cursor else {
@@ -214,6 +219,9 @@ public struct SyncEngine: Sendable {
                     if page.hasMore && page.cursor == cursor {
                         throw SyncError.badResponse("the server said more waits but did not move the cursor")
                     }
+                } catch SyncError.server(400, "unknown-parameter", _, _) where omitting {
+                    serverOmits = false
+                    continue
                 } catch let error as SyncError {
                     lastError = error
                     logFailure(error.failure, of: .pull, operations: nil)
@@ -235,16 +243,20 @@ public struct SyncEngine: Sendable {
                     let limit = pullPageSize
                     prefetch = (
                         next,
-                        Task { [transport, clock] in (try await transport.pull(after: next, limit: limit), clock()) }
+                        omitting,
+                        Task { [transport, clock] in
+                            (try await transport.pull(after: next, limit: limit, omittingOwn: omitting), clock())
+                        }
                     )
                 }
-                let new = try replica.applyPulledPage(page, heardAt: heardAt)
+                let new = try replica.applyPulledPage(page, heardAt: heardAt, omittedOwn: omitting)
                 report.pulled += new
                 logger.debug(
                     "Pulled a page; cursor moved",
                     metadata: [
                         "from": "\(cursor)", "to": "\(page.cursor)", "operations": "\(page.operations.count)",
                         "new": "\(new)", "withdrawn": "\(page.withdrawn.count)", "hasMore": "\(page.hasMore)",
+                        "omittedOwn": "\(omitting)",
                     ]
                 )
                 report.enrolments = page.enrolments
@@ -306,7 +318,8 @@ public struct SyncReport: Sendable, Hashable {
     public var splitBatches = 0
     /// Operations pulled that were new to this device.
     public var pulled = 0
-    /// Operations received in pull pages, including this device's own coming back.
+    /// Operations received in pull pages, including this device's own coming back (left out once the replica
+    /// holds them all, `LocalReplica.holdsOwnOperations`).
     public var received = 0
     /// Whether the venue list was refreshed (it is kept as it was if the last request failed).
     public var venuesRefreshed = false

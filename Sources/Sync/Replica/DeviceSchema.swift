@@ -208,6 +208,11 @@ enum DeviceSchema {
         migrator.registerMigration("backup: server history epoch") { db in
             try db.execute(sql: "ALTER TABLE syncState ADD COLUMN historyEpoch TEXT")
         }
+        // Whether pulls may leave out this device's own operations (`LocalReplica.holdsOwnOperations`): not known
+        // until a pull that left nothing out reaches the end.
+        migrator.registerMigration("own operations: left out of pulls") { db in
+            try db.execute(sql: "ALTER TABLE syncState ADD COLUMN ownOperationsHeld INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -135,5 +135,7 @@ extension LocalReplica {
             sql: "UPDATE syncState SET pullCursor = MIN(pullCursor, ?)",
             arguments: [max((pulledSeq ?? 1) - 1, 0)]
         )
+        // It may be one of this device's own that pulls left out.
+        try forgetOwnOperationsHeld(db: db)
     }
 }

@@ -14,25 +14,37 @@ extension LocalReplica {
     /// The page's commit is not synced to disk on its own (the next synced commit carries it): a page lost to a
     /// power cut is lost with the cursor that follows it, so it is pulled again, and what it marked acknowledged
     /// is pushed again harmlessly. Either way the database stays consistent (WAL).
+    /// - Parameter omittedOwn: whether the page was asked for without this device's own operations; a page
+    ///   that was not, and ends the server's log, tells the replica it holds them all (`holdsOwnOperations`).
     @discardableResult
-    public func applyPulledPage(_ page: PullResponse, heardAt time: DeviceTime = DeviceClock.now()) throws -> Int {
+    public func applyPulledPage(
+        _ page: PullResponse,
+        heardAt time: DeviceTime = DeviceClock.now(),
+        omittedOwn: Bool = false
+    ) throws -> Int {
         do {
-            return try storePulledPage(page, heardAt: time)
+            return try storePulledPage(page, heardAt: time, completesOwn: !omittedOwn)
         } catch ReplicaError.damagedContent {
             // A stored copy the page's records are merged with is damaged: set aside, then the page again.
             try healDamagedContent()
-            return try storePulledPage(page, heardAt: time)
+            return try storePulledPage(page, heardAt: time, completesOwn: false)
         }
     }
 
-    private func storePulledPage(_ page: PullResponse, heardAt time: DeviceTime) throws -> Int {
+    private func storePulledPage(_ page: PullResponse, heardAt time: DeviceTime, completesOwn: Bool) throws -> Int {
         let cipher = try contentCipher()
         let newCount = try database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             var newCount = 0
             let stored = Result {
                 try db.inTransaction {
-                    newCount = try Self.storePulledPage(page, heardAt: time, cipher: cipher, db: db)
+                    newCount = try Self.storePulledPage(
+                        page,
+                        heardAt: time,
+                        completesOwn: completesOwn,
+                        cipher: cipher,
+                        db: db
+                    )
                     return .commit
                 }
             }
@@ -49,6 +61,7 @@ extension LocalReplica {
     private static func storePulledPage(
         _ page: PullResponse,
         heardAt time: DeviceTime,
+        completesOwn: Bool,
         cipher: ContentCipher,
         db: Database
     ) throws -> Int {
@@ -125,6 +138,7 @@ extension LocalReplica {
         let cursor = try Int64.fetchOne(db, sql: "SELECT pullCursor FROM syncState") ?? 0
         if cursor >= cursorBefore {
             try db.execute(sql: "UPDATE syncState SET pullCursor = ?", arguments: [max(cursor, page.cursor)])
+            if completesOwn && !page.hasMore { try noteOwnOperationsHeld(db: db) }
         }
         try Self.observe(
             max(page.serverClock, page.operations.map(\.operation.hlc).max() ?? .zero),

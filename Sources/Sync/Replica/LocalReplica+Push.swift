@@ -90,6 +90,9 @@ extension LocalReplica {
                 ]
             )
         }
+        // The server may hold it (the answer to its push was lost), and its copy, which replaces this one, may
+        // have been left out of pulls.
+        if !opIds.isEmpty { try forgetOwnOperationsHeld(db: db) }
     }
 
     /// Applies the server's answer to a push in one transaction: accepted operations leave the outbox,

@@ -111,8 +111,12 @@ public struct HTTPTransport: SyncTransport {
     }
 
     public func pull(after cursor: Int64, limit: Int) async throws(SyncError) -> PullResponse {
+        try await pull(after: cursor, limit: limit, omittingOwn: false)
+    }
+
+    public func pull(after cursor: Int64, limit: Int, omittingOwn: Bool) async throws(SyncError) -> PullResponse {
         try await send(
-            path: "v1/sync/pull?after=\(cursor)&limit=\(limit)",
+            path: "v1/sync/pull?after=\(cursor)&limit=\(limit)" + (omittingOwn ? "&omitOwn=true" : ""),
             method: .GET,
             body: nil,
             decode: WireCoding.decodePullResponse

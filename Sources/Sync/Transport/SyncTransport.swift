@@ -8,8 +8,17 @@ public protocol SyncTransport: Sendable {
     func push(deviceId: String, batch: OutboxBatch) async throws(SyncError) -> PushResponse
     /// Fetches the page of operations after `cursor`.
     func pull(after cursor: Int64, limit: Int) async throws(SyncError) -> PullResponse
+    /// Fetches the page of operations after `cursor`, without this device's own when `omittingOwn` (`omitOwn`).
+    func pull(after cursor: Int64, limit: Int, omittingOwn: Bool) async throws(SyncError) -> PullResponse
     /// Fetches the venue reference list.
     func venues() async throws(SyncError) -> [Venue]
+}
+
+extension SyncTransport {
+    /// A transport that cannot ask for less gets the whole page (what a server that does not know `omitOwn` sends).
+    public func pull(after cursor: Int64, limit: Int, omittingOwn: Bool) async throws(SyncError) -> PullResponse {
+        try await pull(after: cursor, limit: limit)
+    }
 }
 
 /// Why a sync could not finish. Nothing queued is lost in any of these cases.

@@ -757,11 +757,18 @@ final class ConvergenceCase {
         let cursor = try replica.pullCursor()
         // Only a page handed to a caller who may see the same records: a server never hands one caller's page
         // to another, and venue staff get pages of their scope only.
-        let scope = PullScope(devices[device].spec.caller)
-        let candidates = server?.deliveredPages.filter { $0.after <= cursor && $0.scope == scope } ?? []
+        // A page that left out a device's own operations is that device's alone, and only while it holds them.
+        let caller = devices[device].spec.caller
+        let scopes =
+            [PullScope(caller)] + (try replica.holdsOwnOperations() ? [PullScope(caller, omittingOwn: true)] : [])
+        let candidates = server?.deliveredPages.filter { $0.after <= cursor && scopes.contains($0.scope) } ?? []
         guard !candidates.isEmpty else { return log("has no earlier page to replay") }
         let page = rng.pick(candidates)
-        let new = try replica.applyPulledPage(page.response, heardAt: deviceTime(of: device))
+        let new = try replica.applyPulledPage(
+            page.response,
+            heardAt: deviceTime(of: device),
+            omittedOwn: page.scope != PullScope(caller)
+        )
         count("page-replayed")
         log("gets an earlier page again: (\(page.after), \(page.response.cursor)], \(new) new")
     }

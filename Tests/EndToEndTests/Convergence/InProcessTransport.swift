@@ -12,18 +12,25 @@ struct DeliveredPage: Sendable {
     var scope: PullScope
 }
 
-/// What a caller's pulls may hold: everything (the police roles) or the records made at some venues.
+/// What a caller's pulls may hold: everything (the police roles), everything but one device's own operations (a
+/// police device's page asked for with `omitOwn`: only for that device), or the records made at some venues.
 enum PullScope: Sendable, Hashable, CustomStringConvertible {
     case everything
+    case everythingBut(deviceId: String)
     case venues(Set<String>)
 
-    init(_ caller: Caller) {
-        self = caller.role == .venueStaff ? .venues(caller.venueIds) : .everything
+    init(_ caller: Caller, omittingOwn: Bool = false) {
+        if caller.role == .venueStaff {
+            self = .venues(caller.venueIds)
+        } else {
+            self = omittingOwn ? .everythingBut(deviceId: caller.deviceId) : .everything
+        }
     }
 
     var description: String {
         switch self {
         case .everything: "all venues"
+        case .everythingBut(let deviceId): "all venues but \(deviceId)'s own"
         case .venues(let venues): "venues " + venues.sorted().joined(separator: ", ")
         }
     }
@@ -131,13 +138,20 @@ final class InProcessSyncServer: Sendable {
 
     /// `GET /v1/sync/pull?after=CURSOR&limit=N` by `caller`: the body as `SyncRoutes` assembles it from the
     /// stored JSON.
-    func pull(after cursor: Int64, limit: Int, for caller: Caller) async throws(SyncError) -> Data {
+    func pull(
+        after cursor: Int64,
+        limit: Int,
+        omittingOwn: Bool = false,
+        for caller: Caller
+    ) async throws(SyncError)
+        -> Data
+    {
         guard cursor >= 0, (1...ProtocolLimits.maxOperationsPerPull).contains(limit) else {
             throw anomaly("a pull with bad parameters: after=\(cursor) limit=\(limit)")
         }
         let page: PullPage
         do {
-            page = try await store.pull(after: cursor, limit: limit, for: caller, now: now)
+            page = try await store.pull(after: cursor, limit: limit, omittingOwn: omittingOwn, for: caller, now: now)
         } catch {
             throw anomaly("store.pull threw \(error)")
         }
@@ -252,9 +266,15 @@ final class ChaosTransport: SyncTransport {
     }
 
     func pull(after cursor: Int64, limit: Int) async throws(SyncError) -> PullResponse {
+        try await pull(after: cursor, limit: limit, omittingOwn: false)
+    }
+
+    func pull(after cursor: Int64, limit: Int, omittingOwn: Bool) async throws(SyncError) -> PullResponse {
         let redelivered: DeliveredPage? = state.withLock { state in
             defer { state.redelivery = nil }
-            guard let page = state.redelivery, page.after <= cursor, cursor <= page.response.cursor else { return nil }
+            guard let page = state.redelivery, page.after <= cursor, cursor <= page.response.cursor,
+                page.scope == PullScope(caller, omittingOwn: omittingOwn)
+            else { return nil }
             return page
         }
         if let redelivered {
@@ -270,14 +290,18 @@ final class ChaosTransport: SyncTransport {
         }
         // A server may send fewer than asked for (its pages are bounded in bytes too).
         let sent = min(limit, draw(1...max(1, limit)) ?? limit)
-        let body = try await server.pull(after: cursor, limit: sent, for: caller)
+        let body = try await server.pull(after: cursor, limit: sent, omittingOwn: omittingOwn, for: caller)
         let response: PullResponse
         do {
             response = try WireCoding.decode(PullResponse.self, from: body)
         } catch {
             throw .badResponse("the pull answer does not decode: \(error)")
         }
-        let page = DeliveredPage(after: cursor, response: response, scope: PullScope(caller))
+        let page = DeliveredPage(
+            after: cursor,
+            response: response,
+            scope: PullScope(caller, omittingOwn: omittingOwn)
+        )
         server.remember(page)
         if roll(0.12) { state.withLock { $0.redelivery = page } }
         return response

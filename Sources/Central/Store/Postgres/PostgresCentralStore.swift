@@ -210,6 +210,7 @@ public final class PostgresCentralStore: CentralStore {
         after cursor: Int64,
         limit: Int,
         maxBytes: Int,
+        omittingOwn: Bool,
         for caller: Caller,
         now: Date
     ) async throws -> PullPage {
@@ -218,6 +219,7 @@ public final class PostgresCentralStore: CentralStore {
                 after: cursor,
                 limit: limit,
                 maxBytes: maxBytes,
+                omittingOwn: omittingOwn,
                 for: caller,
                 on: connection,
                 logger: logger
@@ -237,6 +239,7 @@ public final class PostgresCentralStore: CentralStore {
         after cursor: Int64,
         limit: Int,
         maxBytes: Int,
+        omittingOwn: Bool,
         for caller: Caller,
         on connection: PostgresConnection,
         logger: Logger
@@ -244,6 +247,45 @@ public final class PostgresCentralStore: CentralStore {
         switch caller.role {
         case .admin:
             return PullPage(operations: [], cursor: cursor, hasMore: false)
+        case .officer where omittingOwn, .supervisor where omittingOwn:
+            // One statement (one snapshot), scanning at most `maxExamined + 1` positions; the rows past the one
+            // after the `limit`-th that is not the device's are not sent, nor the bodies of the device's own.
+            let deviceId = caller.deviceId
+            let rows = try await connection.query(
+                """
+                SELECT seq, hlc, record_id, own, CASE WHEN own THEN NULL ELSE body END FROM (
+                    SELECT seq, hlc, record_id, body, device_id = \(deviceId) AS own,
+                        count(*) FILTER (WHERE device_id <> \(deviceId)) OVER (ORDER BY seq) AS others
+                    FROM (
+                        SELECT seq, hlc, record_id, body, device_id FROM operation WHERE seq > \(cursor)
+                        ORDER BY seq LIMIT \(Int64(PullAssembly.maxExamined) + 1)
+                    ) AS scanned
+                ) AS counted
+                WHERE others <= \(Int64(limit) + 1) ORDER BY seq
+                """,
+                logger: logger
+            )
+            var read: [ExaminedOperation] = []
+            for try await (seq, hlc, recordId, own, body) in rows.decode((Int64, Int64, String, Bool, String?).self) {
+                read.append(
+                    ExaminedOperation(
+                        seq: seq,
+                        hlc: HLCTimestamp(rawValue: hlc),
+                        recordId: try ExaminedOperation.recordId(recordId),
+                        body: Data((body ?? "").utf8),
+                        inScope: !own
+                    )
+                )
+            }
+            let (examined, more) = PullAssembly.omittingOwn(read, limit: limit)
+            return try PullAssembly.page(
+                examined,
+                more: more,
+                after: cursor,
+                limit: limit,
+                maxBytes: maxBytes,
+                for: caller
+            )
         case .officer, .supervisor:
             var examined: [ExaminedOperation] = []
             let rows = try await connection.query(

@@ -261,11 +261,19 @@ public final class SQLiteCentralStore: CentralStore {
         after cursor: Int64,
         limit: Int,
         maxBytes: Int,
+        omittingOwn: Bool,
         for caller: Caller,
         now: Date
     ) async throws -> PullPage {
         try await write { db in
-            let page = try Self.page(after: cursor, limit: limit, maxBytes: maxBytes, for: caller, db: db)
+            let page = try Self.page(
+                after: cursor,
+                limit: limit,
+                maxBytes: maxBytes,
+                omittingOwn: omittingOwn,
+                for: caller,
+                db: db
+            )
             try Self.appendAudit(PullAssembly.auditEntry(of: page, by: caller, now: now), db: db)
             return page
         }
@@ -276,12 +284,26 @@ public final class SQLiteCentralStore: CentralStore {
         after cursor: Int64,
         limit: Int,
         maxBytes: Int,
+        omittingOwn: Bool,
         for caller: Caller,
         db: Database
     ) throws -> PullPage {
         switch caller.role {
         case .admin:
             return PullPage(operations: [], cursor: cursor, hasMore: false)
+        case .officer where omittingOwn, .supervisor where omittingOwn:
+            let (examined, more) = PullAssembly.omittingOwn(
+                try ownOmittingRows(after: cursor, limit: limit, deviceId: caller.deviceId, db: db),
+                limit: limit
+            )
+            return try PullAssembly.page(
+                examined,
+                more: more,
+                after: cursor,
+                limit: limit,
+                maxBytes: maxBytes,
+                for: caller
+            )
         case .officer, .supervisor:
             let rows = try Row.fetchAll(
                 db.cachedStatement(
@@ -356,6 +378,45 @@ public final class SQLiteCentralStore: CentralStore {
                 for: caller
             )
         }
+    }
+
+    /// The rows after the cursor for `PullAssembly.omittingOwn`, read one at a time and no further than the row
+    /// after the `limit`-th that is not this device's; the device's own are read without their body.
+    private static func ownOmittingRows(
+        after cursor: Int64,
+        limit: Int,
+        deviceId: String,
+        db: Database
+    ) throws -> [ExaminedOperation] {
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT seq, hlc, recordId, deviceId = ?1 AS own,
+                        CASE WHEN deviceId = ?1 THEN NULL ELSE body END AS body
+                    FROM operation WHERE seq > ?2 ORDER BY seq LIMIT ?3
+                    """
+            ),
+            arguments: [deviceId, cursor, PullAssembly.maxExamined + 1]
+        )
+        var read: [ExaminedOperation] = []
+        var others = 0
+        while let row = try rows.next() {
+            let own: Bool = row["own"]
+            read.append(
+                ExaminedOperation(
+                    seq: row["seq"],
+                    hlc: HLCTimestamp(rawValue: row["hlc"]),
+                    recordId: try ExaminedOperation.recordId(row["recordId"]),
+                    body: own ? Data() : Data((row["body"] as String).utf8),
+                    inScope: !own
+                )
+            )
+            if !own {
+                others += 1
+                if others > limit { break }
+            }
+        }
+        return read
     }
 
     private static func examinedOperation(_ row: Row, inScope: Bool) throws -> ExaminedOperation {
