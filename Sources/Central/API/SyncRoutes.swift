@@ -17,7 +17,7 @@ struct SyncRoutes: Sendable {
 
     func register(on group: RouterGroup<Context>) {
         group.post("sync/push", use: QueryParameters.only([], push))
-        group.get("sync/pull", use: QueryParameters.only(["after", "limit"], pull))
+        group.get("sync/pull", use: QueryParameters.only(["after", "limit", "protocolVersion"], pull))
         group.get("venues", use: QueryParameters.only([], venues))
     }
 
@@ -26,10 +26,11 @@ struct SyncRoutes: Sendable {
     @Sendable func push(request: Request, context: Context) async throws -> Response {
         let caller = try context.requireCaller(Self.deviceRoles)
         let push = try await request.decodeJSON(PushRequest.self, using: WireCoding.decodePushRequest)
-        guard push.protocolVersion == WireCoding.protocolVersion else {
+        guard WireCoding.supportedProtocolVersions.contains(push.protocolVersion) else {
             throw APIError.badRequest(
                 "unsupported-protocol-version",
-                "This server speaks protocol version \(WireCoding.protocolVersion); update the device."
+                "This server speaks protocol versions \(WireCoding.supportedProtocolVersions.lowerBound) to "
+                    + "\(WireCoding.protocolVersion); update the device."
             )
         }
         guard push.operations.count <= ProtocolLimits.maxOperationsPerPush else {
@@ -69,13 +70,20 @@ struct SyncRoutes: Sendable {
             serverTime: Date(),
             historyEpoch: try await epoch.epoch()
         )
-        return try JSONResponse.make(response)
+        return try JSONResponse.make(response, clockStamps: ClockStampForm(protocolVersion: push.protocolVersion))
     }
 
-    /// `GET /v1/sync/pull?after=CURSOR&limit=N`: what the caller may see after the cursor.
+    /// `GET /v1/sync/pull?after=CURSOR&limit=N&protocolVersion=V`: what the caller may see after the cursor, with
+    /// clock stamps in the form of the protocol version asked for (1, numbers, when none is asked for).
     @Sendable func pull(request: Request, context: Context) async throws -> Response {
         let caller = try context.requireCaller(Self.deviceRoles)
         let query = request.uri.queryParameters
+        let version = try QueryParameters.integer(
+            query,
+            "protocolVersion",
+            default: 1,
+            range: Int64(WireCoding.supportedProtocolVersions.lowerBound)...Int64(WireCoding.protocolVersion)
+        )
         let cursor = try QueryParameters.integer(query, "after", default: 0, range: 0...Int64.max)
         let limit = try QueryParameters.integer(
             query,
@@ -98,6 +106,7 @@ struct SyncRoutes: Sendable {
         )
         EmpowerMetrics.countPulled(page.operations.count)
         let body = WireAssembly.pullResponse(
+            clockStamps: ClockStampForm(protocolVersion: Int(version)),
             operations: page.operations.map { ($0.seq, $0.encoded) },
             cursor: page.cursor,
             hasMore: page.hasMore,

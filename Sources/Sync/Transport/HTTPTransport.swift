@@ -112,7 +112,7 @@ public struct HTTPTransport: SyncTransport {
 
     public func pull(after cursor: Int64, limit: Int) async throws(SyncError) -> PullResponse {
         try await send(
-            path: "v1/sync/pull?after=\(cursor)&limit=\(limit)",
+            path: "v1/sync/pull?after=\(cursor)&limit=\(limit)&protocolVersion=\(WireCoding.protocolVersion)",
             method: .GET,
             body: nil,
             decode: WireCoding.decodePullResponse
