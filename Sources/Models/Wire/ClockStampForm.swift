@@ -25,17 +25,23 @@ extension WireCoding {
     /// Outside strings, `"hlc":` can only be a key, and no object inside an operation has that key: the first
     /// occurrence is the operation's own.
     public static func quotingStamp(_ encoded: Data) -> Data {
+        var quoted = Data(capacity: encoded.count + 2)
+        appendQuotingStamp(encoded, to: &quoted)
+        return quoted
+    }
+
+    /// Appends `quotingStamp(encoded)` to `body` without making it apart: how push and pull bodies are built.
+    static func appendQuotingStamp(_ encoded: Data, to body: inout Data) {
         encoded.withUnsafeBytes { bytes in
             guard let (start, end) = stampDigits(in: bytes), bytes[start] != UInt8(ascii: "\"") else {
-                return encoded
+                body.append(contentsOf: bytes)
+                return
             }
-            var quoted = Data(capacity: bytes.count + 2)
-            quoted.append(contentsOf: bytes[..<start])
-            quoted.append(UInt8(ascii: "\""))
-            quoted.append(contentsOf: bytes[start..<end])
-            quoted.append(UInt8(ascii: "\""))
-            quoted.append(contentsOf: bytes[end...])
-            return quoted
+            body.append(contentsOf: bytes[..<start])
+            body.append(UInt8(ascii: "\""))
+            body.append(contentsOf: bytes[start..<end])
+            body.append(UInt8(ascii: "\""))
+            body.append(contentsOf: bytes[end...])
         }
     }
 

@@ -12,7 +12,7 @@ public enum WireAssembly {
         body.append(contentsOf: ",\"operations\":[".utf8)
         for (index, operation) in encodedOperations.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
-            body.append(WireCoding.quotingStamp(operation))
+            WireCoding.appendQuotingStamp(operation, to: &body)
         }
         body.append(contentsOf: "],\"protocolVersion\":\(WireCoding.protocolVersion)}".utf8)
         return body
@@ -47,9 +47,11 @@ public enum WireAssembly {
         for (index, operation) in operations.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
             body.append(contentsOf: "{\"operation\":".utf8)
-            body.append(
-                clockStamps == .text ? WireCoding.quotingStamp(operation.encodedOperation) : operation.encodedOperation
-            )
+            if clockStamps == .text {
+                WireCoding.appendQuotingStamp(operation.encodedOperation, to: &body)
+            } else {
+                body.append(operation.encodedOperation)
+            }
             body.append(contentsOf: ",\"seq\":\(operation.seq)}".utf8)
         }
         let clock = clockStamps == .text ? "\"\(serverClock.rawValue)\"" : "\(serverClock.rawValue)"
