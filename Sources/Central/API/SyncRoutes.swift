@@ -17,7 +17,7 @@ struct SyncRoutes: Sendable {
 
     func register(on group: RouterGroup<Context>) {
         group.post("sync/push", use: QueryParameters.only([], push))
-        group.get("sync/pull", use: QueryParameters.only(["after", "limit", "protocolVersion"], pull))
+        group.get("sync/pull", use: QueryParameters.only(["after", "limit", QueryParameters.protocolVersion], pull))
         group.get("venues", use: QueryParameters.only([], venues))
     }
 
@@ -78,12 +78,7 @@ struct SyncRoutes: Sendable {
     @Sendable func pull(request: Request, context: Context) async throws -> Response {
         let caller = try context.requireCaller(Self.deviceRoles)
         let query = request.uri.queryParameters
-        let version = try QueryParameters.integer(
-            query,
-            "protocolVersion",
-            default: 1,
-            range: Int64(WireCoding.supportedProtocolVersions.lowerBound)...Int64(WireCoding.protocolVersion)
-        )
+        let clockStamps = try QueryParameters.clockStamps(query)
         let cursor = try QueryParameters.integer(query, "after", default: 0, range: 0...Int64.max)
         let limit = try QueryParameters.integer(
             query,
@@ -106,7 +101,7 @@ struct SyncRoutes: Sendable {
         )
         EmpowerMetrics.countPulled(page.operations.count)
         let body = WireAssembly.pullResponse(
-            clockStamps: ClockStampForm(protocolVersion: Int(version)),
+            clockStamps: clockStamps,
             operations: page.operations.map { ($0.seq, $0.encoded) },
             cursor: page.cursor,
             hasMore: page.hasMore,

@@ -12,7 +12,7 @@ import Testing
 @Suite("Clock stamps on the wire, both protocol versions")
 struct ClockStampVersionTests {
     /// Runs `body` against a live server with the fixture officer's device enrolled.
-    private func withLiveServer(
+    func withLiveServer(
         _ body: @escaping @Sendable (SignedClient, SQLiteCentralStore) async throws -> Void
     ) async throws {
         try await withStore { store in
@@ -27,7 +27,7 @@ struct ClockStampVersionTests {
     }
 
     /// The text of every `"key":value` in a body: the value exactly as sent, quotes included.
-    private func values(of key: String, in text: String) -> [String] {
+    func values(of key: String, in text: String) -> [String] {
         let pattern = try! Regex("\"\(key)\":(\"[0-9]*\"|[0-9]+)")
         return text.matches(of: pattern).map { String(text[$0.range].dropFirst(key.count + 3)) }
     }
@@ -139,6 +139,33 @@ struct ClockStampVersionTests {
             var first = Fixture.createSighting()
             first.hlc = HLCTimestamp(wallMilliseconds: HLCTimestamp.plausibleWallMilliseconds.lowerBound, counter: 0)
             #expect(try await client.push([first]).status == .ok)
+        }
+    }
+}
+
+extension ClockStampVersionTests {
+    @Test("reads of records write their stamps in the version asked for: numbers by default, strings in version 2")
+    func recordReads() async throws {
+        try await withLiveServer { client, store in
+            let sighting = Fixture.createSighting()
+            #expect(try await client.push([sighting]).status == .ok)
+            let supervisor = client.signed(with: try await Accounts.supervisorToken(store))
+            let reads = [
+                "/v1/records?reason=Checking%20stamps",
+                "/v1/records/export?reason=Checking%20stamps&recipient=Licensing%20team&format=json",
+                "/v1/records/\(sighting.recordId.text)?reason=Checking%20stamps",
+            ]
+            for read in reads {
+                let plain = try await supervisor.execute(uri: read, method: .get)
+                #expect(plain.status == .ok, "\(read): \(plain.text)")
+                #expect(values(of: "hlc", in: plain.text) == [String(sighting.hlc.rawValue)], "\(read)")
+                let text = try await supervisor.execute(uri: read + "&protocolVersion=2", method: .get)
+                #expect(text.status == .ok, "\(read): \(text.text)")
+                #expect(values(of: "hlc", in: text.text) == ["\"\(sighting.hlc.rawValue)\""], "\(read)")
+                #expect(text.text.matches(of: try Regex("[:,\\[][0-9]{16,}")).isEmpty, "\(text.text)")
+                let refused = try await supervisor.execute(uri: read + "&protocolVersion=3", method: .get)
+                try expectError(refused, status: .badRequest, code: "bad-parameter")
+            }
         }
     }
 }
