@@ -84,8 +84,12 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 
 /// Builds JSON responses with Empower's one wire coder.
 enum JSONResponse {
-    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        make(encoded: try WireCoding.encode(value), status: status)
+    static func make(
+        _ value: some Encodable,
+        status: HTTPResponse.Status = .ok,
+        clockStamps: ClockStampForm = .number
+    ) throws -> Response {
+        make(encoded: try WireCoding.encode(value, clockStamps: clockStamps), status: status)
     }
 
     /// A response with JSON already encoded.

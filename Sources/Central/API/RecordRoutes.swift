@@ -15,9 +15,14 @@ struct RecordRoutes: Sendable {
     static let searchParameters = ["reason", "venue", "since", "until", "night", "type", "behaviour", "action"]
 
     func register(on group: RouterGroup<Context>) {
-        group.get("records", use: QueryParameters.only(Self.searchParameters, search))
-        group.get("records/export", use: QueryParameters.only(Self.searchParameters + ["recipient", "format"], export))
-        group.get("records/:id", use: QueryParameters.only(["reason"], show))
+        // Every read also takes `protocolVersion`: version 2 writes the records' clock stamps as strings.
+        let version = QueryParameters.protocolVersion
+        group.get("records", use: QueryParameters.only(Self.searchParameters + [version], search))
+        group.get(
+            "records/export",
+            use: QueryParameters.only(Self.searchParameters + ["recipient", "format", version], export)
+        )
+        group.get("records/:id", use: QueryParameters.only(["reason", version], show))
     }
 
     /// `GET /v1/records?reason=…&venue=ID&since=…&until=…&night=YYYY-MM-DD&type=…&behaviour=…&action=…`.
@@ -26,6 +31,7 @@ struct RecordRoutes: Sendable {
         let query = request.uri.queryParameters
         let filter = try Self.filter(query, for: caller)
         let reason = try QueryParameters.reason(query)
+        let clockStamps = try QueryParameters.clockStamps(query)
         let records = try await store.records(matching: filter, for: caller)
         try await store.appendAudit(
             AuditEntry(
@@ -38,7 +44,7 @@ struct RecordRoutes: Sendable {
                 reason: reason
             )
         )
-        return try JSONResponse.make(RecordList(records: records))
+        return try JSONResponse.make(RecordList(records: records), clockStamps: clockStamps)
     }
 
     /// `GET /v1/records/export?reason=…&recipient=…&format=csv|json` and the search filters.
@@ -48,6 +54,7 @@ struct RecordRoutes: Sendable {
         let filter = try Self.filter(query, for: caller)
         let reason = try QueryParameters.reason(query)
         let format = QueryParameters.string(query, "format") ?? "json"
+        let clockStamps = try QueryParameters.clockStamps(query)
         guard ["csv", "json"].contains(format) else {
             throw APIError.badRequest("bad-parameter", "The parameter 'format' must be csv or json.")
         }
@@ -74,7 +81,9 @@ struct RecordRoutes: Sendable {
                 recipient: recipient
             )
         )
-        guard format == "csv" else { return try JSONResponse.make(RecordList(records: records)) }
+        guard format == "csv" else {
+            return try JSONResponse.make(RecordList(records: records), clockStamps: clockStamps)
+        }
         return Response(
             status: .ok,
             headers: [
@@ -92,6 +101,7 @@ struct RecordRoutes: Sendable {
             throw APIError.badRequest("bad-parameter", "The record id must be a UUID.")
         }
         let reason = try QueryParameters.reason(request.uri.queryParameters)
+        let clockStamps = try QueryParameters.clockStamps(request.uri.queryParameters)
         // A record outside the caller's scope is not found, exactly as one that does not exist.
         guard let record = try await store.records(matching: RecordFilter(recordId: id), for: caller).first else {
             throw APIError.notFound("No record with that id.")
@@ -99,7 +109,7 @@ struct RecordRoutes: Sendable {
         try await store.appendAudit(
             AuditEntry(at: Date(), caller: caller, action: .show, recordIds: [id], count: 1, reason: reason)
         )
-        return try JSONResponse.make(record)
+        return try JSONResponse.make(record, clockStamps: clockStamps)
     }
 
     /// The filter a request asks for, narrowed to the caller's venues.

@@ -10,7 +10,8 @@ extension Request {
     ///   for a value outside an enumeration (`WireEnumeration`), 400 `bad-json` for
     ///   one that holds `null` (the API documents no field as nullable: a field that has no value is left out)
     ///   and, naming the offending field, for one that does not decode; 400 `bad-json` naming the broken rule for one
-    ///   that is not strict JSON (`WireCoding.checkStrictJSON`: a key twice in an object, invalid UTF-8, ...).
+    ///   that is not strict JSON (`WireCoding.checkStrictJSON`: a key twice in an object, invalid UTF-8, ...); 400
+    ///   `clock-out-of-range` naming the field for a clock stamp outside `HLCTimestamp.plausibleWallMilliseconds`.
     /// - Parameter decode: how to decode the bytes (a fast path of `WireCoding`); `JSONDecoder` by default.
     func decodeJSON<Value: Decodable>(
         _ type: Value.Type,
@@ -43,6 +44,9 @@ extension Request {
         } catch let error as DecodingError {
             if case .dataCorrupted(let context) = error, let unknown = context.underlyingError as? UnknownValue {
                 throw APIError.unknownValue(unknown)
+            }
+            if case .dataCorrupted(let context) = error, context.underlyingError is ClockStampOutOfRange {
+                throw APIError.badRequest("clock-out-of-range", Self.describe(error))
             }
             throw APIError.badRequest("bad-json", Self.describe(error))
         } catch {
@@ -96,6 +100,10 @@ extension Request {
             return "The field \(path(context.codingPath)) has the wrong type."
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty { return "The body is not valid JSON." }
+            if context.underlyingError is ClockStampOutOfRange {
+                return "The field \(path(context.codingPath)) is not a clock stamp from 2020 to 2200: a stamp is "
+                    + "milliseconds since 1970 times 65,536 plus a counter (docs/openapi.yaml, HLCTimestamp)."
+            }
             // The decoder's own description repeats the refused value; say only where the problem is.
             return
                 "The field \(path(context.codingPath)) has a value that is not allowed (docs/openapi.yaml describes every field)."

@@ -17,7 +17,7 @@ struct SyncRoutes: Sendable {
 
     func register(on group: RouterGroup<Context>) {
         group.post("sync/push", use: QueryParameters.only([], push))
-        group.get("sync/pull", use: QueryParameters.only(["after", "limit", "omitOwn"], pull))
+        group.get("sync/pull", use: QueryParameters.only(["after", "limit", "omitOwn", QueryParameters.protocolVersion], pull))
         group.get("venues", use: QueryParameters.only([], venues))
     }
 
@@ -26,10 +26,11 @@ struct SyncRoutes: Sendable {
     @Sendable func push(request: Request, context: Context) async throws -> Response {
         let caller = try context.requireCaller(Self.deviceRoles)
         let push = try await request.decodeJSON(PushRequest.self, using: WireCoding.decodePushRequest)
-        guard push.protocolVersion == WireCoding.protocolVersion else {
+        guard WireCoding.supportedProtocolVersions.contains(push.protocolVersion) else {
             throw APIError.badRequest(
                 "unsupported-protocol-version",
-                "This server speaks protocol version \(WireCoding.protocolVersion); update the device."
+                "This server speaks protocol versions \(WireCoding.supportedProtocolVersions.lowerBound) to "
+                    + "\(WireCoding.protocolVersion); update the device."
             )
         }
         guard push.operations.count <= ProtocolLimits.maxOperationsPerPush else {
@@ -76,7 +77,7 @@ struct SyncRoutes: Sendable {
             serverTime: Date(),
             historyEpoch: try await epoch.epoch()
         )
-        return try JSONResponse.make(response)
+        return try JSONResponse.make(response, clockStamps: ClockStampForm(protocolVersion: push.protocolVersion))
     }
 
     /// The refusals (`unknown-venue`, `VenueReference`) of the operations that name a venue the server does not
@@ -100,11 +101,13 @@ struct SyncRoutes: Sendable {
         return refusals
     }
 
-    /// `GET /v1/sync/pull?after=CURSOR&limit=N&omitOwn=true`: what the caller may see after the cursor, without
-    /// the operations of the caller's own device when asked (`CentralStore.pull`).
+    /// `GET /v1/sync/pull?after=CURSOR&limit=N&omitOwn=true&protocolVersion=V`: what the caller may see after the
+    /// cursor, without the operations of the caller's own device when asked (`CentralStore.pull`), with clock
+    /// stamps in the form of the protocol version asked for (1, numbers, when none is asked for).
     @Sendable func pull(request: Request, context: Context) async throws -> Response {
         let caller = try context.requireCaller(Self.deviceRoles)
         let query = request.uri.queryParameters
+        let clockStamps = try QueryParameters.clockStamps(query)
         let cursor = try QueryParameters.integer(query, "after", default: 0, range: 0...Int64.max)
         let limit = try QueryParameters.integer(
             query,
@@ -134,6 +137,7 @@ struct SyncRoutes: Sendable {
         )
         EmpowerMetrics.countPulled(page.operations.count)
         let body = WireAssembly.pullResponse(
+            clockStamps: clockStamps,
             operations: page.operations.map { ($0.seq, $0.encoded) },
             cursor: page.cursor,
             hasMore: page.hasMore,

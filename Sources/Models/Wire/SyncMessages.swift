@@ -11,6 +11,52 @@ public struct PushRequest: Codable, Sendable, Hashable {
         self.deviceId = deviceId
         self.operations = operations
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case protocolVersion, deviceId, operations
+    }
+
+    /// Decodes a push, refusing a clock stamp outside `HLCTimestamp.plausibleWallMilliseconds` with a
+    /// `DecodingError` at its field whose underlying error is `ClockStampOutOfRange`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        protocolVersion = try container.decode(Int.self, forKey: .protocolVersion)
+        deviceId = try container.decode(String.self, forKey: .deviceId)
+        operations = try container.decode([LogOperation].self, forKey: .operations)
+        if let index = operations.firstIndex(where: { !$0.hlc.isPlausible }) {
+            throw Self.stampOutOfRange(at: index, codingPath: decoder.codingPath)
+        }
+    }
+
+    /// The error for the implausible stamp of the operation at `index`.
+    static func stampOutOfRange(at index: Int, codingPath: [any CodingKey] = []) -> DecodingError {
+        .dataCorrupted(
+            .init(
+                codingPath: codingPath + [CodingKeys.operations, WireIndexKey(index), WireIndexKey("hlc")],
+                debugDescription: "A clock stamp outside the years 2020 to 2200.",
+                underlyingError: ClockStampOutOfRange()
+            )
+        )
+    }
+}
+
+/// A coding key for an error's path: an array index or a field name.
+struct WireIndexKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+
+    init(_ index: Int) {
+        self.stringValue = "Index \(index)"
+        self.intValue = index
+    }
+
+    init(_ name: String) {
+        self.stringValue = name
+        self.intValue = nil
+    }
+
+    init?(stringValue: String) { self.init(stringValue) }
+    init?(intValue: Int) { self.init(intValue) }
 }
 
 /// The answer to a push, sent only after the accepted operations are durably stored.

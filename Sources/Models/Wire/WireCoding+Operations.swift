@@ -48,7 +48,14 @@ extension WireCoding {
                     case "protocolVersion": version = try r.readInt64()
                     case "operations":
                         var list: [LogOperation] = []
-                        try r.readArray { r in list.append(try OperationCodec.readOperation(&r)) }
+                        try r.readArray { r in
+                            let operation = try OperationCodec.readOperation(&r)
+                            // `PushRequest.init(from:)` names the field.
+                            guard operation.hlc.isPlausible else {
+                                throw JSONReader.Failure(reason: "clock stamp out of range")
+                            }
+                            list.append(operation)
+                        }
                         operations = list
                     default: try r.skipValue()
                     }
@@ -85,7 +92,7 @@ extension WireCoding {
                     case "cursor": cursor = try r.readInt64()
                     case "hasMore": hasMore = try r.readBool()
                     case "historyEpoch": historyEpoch = try r.readString()
-                    case "serverClock": clock = try r.readInt64()
+                    case "serverClock": clock = try r.readClockStamp()
                     case "serverTime":
                         guard let time = parseDate(try r.readString()) else {
                             throw JSONReader.Failure(reason: "bad server time")
@@ -104,7 +111,9 @@ extension WireCoding {
                                     r.skipWhitespace()
                                     let start = r.index
                                     operation = try OperationCodec.readOperation(&r)
-                                    encoded = r.text(start..<r.index)
+                                    // Kept as stored: a stamp sent as text goes back to a number (else the
+                                    // device encodes the operation itself).
+                                    encoded = WireCoding.unquotingStamp(r.text(start..<r.index))
                                 default: try r.skipValue()
                                 }
                             }

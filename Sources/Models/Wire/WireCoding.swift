@@ -5,12 +5,17 @@ import Foundation
 /// Times are ISO-8601 in UTC with milliseconds (`2026-11-21T23:40:00.123Z`); times without fractional
 /// seconds are accepted on input. Keys are sorted so that equal values encode to equal bytes.
 public enum WireCoding {
-    /// The protocol version spoken under `/v1`.
-    public static let protocolVersion = 1
+    /// The newest protocol version spoken under `/v1`: the one devices speak. Version 2 writes clock stamps as
+    /// strings (`ClockStampForm`); the server still serves version 1, which writes them as numbers.
+    public static let protocolVersion = 2
+
+    /// The protocol versions the server serves.
+    public static let supportedProtocolVersions = 1...protocolVersion
 
     /// A new encoder with Empower's settings.
-    public static func makeEncoder(pretty: Bool = false) -> JSONEncoder {
+    public static func makeEncoder(pretty: Bool = false, clockStamps: ClockStampForm = .number) -> JSONEncoder {
         let encoder = JSONEncoder()
+        if clockStamps == .text { encoder.userInfo[ClockStampForm.userInfoKey] = ClockStampForm.text }
         encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
@@ -37,8 +42,8 @@ public enum WireCoding {
     }
 
     /// Encodes a value with Empower's settings.
-    public static func encode(_ value: some Encodable) throws -> Data {
-        try makeEncoder().encode(value)
+    public static func encode(_ value: some Encodable, clockStamps: ClockStampForm = .number) throws -> Data {
+        try makeEncoder(clockStamps: clockStamps).encode(value)
     }
 
     /// Decodes a value with Empower's settings, from strict JSON only (`checkStrictJSON`).

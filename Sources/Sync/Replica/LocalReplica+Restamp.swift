@@ -6,8 +6,9 @@ import SQLiteSupport
 extension LocalReplica {
     /// Refusals whose cause passes: the operation itself is sound, and is stamped again and sent again once
     /// this device's clock is anchored to the server's: stamped (`clock-ahead`) or recorded
-    /// (`recorded-in-future`) by a wall clock that ran ahead.
-    public static let passingRefusals: Set<String> = ["clock-ahead", "recorded-in-future"]
+    /// (`recorded-in-future`) by a wall clock that ran ahead, or stamped by one never set (`clock-out-of-range`,
+    /// a batch refused whole and parked one operation at a time).
+    public static let passingRefusals: Set<String> = ["clock-ahead", "recorded-in-future", "clock-out-of-range"]
 
     /// Stamps again this device's operations the server refused for a cause that has passed, and queues them.
     ///

@@ -116,7 +116,8 @@ public struct HTTPTransport: SyncTransport {
 
     public func pull(after cursor: Int64, limit: Int, omittingOwn: Bool) async throws(SyncError) -> PullResponse {
         try await send(
-            path: "v1/sync/pull?after=\(cursor)&limit=\(limit)" + (omittingOwn ? "&omitOwn=true" : ""),
+            path: "v1/sync/pull?after=\(cursor)&limit=\(limit)&protocolVersion=\(WireCoding.protocolVersion)"
+                + (omittingOwn ? "&omitOwn=true" : ""),
             method: .GET,
             body: nil,
             decode: WireCoding.decodePullResponse

@@ -15,7 +15,7 @@ struct HealthRouteTests {
             #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
             let health = try response.decode(HealthResponse.self)
             #expect(health.status == "ok")
-            #expect(health.protocolVersion == 1)
+            #expect(health.protocolVersion == 2)
         }
     }
 }

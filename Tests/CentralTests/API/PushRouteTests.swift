@@ -180,10 +180,10 @@ struct PushRouteTests {
         }
     }
 
-    @Test("refuses protocol version 2 (unsupported-protocol-version)")
+    @Test("refuses a protocol version after the newest (unsupported-protocol-version)")
     func unsupportedProtocolVersion() async throws {
         try await expectBatchRefused(code: "unsupported-protocol-version") { client in
-            try await client.push([Fixture.createSighting()], protocolVersion: 2)
+            try await client.push([Fixture.createSighting()], protocolVersion: WireCoding.protocolVersion + 1)
         }
     }
 

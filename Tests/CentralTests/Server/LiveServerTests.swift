@@ -21,7 +21,7 @@ struct LiveServerTests {
                 let client = SignedClient(base: live, token: token)
                 #expect(client.port != nil)
                 let health = try await client.get("/v1/health", as: HealthResponse.self)
-                #expect(health == HealthResponse(status: "ok", protocolVersion: 1))
+                #expect(health == HealthResponse(status: "ok", protocolVersion: 2))
 
                 let operations = [Fixture.createSighting(), Fixture.createSighting()]
                 let answer = try await client.pushAccepted(operations)

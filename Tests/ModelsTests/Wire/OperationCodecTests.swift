@@ -26,7 +26,8 @@ struct OperationCodecTests {
     func envelopes() throws {
         var random = SplitMix64(seed: 0xE7E1)
         let operations = (0..<20).map { _ in RandomOperation.make(using: &random) }
-        let push = PushRequest(deviceId: "dev-7f3a9c", operations: operations)
+        // A push carries only stamps a client may send (`ClockStampFormTests` has the others refused).
+        let push = PushRequest(deviceId: "dev-7f3a9c", operations: operations.filter(\.hlc.isPlausible))
         let pushBody = try WireCoding.encode(push)
         #expect(try WireCoding.decodePushRequest(pushBody) == push)
         let pretty = try WireCoding.makeEncoder(pretty: true).encode(push)
@@ -70,7 +71,7 @@ struct OperationCodecTests {
         let operation = LogOperation(
             deviceId: "dev-pc4127",
             author: "PC-4127",
-            hlc: HLCTimestamp(rawValue: 1),
+            hlc: Fixture.stamp(),
             recordId: UUID(),
             payload: .amend(
                 Amendment(
@@ -221,9 +222,20 @@ enum RandomOperation {
         return LogOperation(
             deviceId: "dev-" + String(Int.random(in: 0...999, using: &random)),
             author: "PC-" + String(Int.random(in: 0...999, using: &random)),
-            hlc: HLCTimestamp(rawValue: Int64.random(in: 0...Int64.max, using: &random)),
+            hlc: stamp(using: &random),
             recordId: UUID(),
             payload: payload
         )
+    }
+
+    /// Mostly a stamp a client may send (`HLCTimestamp.isPlausible`), else any stamp at all.
+    static func stamp(using random: inout SplitMix64) -> HLCTimestamp {
+        guard Int.random(in: 0..<4, using: &random) == 0 else {
+            return HLCTimestamp(
+                wallMilliseconds: Int64.random(in: HLCTimestamp.plausibleWallMilliseconds, using: &random),
+                counter: UInt16.random(in: 0...UInt16.max, using: &random)
+            )
+        }
+        return HLCTimestamp(rawValue: Int64.random(in: 0...Int64.max, using: &random))
     }
 }

@@ -96,9 +96,10 @@ private let corruptions: [CorruptedJSON] = [
         with: #""hlc":-1"#
     ),
     CorruptedJSON(
-        name: "clock stamp as a string",
+        // A string of the digits is protocol version 2's form (`ClockStampFormTests`); a signed one is no stamp.
+        name: "clock stamp as a signed string",
         replace: #""hlc":\#(Fixture.stamp(counter: 7).rawValue)"#,
-        with: #""hlc":"\#(Fixture.stamp(counter: 7).rawValue)""#
+        with: #""hlc":"+\#(Fixture.stamp(counter: 7).rawValue)""#
     ),
     CorruptedJSON(name: "malformed operation id", replace: #""opId":""#, with: #""opId":"x"#),
 ]

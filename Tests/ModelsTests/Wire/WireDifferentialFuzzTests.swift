@@ -105,13 +105,20 @@ enum FuzzDocument {
     static func mutate(_ tree: inout JSONTree, using random: inout SplitMix64) {
         guard case .object(var members) = tree, !members.isEmpty else { return }
         let position = Int.random(in: 0..<members.count, using: &random)
-        switch Int.random(in: 0..<7, using: &random) {
+        switch Int.random(in: 0..<8, using: &random) {
         case 0:
             // The same key twice, with the same or another value.
             let copy = members[position]
             let value = Bool.random(using: &random) ? copy.1 : awkwardValues.randomElement(using: &random)!
             members.insert((copy.0, value), at: Int.random(in: 0...members.count, using: &random))
         case 1: members.remove(at: position)
+        case 7:
+            // The clock stamp as protocol version 2 writes it (text), well spelt or not, in range or not.
+            guard let index = members.firstIndex(where: { $0.0 == "hlc" }) else { break }
+            let digits = ["1", "0", "00", "01", "-1", "+1", " 1", "1.0", "1e3", "9223372036854775808", ""]
+            let wall = Int64.random(in: 0...(HLCTimestamp.plausibleWallMilliseconds.upperBound * 2), using: &random)
+            let text = Bool.random(using: &random) ? String(wall << 16) : digits.randomElement(using: &random)!
+            members[index].1 = .raw("\"\(text)\"")
         case 2: members[position].1 = awkwardValues.randomElement(using: &random)!
         case 3:
             let key = ["extra", "payload", "redacted", "kind", "hlc", "x"].randomElement(using: &random)!

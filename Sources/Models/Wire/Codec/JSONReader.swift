@@ -209,6 +209,15 @@ struct JSONReader {
         }
     }
 
+    /// Reads a clock stamp as `HLCTimestamp` decodes one: a whole number, or its digits in a string.
+    mutating func readClockStamp() throws -> Int64 {
+        guard try peek() == UInt8(ascii: "\"") else { return try readInt64() }
+        guard let value = HLCTimestamp.parse(text: try readString()) else {
+            throw Failure(reason: "bad clock stamp text")
+        }
+        return value
+    }
+
     mutating func readDouble() throws -> Double {
         let number = try scanNumber()
         switch number.value {

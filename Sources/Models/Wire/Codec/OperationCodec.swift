@@ -321,7 +321,7 @@ enum OperationCodec {
             case "opId": opId = try r.readUUID()
             case "deviceId": deviceId = try r.readString()
             case "author": author = try r.readString()
-            case "hlc": hlc = try r.readInt64()
+            case "hlc": hlc = try r.readClockStamp()
             case "recordId": recordId = try r.readUUID()
             case "kind": kind = try r.readEnum(OperationKind.self)
             case "redacted": redacted = try r.readNull() ? false : try r.readBool()
