@@ -137,9 +137,21 @@ let package = Package(
             dependencies: ["empower-bench", "Sync"],
             swiftSettings: swiftSettings
         ),
+        // What the test targets share: the seeded generator, the PostgreSQL test server, starting `serve`.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Central",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ModelsTests",
-            dependencies: ["Models", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["Models", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -149,13 +161,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["Sync", "Models", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Sync", "Models", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CentralTests",
             dependencies: [
-                "Central", "Models",
+                "Central", "Models", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -169,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Central", "Sync", "Models", "empower-cli",
+                "Central", "Sync", "Models", "empower-cli", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

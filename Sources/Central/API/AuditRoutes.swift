@@ -73,22 +73,3 @@ struct AuditRoutes: Sendable {
         return try JSONResponse.make(proof)
     }
 }
-
-/// `GET /v1/admin/audit/head`.
-public struct AuditHeadResponse: Codable, Sendable, Hashable {
-    /// The newest signed head as a note, or nil before the first seal.
-    public var head: String?
-    /// The server's public key (`name+id+key`); verifiers should check it against the published one.
-    public var publicKey: String?
-
-    public init(head: String?, publicKey: String?) {
-        self.head = head
-        self.publicKey = publicKey
-    }
-}
-
-/// `GET /v1/admin/audit/consistency`.
-public struct AuditConsistencyResponse: Codable, Sendable, Hashable {
-    public var head: String
-    public var proof: [Data]
-}

@@ -1,39 +1,9 @@
 import Foundation
 import Models
 
-/// The remote wipe of a lost or stolen device: ordered by an administrator, delivered at the device's next
-/// contact with the server, confirmed by the device once it has erased its data.
-///
-/// The rules live here as pure functions on values; the stores only read a device's wipe, apply one of these
-/// and persist the result with its audit entry in the same transaction.
-public struct DeviceWipe: Codable, Sendable, Hashable {
-    /// How far the wipe has gone.
-    public enum State: String, Codable, Sendable, CaseIterable {
-        /// Ordered; the device has not made contact since.
-        case ordered
-        /// The device was told, with its own token, to erase its data; it has not confirmed (it may have been
-        /// cut off, or have erased its data and failed to say so).
-        case delivered
-        /// The device said it erased its data; its token is retired for good.
-        case confirmed
-    }
-
-    public var state: State
-    public var orderedAt: Date
-    /// The administrator who ordered it.
-    public var orderedBy: String
-    public var deliveredAt: Date?
-    public var confirmedAt: Date?
-
-    public init(orderedAt: Date, orderedBy: String, deliveredAt: Date? = nil, confirmedAt: Date? = nil) {
-        self.orderedAt = orderedAt
-        self.orderedBy = orderedBy
-        // A confirmation is a delivery too: the device can only confirm a wipe it was told of.
-        self.deliveredAt = deliveredAt ?? confirmedAt
-        self.confirmedAt = confirmedAt
-        self.state = confirmedAt != nil ? .confirmed : deliveredAt != nil ? .delivered : .ordered
-    }
-
+/// The wipe's rules, as pure functions on values; the stores only read a device's wipe, apply one of these and
+/// persist the result with its audit entry in the same transaction.
+extension DeviceWipe {
     /// Whether a wipe may be ordered for `deviceId`, given the wipe it has already and whether it ever held an
     /// access token (the only thing a wipe can be delivered to).
     /// - Throws: `AccountError` (conflict) naming what is in the way.

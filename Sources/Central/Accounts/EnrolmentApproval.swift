@@ -1,36 +1,9 @@
 import Foundation
 import Models
 
-/// The separation of duties at enrolment. Administrators manage accounts, not content, so an administrator must
-/// not be able to give themselves a user's access: a device enrolled for a user who has had a device before (the
-/// first device of a new user is the bootstrap) is created pending approval, and its enrolment token cannot be
-/// redeemed until the user approves it from another of their devices, or a supervisor does (a user whose every
-/// device is lost). An administrator never approves another user's device. Every enrolment is told to the
-/// user's devices at their next sync (`EnrolmentNotice`).
-///
-/// The rules live here as pure functions on values; the stores read the devices, apply these and persist the
+/// The enrolment rules, as pure functions on values; the stores read the devices, apply these and persist the
 /// result with its audit entry in the same transaction.
-public struct EnrolmentApproval: Codable, Sendable, Hashable {
-    public enum State: String, Codable, Sendable, CaseIterable {
-        /// Waiting: the enrolment token cannot be redeemed.
-        case pending
-        case approved
-    }
-
-    public var state: State
-    public var approvedAt: Date?
-    /// The user who approved it.
-    public var approvedBy: String?
-    /// The device they approved it from.
-    public var approvedByDevice: String?
-
-    public init(approvedAt: Date? = nil, approvedBy: String? = nil, approvedByDevice: String? = nil) {
-        self.approvedAt = approvedAt
-        self.approvedBy = approvedBy
-        self.approvedByDevice = approvedByDevice
-        self.state = approvedAt == nil ? .pending : .approved
-    }
-
+extension EnrolmentApproval {
     /// Whether a new device for a user needs approval: it does as soon as the user has had any device, revoked or
     /// not (revoking a user's devices first must not make the next enrolment a bootstrap).
     public static func isNeeded(existingDevicesOfUser: [DeviceAccount]) -> Bool {

@@ -226,18 +226,7 @@ public enum AuditVerifier {
     }
 }
 
-/// An entry's inclusion proof: the audit path from its leaf to the root of a signed head.
-public struct AuditInclusionProof: Codable, Sendable, Hashable {
-    public var seq: Int64
-    public var leafIndex: Int64
-    /// The entry's canonical JSON, which the leaf hash covers.
-    public var entry: String
-    public var leafHash: Data
-    public var treeSize: Int64
-    public var path: [Data]
-    /// The signed head whose root the path leads to.
-    public var head: String
-
+extension AuditInclusionProof {
     /// Builds the proof of entry `seq` against the latest head, or nil when the entry is not sealed.
     public static func make(seq: Int64, body: String, snapshot: AuditSnapshot) -> AuditInclusionProof? {
         guard let leaf = snapshot.leaves.first(where: { $0.seq == seq }), let head = snapshot.heads.last,

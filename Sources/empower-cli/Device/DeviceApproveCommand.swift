@@ -1,5 +1,4 @@
 import ArgumentParser
-import Central
 import Foundation
 import Models
 import Sync

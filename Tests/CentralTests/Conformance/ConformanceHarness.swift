@@ -4,6 +4,7 @@ import GRDB
 import Logging
 import Models
 import PostgresNIO
+import TestSupport
 import Testing
 
 /// The central stores the conformance suite runs against: the same test code, one case per store.
@@ -18,109 +19,9 @@ enum StoreKind: String, Sendable, CaseIterable, CustomTestStringConvertible {
         }
     }
 
-    /// The stores to test: both, unless no PostgreSQL server is given and skipping it is allowed.
-    ///
-    /// Without `EMPOWER_TEST_DATABASE_URL` the PostgreSQL cases still run, and fail saying how to run them,
-    /// unless `EMPOWER_ALLOW_SKIP_POSTGRES=1` (never in CI), which leaves them out with a warning.
-    static let tested: [StoreKind] = {
-        guard PostgresTestServer.url == nil, PostgresTestServer.skipAllowed else { return allCases }
-        print(
-            "WARNING: PostgreSQL conformance cases skipped (EMPOWER_ALLOW_SKIP_POSTGRES=1). \(PostgresTestServer.howToRun)"
-        )
-        return [.sqlite]
-    }()
-}
-
-/// The PostgreSQL server the tests use, from the environment (`scripts/with-postgres.sh` sets it).
-enum PostgresTestServer {
-    static let variable = "EMPOWER_TEST_DATABASE_URL"
-
-    static let howToRun = """
-        Run the tests with a PostgreSQL server: bash scripts/with-postgres.sh swift test … (it starts a \
-        throwaway server and sets \(variable)), or set \(variable)=postgres://USER@HOST:PORT/DATABASE for a \
-        server whose user may create databases.
-        """
-
-    static var url: String? {
-        ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    static var skipAllowed: Bool {
-        ProcessInfo.processInfo.environment["EMPOWER_ALLOW_SKIP_POSTGRES"] == "1"
-    }
-
-    /// The server's URL, or a failure that says how to give one.
-    static func requireURL() throws -> PostgresDatabaseURL {
-        guard let text = url else {
-            throw HarnessError("\(variable) is not set, so the PostgreSQL cases cannot run. \(howToRun)")
-        }
-        return try PostgresDatabaseURL(text)
-    }
-
-    /// Runs `body` with a new, empty database on the test server, dropped afterwards.
-    static func withScratchDatabase<Result>(
-        _ body: (PostgresDatabaseURL) async throws -> Result
-    ) async throws
-        -> Result
-    {
-        let server = try requireURL()
-        let name = "empower_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await withConnection(to: server) { connection in
-            _ = try await connection.query("CREATE DATABASE \(unescaped: name)", logger: quietLogger).collect()
-        }
-        do {
-            let result = try await body(server.replacingDatabase(with: name))
-            try await drop(name, on: server)
-            return result
-        } catch {
-            try? await drop(name, on: server)
-            throw error
-        }
-    }
-
-    private static func drop(_ name: String, on server: PostgresDatabaseURL) async throws {
-        try await withConnection(to: server) { connection in
-            _ = try await connection.query(
-                "DROP DATABASE IF EXISTS \(unescaped: name) WITH (FORCE)",
-                logger: quietLogger
-            )
-            .collect()
-        }
-    }
-
-    /// One plain connection (not the store's pool), for the test's own SQL.
-    static func withConnection<Result>(
-        to url: PostgresDatabaseURL,
-        _ body: (PostgresConnection) async throws -> Result
-    ) async throws -> Result {
-        let tls: PostgresConnection.Configuration.TLS =
-            url.tls == .disable ? .disable : .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        let connection = try await PostgresConnection.connect(
-            configuration: PostgresConnection.Configuration(
-                host: url.host,
-                port: url.port,
-                username: url.username,
-                password: url.password,
-                database: url.database,
-                tls: tls
-            ),
-            id: 1,
-            logger: quietLogger
-        )
-        do {
-            let result = try await body(connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
-    }
-}
-
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+    /// The stores to test: both, unless no PostgreSQL server is given and skipping it is allowed
+    /// (`PostgresTestServer.enabled`).
+    static let tested: [StoreKind] = PostgresTestServer.enabled("conformance cases") ? allCases : [.sqlite]
 }
 
 /// A fresh store of one kind for one test, with a way into its tables for what only SQL can do (tampering

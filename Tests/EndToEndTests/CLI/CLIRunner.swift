@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the real `empower-cli` executable, built beside the test bundle.
 struct CLIRunner {
@@ -10,10 +11,7 @@ struct CLIRunner {
     }
 
     /// The executable: SwiftPM builds it into the same products directory as the test bundle.
-    static let executable: URL = {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return bundleDirectory.appendingPathComponent("empower-cli")
-    }()
+    static let executable = ServeLaunch.executable
 
     /// Runs the CLI to completion with `arguments`, and no standard input.
     ///
@@ -71,42 +69,13 @@ struct CLIRunner {
         standardError: FileHandle = .nullDevice,
         arguments: [String] = []
     ) throws -> (Process, URL) {
-        let process = Process()
-        let command =
-            launcher + [executable.path]
-            + [
-                "serve", "--port", "\(port)", "--data", dataDirectory.path, "--disk-reserve-mb",
-                "\(diskReserveMegabytes)",
-            ] + arguments
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = standardError
-        try process.run()
-        var buffer = ""
-        let reader = stdout.fileHandleForReading
-        // The line that names the server's URL (a metrics listener's line may come first).
-        func serverLine() -> Substring? {
-            buffer.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-                .first { $0.hasPrefix("Empower central server on ") }
-        }
-        while serverLine() == nil {
-            let chunk = reader.availableData
-            guard !chunk.isEmpty else { throw CLIRunnerError.serverDidNotStart(buffer) }
-            buffer += String(decoding: chunk, as: UTF8.self)
-        }
-        let line = serverLine()!
-        guard let range = line.range(of: "https://") ?? line.range(of: "http://"),
-            let end = line[range.lowerBound...].firstIndex(of: " "),
-            let url = URL(string: String(line[range.lowerBound..<end]))
-        else { throw CLIRunnerError.serverDidNotStart(buffer) }
-        return (process, url)
+        try ServeLaunch.start(
+            ["--port", "\(port)", "--data", dataDirectory.path, "--disk-reserve-mb", "\(diskReserveMegabytes)"]
+                + arguments,
+            launcher: launcher,
+            standardError: standardError
+        )
     }
-}
-
-enum CLIRunnerError: Error {
-    case serverDidNotStart(String)
 }
 
 /// Accounts made the way an administrator makes them: the real `empower-cli admin` commands on a server's data

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Models
 import Sync
+import TestSupport
 import Testing
 
 /// Every bad state of a device's database has a way out: an empty, cut short or corrupted `device.sqlite` is

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Models
 import Sync
+import TestSupport
 
 /// What a device recorded, as the server must come to hold it: the record, the content, and who made it — not
 /// the operation's id or stamp, which a refusal that passes changes (`LocalReplica.restampPassingRefusals`).

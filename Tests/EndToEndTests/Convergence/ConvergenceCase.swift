@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Models
 import Sync
+import TestSupport
 
 /// Something a case found wrong, tagged with the check that found it.
 struct CaseFailure: Sendable, Hashable, CustomStringConvertible {

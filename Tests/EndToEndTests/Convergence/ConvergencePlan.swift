@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TestSupport
 
 /// One device of a generated case: who uses it and how wrong its clock starts.
 struct DeviceSpec: Sendable, Hashable, CustomStringConvertible {

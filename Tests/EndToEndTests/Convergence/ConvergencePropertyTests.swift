@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// DESIGN's central guarantee as a property: whatever the devices record, however their clocks are wrong and

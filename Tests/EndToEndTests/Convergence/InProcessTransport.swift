@@ -3,6 +3,7 @@ import Foundation
 import Models
 import Sync
 import Synchronization
+import TestSupport
 
 /// A pull page as it was handed out, with the cursor it was asked after and the scope of the caller it was
 /// handed to, so it can be delivered again later — only to a caller who may see the same records.

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TestSupport
 
 /// Random records, amendments and register writes for the convergence property: valid on the whole, with
 /// some amendments that the rules refuse, so refusals are exercised too.

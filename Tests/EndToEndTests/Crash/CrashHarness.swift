@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Models
 import Sync
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -12,27 +13,6 @@ import Darwin
 
 /// Helpers of the crash tests: seeded kill moments, processes to SIGKILL, and SQLite files read back.
 enum Crash {
-    /// SplitMix64, so that a failing run's kill moments can be replayed from its printed seed.
-    struct Random: RandomNumberGenerator {
-        private var state: UInt64
-
-        init(seed: UInt64) {
-            state = seed
-        }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            return mixed ^ (mixed >> 31)
-        }
-
-        /// A moment drawn uniformly from zero to `limit`.
-        mutating func moment(upTo limit: Duration) -> Duration {
-            .microseconds(Int64((Crash.seconds(limit) * 1e6 * Double.random(in: 0..<1, using: &self)).rounded()))
-        }
-    }
 
     /// The seed of one scenario: fixed, unless `EMPOWER_CRASH_SEED` names one (to replay a failure) or is `random`
     /// (stress runs by hand); printed either way. (The kill moments repeat with the seed; where they land in the
@@ -328,5 +308,12 @@ struct CrashCentralContents {
             let counts = try Row.fetchOne(db, sql: "SELECT COUNT(*), COUNT(DISTINCT opId) FROM operation")!
             return (operations, counts[0] as Int, counts[1] as Int)
         }
+    }
+}
+
+extension SeededGenerator {
+    /// A moment drawn uniformly from zero to `limit`.
+    mutating func moment(upTo limit: Duration) -> Duration {
+        .microseconds(Int64((Crash.seconds(limit) * 1e6 * Double.random(in: 0..<1, using: &self)).rounded()))
     }
 }

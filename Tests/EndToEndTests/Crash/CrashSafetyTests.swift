@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Real `empower-cli` processes — the device's `sync` and the central `serve` — killed with SIGKILL at random
@@ -377,7 +378,7 @@ struct CrashSafetyTests {
 private final class Scenario {
     let name: String
     let seed: UInt64
-    private var random: Crash.Random
+    private var random: SeededGenerator
     private let outcomes: [String]
     private var counts: [String: Int] = [:]
     private var phases: [String] = []
@@ -389,7 +390,7 @@ private final class Scenario {
     init(_ name: String, outcomes: [String]) {
         self.name = name
         self.seed = Crash.seed(for: name)
-        self.random = Crash.Random(seed: seed)
+        self.random = SeededGenerator(seed: seed)
         self.outcomes = outcomes + ["after it ended"]
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+import TestSupport
 
 /// A TCP proxy on loopback that sits between a device and the real server and, request by request, injects
 /// the faults of a bad network: lost connections before and after the server saw the request, late answers,
@@ -73,7 +74,7 @@ final class FaultProxy: Sendable {
     private let state: Mutex<State>
 
     private struct State {
-        var generator: Generator
+        var generator: SeededGenerator
         var decks: [Route: [Fault]] = [:]
         var injections: [Injection] = []
         var connections = 0
@@ -87,7 +88,7 @@ final class FaultProxy: Sendable {
         self.seed = seed
         upstreamHost = upstream.host ?? "127.0.0.1"
         upstreamPort = upstream.port ?? 80
-        state = Mutex(State(generator: Generator(seed: seed), script: script.map { Array($0.reversed()) }))
+        state = Mutex(State(generator: SeededGenerator(seed: seed), script: script.map { Array($0.reversed()) }))
     }
 
     /// Every request seen, in the order their fate was decided.
@@ -421,18 +422,4 @@ extension FaultProxy {
         }
     }
 
-    /// A seedable generator (SplitMix64), so that a run's schedule can be replayed from its seed.
-    struct Generator: RandomNumberGenerator {
-        private var state: UInt64
-
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 }

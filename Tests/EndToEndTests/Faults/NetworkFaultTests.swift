@@ -3,6 +3,7 @@ import Foundation
 import Models
 import Sync
 import Synchronization
+import TestSupport
 import Testing
 
 /// Three devices sync with a real server through a proxy that loses, delays, truncates and refuses requests.
@@ -42,7 +43,7 @@ struct NetworkFaultTests {
 
         try await CentralServer.withRunningServer(store: store) { serverURL in
             try await FaultProxy.withRunningProxy(upstream: serverURL, seed: seed) { proxy, proxyURL in
-                var generator = FaultProxy.Generator(seed: seed)
+                var generator = SeededGenerator(seed: seed)
                 var recorded: Set<UUID> = []
                 var replicas: [LocalReplica] = []
                 // Offline: each device records its part of the log and a few hundred sightings more.
@@ -302,7 +303,7 @@ struct NetworkFaultTests {
         _ index: Int,
         by device: FixtureDevice,
         venues: [Venue],
-        using generator: inout FaultProxy.Generator
+        using generator: inout SeededGenerator
     ) -> Sighting {
         let recordedAt = Date().truncatedToMilliseconds
         let behaviours: [Behaviour] = [.following, .repeatedApproaches, .targetingIntoxicated, .leering, .loitering]
@@ -321,7 +322,7 @@ struct NetworkFaultTests {
     }
 
     /// The bytes of a random version-4 UUID from the seeded generator.
-    static func uuidBytes(using generator: inout FaultProxy.Generator) -> uuid_t {
+    static func uuidBytes(using generator: inout SeededGenerator) -> uuid_t {
         let high = generator.next()
         let low = generator.next()
         var bytes =

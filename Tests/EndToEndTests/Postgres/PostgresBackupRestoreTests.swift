@@ -1,15 +1,16 @@
 import Central
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 /// `admin backup --database` and `admin restore --database` through the real executable, with PostgreSQL's own
 /// pg_dump and pg_restore, on a scratch database of the test server.
-@Suite("PostgreSQL: backup and restore with pg_dump", .enabled(if: PostgresTestDatabase.enabled))
+@Suite("PostgreSQL: backup and restore with pg_dump", .enabled(if: PostgresTestServer.endToEndEnabled))
 struct PostgresBackupRestoreTests {
     @Test("a dump restored puts back the store as it was, with a new history epoch and the restore audited")
     func dumpAndRestore() async throws {
-        try await PostgresTestDatabase.withScratchDatabase { url in
+        try await PostgresTestServer.withScratchDatabase(prefix: "empower_e2e_") { url in
             let venues = try loadVenues()
             try #require(venues.count >= 3)
             let before = try await PostgresCentralStore.withStore(url: url) { store in

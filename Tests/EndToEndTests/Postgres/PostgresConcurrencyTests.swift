@@ -2,6 +2,7 @@ import Central
 import Foundation
 import Models
 import Sync
+import TestSupport
 import Testing
 
 /// Several server instances on one PostgreSQL database, many devices pushing and pulling at once: the cursor
@@ -10,7 +11,7 @@ import Testing
 /// A pull that passed over an operation committed later with a smaller position would leave that operation
 /// off the puller's device for good (its cursor is already past it), so the final check — every device holds
 /// every operation exactly once — fails if positions ever commit out of order.
-@Suite("PostgreSQL: concurrent servers and devices", .enabled(if: PostgresTestDatabase.enabled))
+@Suite("PostgreSQL: concurrent servers and devices", .enabled(if: PostgresTestServer.endToEndEnabled))
 struct PostgresConcurrencyTests {
     static let servers = 2
     static let pushers = 8
@@ -30,7 +31,7 @@ struct PostgresConcurrencyTests {
     func concurrentDevicesConverge() async throws {
         let workspace = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: workspace) }
-        try await PostgresTestDatabase.withScratchDatabase { database in
+        try await PostgresTestServer.withScratchDatabase(prefix: "empower_e2e_") { database in
             let venue = Venue(
                 id: Self.venueId,
                 name: "The Concurrency Tap",

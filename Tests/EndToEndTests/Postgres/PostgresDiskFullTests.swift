@@ -2,17 +2,18 @@ import Central
 import Foundation
 import Models
 import Sync
+import TestSupport
 import Testing
 
 /// PostgreSQL's disk fills up under a real `serve --database` process: the store's operations live in a
 /// tablespace on a small tmpfs, which is then filled. PostgreSQL refuses the write with SQLSTATE 53100
 /// (`disk_full`); the server must answer 503 `disk-full` with `Retry-After`, never 500, say so once in its log,
 /// go on serving reads, and take the device's queue once there is room.
-@Suite("PostgreSQL: a full disk", .enabled(if: PostgresTestDatabase.enabled))
+@Suite("PostgreSQL: a full disk", .enabled(if: PostgresTestServer.endToEndEnabled))
 struct PostgresDiskFullTests {
     /// Why the test cannot run here, or nil: it mounts a tmpfs the database server can see.
     static let skipReason: String? = {
-        guard let url = PostgresTestDatabase.url else { return nil }  // withScratchDatabase says how to run it
+        guard let url = PostgresTestServer.url else { return nil }  // withScratchDatabase says how to run it
         if geteuid() != 0 { return "mounting a tmpfs for a tablespace needs root" }
         if getpwnam("postgres") == nil { return "no local postgres user owns the test server" }
         guard let host = URLComponents(string: url)?.host, ["127.0.0.1", "localhost", "::1"].contains(host) else {
@@ -33,14 +34,14 @@ struct PostgresDiskFullTests {
     )
     func diskFull() async throws {
         let server = try PostgresDatabaseURL(
-            try #require(PostgresTestDatabase.url, "run it with scripts/with-postgres.sh (EMPOWER_TEST_DATABASE_URL)")
+            try #require(PostgresTestServer.url, "run it with scripts/with-postgres.sh (EMPOWER_TEST_DATABASE_URL)")
         )
         let workspace = try makeTemporaryDirectory()
         let disk = try HostTmpfs(megabytes: 4, owner: "postgres")
         defer { disk.unmount() }
         let tablespace = "empower_tiny_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await PostgresTestDatabase.execute("CREATE TABLESPACE \(tablespace) LOCATION '\(disk.path)'", on: server)
-        try await PostgresTestDatabase.withScratchDatabase { database in
+        try await PostgresTestServer.execute("CREATE TABLESPACE \(tablespace) LOCATION '\(disk.path)'", on: server)
+        try await PostgresTestServer.withScratchDatabase(prefix: "empower_e2e_") { database in
             let tokens: [String] = try await PostgresCentralStore.withStore(url: database) { store in
                 var tokens: [String] = []
                 for (device, user) in [("dev-pc4127", "PC-4127"), ("dev-pc5310", "PC-5310")] {
@@ -55,7 +56,7 @@ struct PostgresDiskFullTests {
                 return tokens
             }
             // The operations table on the small disk; everything else (the audit log too) stays where it was.
-            try await PostgresTestDatabase.execute("ALTER TABLE operation SET TABLESPACE \(tablespace)", on: database)
+            try await PostgresTestServer.execute("ALTER TABLE operation SET TABLESPACE \(tablespace)", on: database)
             let log = workspace.appendingPathComponent("serve.log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let serve = try ServerProcess(database: database, standardError: try FileHandle(forWritingTo: log))
@@ -99,7 +100,7 @@ struct PostgresDiskFullTests {
             #expect(stored == made)
             #expect(try String(contentsOf: log, encoding: .utf8).contains("Disk space recovered"))
         }
-        try await PostgresTestDatabase.execute("DROP TABLESPACE \(tablespace)", on: server)
+        try await PostgresTestServer.execute("DROP TABLESPACE \(tablespace)", on: server)
     }
 
     /// A refusal as "503 disk-full, retry after 10 s".

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import PropertyBased
+import TestSupport
 import Testing
 
 /// One record's operations — a create and random amendments from a few devices, with clashing clock stamps —
@@ -119,9 +120,9 @@ struct RecordFoldPropertyTests {
 
     static let cases = ProcessInfo.processInfo.environment["EMPOWER_FOLD_CASES"].flatMap { Int($0) } ?? 500
 
-    /// The generator's input for one seed: the four words of Xoshiro's state drawn from SplitMix64.
+    /// The generator's input for one seed: the four words of Xoshiro's state drawn from SeededGenerator.
     static func rng(seed: UInt64) -> Xoshiro {
-        var words = SplitMix64(seed: seed)
+        var words = SeededGenerator(seed: seed)
         return Xoshiro(seed: (words.next(), words.next(), words.next(), words.next()))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 /// The fast operation codec must be indistinguishable from `JSONEncoder`/`JSONDecoder` with the wire settings.
@@ -7,7 +8,7 @@ import Testing
 struct OperationCodecTests {
     @Test("random operations of every kind encode to exactly JSONEncoder's bytes and decode back equal")
     func matchesFoundation() throws {
-        var random = SplitMix64(seed: 0xC0DEC)
+        var random = SeededGenerator(seed: 0xC0DEC)
         for index in 0..<3000 {
             let operation = RandomOperation.make(using: &random)
             let fast = WireCoding.encodeOperation(operation)
@@ -24,7 +25,7 @@ struct OperationCodecTests {
 
     @Test("push and pull bodies decode as JSONDecoder decodes them, whatever the key order and spacing")
     func envelopes() throws {
-        var random = SplitMix64(seed: 0xE7E1)
+        var random = SeededGenerator(seed: 0xE7E1)
         let operations = (0..<20).map { _ in RandomOperation.make(using: &random) }
         // A push carries only stamps a client may send (`ClockStampFormTests` has the others refused).
         let push = PushRequest(deviceId: "dev-7f3a9c", operations: operations.filter(\.hlc.isPlausible))
@@ -122,7 +123,7 @@ enum RandomOperation {
         "<script>", "{\"json\":1}", "\u{2028}\u{2029}",
     ]
 
-    static func make(using random: inout SplitMix64) -> LogOperation {
+    static func make(using random: inout SeededGenerator) -> LogOperation {
         func text() -> String {
             awkwardTexts.randomElement(using: &random)! + String(Int.random(in: 0...999, using: &random))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 @Suite("Wire dates")
@@ -58,7 +59,7 @@ struct WireDateTests {
     func agreesWithCalendar() {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        var random = SplitMix64(seed: 0xE3B0_C442)
+        var random = SeededGenerator(seed: 0xE3B0_C442)
         for _ in 0..<2000 {
             let seconds = Int64.random(in: -2_208_988_800...7_258_118_400, using: &random)
             let date = Date(millisecondsSince1970: seconds * 1000)
@@ -81,7 +82,7 @@ struct WireDateTests {
 
     @Test("every whole-millisecond time survives format and parse exactly")
     func exactRoundTrip() {
-        var random = SplitMix64(seed: 0x5EED)
+        var random = SeededGenerator(seed: 0x5EED)
         for _ in 0..<20_000 {
             let milliseconds = Int64.random(in: -2_208_988_800_000...7_258_118_400_000, using: &random)
             let date = Date(millisecondsSince1970: milliseconds)

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TestSupport
 import Testing
 
 /// The fast operation decoder and `JSONDecoder` (behind the strict-JSON check) must accept exactly the same
@@ -12,7 +13,7 @@ struct WireDifferentialFuzzTests {
 
     @Test("mutated and generated operation bodies: both decoders accept the same ones, with equal values")
     func operationsAgree() throws {
-        var random = SplitMix64(seed: 0xF022_D1FF)
+        var random = SeededGenerator(seed: 0xF022_D1FF)
         var accepted = 0
         for index in 0..<Self.cases {
             let body = FuzzDocument.make(using: &random)
@@ -37,7 +38,7 @@ struct WireDifferentialFuzzTests {
 
     @Test("push bodies of mutated operations: both decoders accept the same ones, with equal values")
     func pushesAgree() throws {
-        var random = SplitMix64(seed: 0x9054)
+        var random = SeededGenerator(seed: 0x9054)
         for index in 0..<(Self.cases / 10) {
             let operations = (0..<Int.random(in: 1...3, using: &random)).map { _ in
                 FuzzDocument.make(using: &random)
@@ -72,7 +73,7 @@ struct WireDifferentialFuzzTests {
 /// number spellings, then changed in its structure (a key twice, a key missing, a value of another type, an
 /// unknown key) or in its bytes (invalid UTF-8, a stray character).
 enum FuzzDocument {
-    static func make(using random: inout SplitMix64) -> Data {
+    static func make(using random: inout SeededGenerator) -> Data {
         let operation = RandomOperation.make(using: &random)
         var tree = JSONTree.parse(Array(WireCoding.encodeOperation(operation))).seedingIds(using: &random)
         let structural = Int.random(in: 0..<10, using: &random)
@@ -102,7 +103,7 @@ enum FuzzDocument {
         .raw("'x'"), .raw("tru"), .raw("\"\u{7F}\t\""),
     ]
 
-    static func mutate(_ tree: inout JSONTree, using random: inout SplitMix64) {
+    static func mutate(_ tree: inout JSONTree, using random: inout SeededGenerator) {
         guard case .object(var members) = tree, !members.isEmpty else { return }
         let position = Int.random(in: 0..<members.count, using: &random)
         switch Int.random(in: 0..<8, using: &random) {
@@ -147,7 +148,7 @@ enum FuzzDocument {
         0x74, 0x7B, 0x7D, 0x7F, 0x80, 0xBF, 0xC0, 0xC3, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x09, 0x0A, 0x0D,
     ]
 
-    static func mutateBytes(_ bytes: inout [UInt8], using random: inout SplitMix64) {
+    static func mutateBytes(_ bytes: inout [UInt8], using random: inout SeededGenerator) {
         guard !bytes.isEmpty else { return }
         let position = Int.random(in: 0..<bytes.count, using: &random)
         switch Int.random(in: 0..<4, using: &random) {
@@ -176,7 +177,7 @@ indirect enum JSONTree: Sendable {
     case raw(String)
 
     /// The value with every id replaced by one from the seeded generator, so a case is the same on every run.
-    func seedingIds(using random: inout SplitMix64) -> JSONTree {
+    func seedingIds(using random: inout SeededGenerator) -> JSONTree {
         switch self {
         case .string(let text) where UUID(uuidString: text) != nil:
             let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -245,19 +246,19 @@ indirect enum JSONTree: Sendable {
     }
 
     /// Writes the value with random spacing and random (valid) escapes; the order of keys is kept or shuffled.
-    func write(using random: inout SplitMix64) -> [UInt8] {
+    func write(using random: inout SeededGenerator) -> [UInt8] {
         var out: [UInt8] = []
         write(into: &out, using: &random)
         return out
     }
 
-    private func space(_ out: inout [UInt8], _ random: inout SplitMix64) {
+    private func space(_ out: inout [UInt8], _ random: inout SeededGenerator) {
         if Int.random(in: 0..<8, using: &random) == 0 {
             out.append([0x20, 0x0A, 0x0D, 0x09].randomElement(using: &random)!)
         }
     }
 
-    private func write(into out: inout [UInt8], using random: inout SplitMix64) {
+    private func write(into out: inout [UInt8], using random: inout SeededGenerator) {
         space(&out, &random)
         switch self {
         case .null: out += Array("null".utf8)
@@ -289,7 +290,7 @@ indirect enum JSONTree: Sendable {
         space(&out, &random)
     }
 
-    private static func writeString(_ text: String, into out: inout [UInt8], using random: inout SplitMix64) {
+    private static func writeString(_ text: String, into out: inout [UInt8], using random: inout SeededGenerator) {
         out.append(UInt8(ascii: "\""))
         let escapeAll = Int.random(in: 0..<6, using: &random) == 0
         for scalar in text.unicodeScalars {

@@ -1,5 +1,6 @@
 import Foundation
 import Sync
+import TestSupport
 import Testing
 
 @Suite("Sync state machine")
@@ -8,21 +9,6 @@ struct SyncStateMachineTests {
     typealias Event = SyncStateMachine.Event
     typealias Action = SyncStateMachine.Action
     typealias Failure = SyncStateMachine.Failure
-
-    /// A small, seedable, fast generator (SplitMix64), so that a failing random run can be replayed.
-    struct Generator: RandomNumberGenerator {
-        private var state: UInt64
-
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// A machine put in `state` by driving it with real events (the state has no public setter).
     static func machine(in state: State, policy: RetryPolicy) -> SyncStateMachine {
@@ -377,7 +363,7 @@ struct SyncStateMachineTests {
         #expect(policy.delay(afterAttempt: attempt, retryAfter: nil, jitter: 0) == exponential / 2)
         #expect(abs(policy.delay(afterAttempt: attempt, retryAfter: nil, jitter: 0.5) - exponential * 0.75) < 1e-9)
         #expect(policy.delay(afterAttempt: attempt, retryAfter: nil, jitter: Double(1).nextDown) <= exponential)
-        var generator = Generator(seed: UInt64(attempt))
+        var generator = SeededGenerator(seed: UInt64(attempt))
         var previous = -1.0
         for jitter in (0..<200).map({ _ in Double.random(in: 0..<1, using: &generator) }).sorted() {
             let delay = policy.delay(afterAttempt: attempt, retryAfter: nil, jitter: jitter)
@@ -430,7 +416,7 @@ struct SyncStateMachineTests {
         }
     }()
 
-    static func randomFailure(using generator: inout Generator) -> Failure {
+    static func randomFailure(using generator: inout SeededGenerator) -> Failure {
         switch Int.random(in: 0..<7, using: &generator) {
         case 6: .denied(status: 401, code: "unauthorized", message: "revoked")
         case 0: .network
@@ -442,7 +428,7 @@ struct SyncStateMachineTests {
         }
     }
 
-    static func randomEvent(using generator: inout Generator) -> Event {
+    static func randomEvent(using generator: inout SeededGenerator) -> Event {
         switch Int.random(in: 0..<7, using: &generator) {
         case 0: .start
         case 1: .pushed(outboxEmpty: Bool.random(using: &generator))
@@ -536,7 +522,7 @@ struct SyncStateMachineTests {
         print("SyncStateMachineTests random events: SYNC_MACHINE_SEED=\(Self.baseSeed)")
         for run in 0..<500 {
             let seed = Self.baseSeed &+ UInt64(run)
-            var generator = Generator(seed: seed)
+            var generator = SeededGenerator(seed: seed)
             let policy = RetryPolicy(
                 maxAttempts: Int.random(in: 1...6, using: &generator),
                 baseDelay: Double.random(in: 0.001...2, using: &generator),
@@ -563,7 +549,7 @@ struct SyncStateMachineTests {
     }
 
     /// An event that could follow the state, so that random runs get deep into the machine.
-    static func plausibleEvent(for state: State, using generator: inout Generator) -> Event {
+    static func plausibleEvent(for state: State, using generator: inout SeededGenerator) -> Event {
         switch state {
         case .idle: .start
         case .pushing:
@@ -583,7 +569,7 @@ struct SyncStateMachineTests {
         var outcomes = (finished: 0, failed: 0, parked: 0)
         for run in 0..<1000 {
             let seed = Self.baseSeed &+ UInt64(run)
-            var generator = Generator(seed: seed)
+            var generator = SeededGenerator(seed: seed)
             let policy = RetryPolicy(
                 maxAttempts: Int.random(in: 1...8, using: &generator),
                 baseDelay: 0.01,

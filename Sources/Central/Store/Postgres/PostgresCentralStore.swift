@@ -55,8 +55,8 @@ public final class PostgresCentralStore: CentralStore {
 
     /// Connects to the database, brings its schema up to date and runs `body` with the store.
     ///
-    /// The connection pool (`PostgresClient`) runs as a service in a child task for exactly as long as `body`,
-    /// and is shut down when it returns or throws.
+    /// The connection pool (`PostgresClient`) runs as a service (`PostgresPool`) from before the first lease
+    /// until `body` has returned or thrown, and is then shut down gracefully.
     /// - Parameters:
     ///   - logger: the database driver's logger.
     ///   - eventLogger: where the database's disk filling up and having room again are said (default: `logger`).
@@ -71,13 +71,14 @@ public final class PostgresCentralStore: CentralStore {
         _ body: (PostgresCentralStore) async throws -> Result
     ) async throws -> Result {
         try await checkConnection(url, logger: logger)
-        let client = PostgresClient(
-            configuration: url.clientConfiguration(maximumConnections: maximumConnections),
-            backgroundLogger: logger
+        let pool = PostgresPool(
+            client: PostgresClient(
+                configuration: url.clientConfiguration(maximumConnections: maximumConnections),
+                backgroundLogger: logger
+            )
         )
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { await client.run() }
-            defer { tasks.cancelAll() }
+        return try await pool.withRunning(logger: logger) {
+            let client = pool.client
             try await PostgresSchema.migrate(client, logger: logger)
             let store = PostgresCentralStore(
                 client: client,

@@ -1,5 +1,4 @@
 import Foundation
-import Models
 
 /// One entry of the audit log (Data Protection Act 2018, part 3, section 62): who did what, when, to which
 /// records or in which scope, and why. Entries of an erasure hold metadata only, never the erased content.
@@ -133,26 +132,6 @@ public struct AuditEntry: Codable, Sendable, Hashable {
     }
 }
 
-/// Which audit entries a listing shows.
-public struct AuditFilter: Sendable, Hashable {
-    public var actor: String?
-    public var recordId: UUID?
-    public var since: Date?
-    public var until: Date?
-
-    public init(actor: String? = nil, recordId: UUID? = nil, since: Date? = nil, until: Date? = nil) {
-        self.actor = actor
-        self.recordId = recordId
-        self.since = since
-        self.until = until
-    }
-
-    func matches(_ entry: AuditEntry) -> Bool {
-        (actor == nil || entry.actor == actor) && (recordId.map(entry.recordIds.contains) ?? true)
-            && (since.map { entry.at >= $0 } ?? true) && (until.map { entry.at < $0 } ?? true)
-    }
-}
-
 /// What `verify` found: what was checked, and each problem with the entry or head where it shows.
 public struct AuditVerification: Codable, Sendable, Hashable {
     public struct Problem: Codable, Sendable, Hashable {
@@ -200,23 +179,85 @@ public struct AuditVerification: Codable, Sendable, Hashable {
     public var latestHead: String?
     public var problems: [Problem]
     public var isIntact: Bool { problems.isEmpty }
+
+    public init(
+        entriesChecked: Int,
+        entriesUnsealed: Int,
+        headsChecked: Int,
+        anchorsChecked: Int,
+        signaturesChecked: Bool,
+        latestHead: String?,
+        problems: [Problem]
+    ) {
+        self.entriesChecked = entriesChecked
+        self.entriesUnsealed = entriesUnsealed
+        self.headsChecked = headsChecked
+        self.anchorsChecked = anchorsChecked
+        self.signaturesChecked = signaturesChecked
+        self.latestHead = latestHead
+        self.problems = problems
+    }
 }
 
-/// The tamper-evident audit log kept by the central store: entries appended without a shared lock, sealed
-/// into an RFC 9162 Merkle tree by one sealer at a time, each seal signed.
-public protocol AuditTrail: Sendable {
-    /// Appends an entry on its own (reads; everything that changes data audits in its own transaction).
-    func appendAudit(_ entry: AuditEntry) async throws
-    /// Entries matching the filter, in the order written (by `seq`), sealed or not.
-    func auditEntries(matching filter: AuditFilter) async throws -> [AuditEntry]
-    /// An entry's stored canonical JSON (what its leaf hash covers), or nil.
-    func auditEntryBody(seq: Int64) async throws -> String?
-    /// Gives the committed entries not yet in the tree their leaves, in commit order (at most `limit`), and
-    /// stores the new head signed with `key`. Nil when there was nothing to seal or another instance holds the
-    /// sealer's lock.
-    func sealAudit(key: AuditSigningKey, now: Date, limit: Int) async throws -> SignedTreeHead?
-    /// The sealed log as stored, read in one snapshot: every sealed entry's leaf, every head.
-    func auditSnapshot() async throws -> AuditSnapshot
-    /// The newest signed head, if anything was sealed.
-    func latestAuditHead() async throws -> SignedTreeHead?
+/// `GET /v1/admin/audit/head`.
+public struct AuditHeadResponse: Codable, Sendable, Hashable {
+    /// The newest signed head as a note, or nil before the first seal.
+    public var head: String?
+    /// The server's public key (`name+id+key`); verifiers should check it against the published one.
+    public var publicKey: String?
+
+    public init(head: String?, publicKey: String?) {
+        self.head = head
+        self.publicKey = publicKey
+    }
+}
+
+/// `GET /v1/admin/audit/consistency`.
+public struct AuditConsistencyResponse: Codable, Sendable, Hashable {
+    public var head: String
+    public var proof: [Data]
+
+    public init(head: String, proof: [Data]) {
+        self.head = head
+        self.proof = proof
+    }
+}
+
+public struct AuditList: Codable, Sendable, Hashable {
+    public var entries: [AuditEntry]
+
+    public init(entries: [AuditEntry]) {
+        self.entries = entries
+    }
+}
+
+/// An entry's inclusion proof: the audit path from its leaf to the root of a signed head.
+public struct AuditInclusionProof: Codable, Sendable, Hashable {
+    public var seq: Int64
+    public var leafIndex: Int64
+    /// The entry's canonical JSON, which the leaf hash covers.
+    public var entry: String
+    public var leafHash: Data
+    public var treeSize: Int64
+    public var path: [Data]
+    /// The signed head whose root the path leads to.
+    public var head: String
+
+    public init(
+        seq: Int64,
+        leafIndex: Int64,
+        entry: String,
+        leafHash: Data,
+        treeSize: Int64,
+        path: [Data],
+        head: String
+    ) {
+        self.seq = seq
+        self.leafIndex = leafIndex
+        self.entry = entry
+        self.leafHash = leafHash
+        self.treeSize = treeSize
+        self.path = path
+        self.head = head
+    }
 }

@@ -1,14 +1,15 @@
 import Foundation
 
-/// A small seedable generator (SplitMix64): the same seed gives the same case, step for step, on every run.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
+/// A small seedable generator (SplitMix64): the same seed gives the same case, step for step, on every run, so
+/// that a failing random run can be replayed from the seed it printed. The one generator of every test target.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var mixed = state
         mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,22 +17,22 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
         return mixed ^ (mixed >> 31)
     }
 
-    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+    public mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
 
-    mutating func int64(_ range: ClosedRange<Int64>) -> Int64 { Int64.random(in: range, using: &self) }
+    public mutating func int64(_ range: ClosedRange<Int64>) -> Int64 { Int64.random(in: range, using: &self) }
 
     /// True with the given probability.
-    mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
+    public mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
 
-    mutating func pick<C: Collection>(_ elements: C) -> C.Element { elements.randomElement(using: &self)! }
+    public mutating func pick<C: Collection>(_ elements: C) -> C.Element { elements.randomElement(using: &self)! }
 
     /// A random selection of `count` distinct elements, in random order.
-    mutating func subset<T>(of elements: [T], count: ClosedRange<Int>) -> [T] {
+    public mutating func subset<T>(of elements: [T], count: ClosedRange<Int>) -> [T] {
         Array(elements.shuffled(using: &self).prefix(int(count)))
     }
 
     /// One of the choices, each as likely as its weight.
-    mutating func weighted<T>(_ choices: [(T, Int)]) -> T {
+    public mutating func weighted<T>(_ choices: [(T, Int)]) -> T {
         var roll = int(0...(choices.map(\.1).reduce(0, +) - 1))
         for (choice, weight) in choices {
             if roll < weight { return choice }
@@ -41,7 +42,7 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A version-4 UUID drawn from this generator, so record ids repeat with the seed.
-    mutating func uuid() -> UUID {
+    public mutating func uuid() -> UUID {
         var bytes = [UInt8]()
         for word in [next(), next()] {
             for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> shift)) }
@@ -59,21 +60,21 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 extension SeededGenerator {
     /// The seed of one case of a run: the run's base seed mixed with the case number.
-    static func caseSeed(base: UInt64, caseNumber: Int) -> UInt64 {
+    public static func caseSeed(base: UInt64, caseNumber: Int) -> UInt64 {
         var generator = SeededGenerator(seed: base ^ (UInt64(caseNumber) &* 0xD1B5_4A32_D192_ED03))
         return generator.next()
     }
 }
 
 /// A seed as it is printed and read back: `0x` and 16 hex digits.
-enum SeedText {
-    static func format(_ seed: UInt64) -> String {
+public enum SeedText {
+    public static func format(_ seed: UInt64) -> String {
         let digits = String(seed, radix: 16)
         return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     /// Reads `0x…` hex or plain decimal; nil if it is neither.
-    static func parse(_ text: String) -> UInt64? {
+    public static func parse(_ text: String) -> UInt64? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.lowercased().hasPrefix("0x") { return UInt64(trimmed.dropFirst(2), radix: 16) }
         return UInt64(trimmed)
@@ -82,7 +83,7 @@ enum SeedText {
     /// The seed named by the environment variable `name`: `default` when it is unset, so that the same commit
     /// always gives the same result; a fresh random seed when it is `random` (stress runs by hand). Stops the run
     /// with a message when it is neither a seed nor `random`.
-    static func fromEnvironment(_ name: String, default fixed: UInt64) -> UInt64 {
+    public static func fromEnvironment(_ name: String, default fixed: UInt64) -> UInt64 {
         switch ProcessInfo.processInfo.environment[name] {
         case nil, "": return fixed
         case "random": return UInt64.random(in: 1...UInt64.max)
