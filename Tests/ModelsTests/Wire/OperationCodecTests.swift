@@ -230,7 +230,7 @@ enum RandomOperation {
     }
 
     /// Mostly a stamp a client may send (`HLCTimestamp.isPlausible`), else any stamp at all.
-    static func stamp(using random: inout SplitMix64) -> HLCTimestamp {
+    static func stamp(using random: inout SeededGenerator) -> HLCTimestamp {
         guard Int.random(in: 0..<4, using: &random) == 0 else {
             return HLCTimestamp(
                 wallMilliseconds: Int64.random(in: HLCTimestamp.plausibleWallMilliseconds, using: &random),
