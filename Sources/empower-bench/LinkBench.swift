@@ -54,7 +54,9 @@ struct LinkBench {
                             requestTimeout: 300,
                             client: client,
                             compression: gzip,
-                            meter: $1
+                            meter: $1,
+                            // As an enrolled device knows from `device init` (`LocalReplica.serverTakesGzip`).
+                            serverTakesGzip: gzip
                         )
                     }
                 )

@@ -213,6 +213,11 @@ enum DeviceSchema {
         migrator.registerMigration("own operations: left out of pulls") { db in
             try db.execute(sql: "ALTER TABLE syncState ADD COLUMN ownOperationsHeld INTEGER NOT NULL DEFAULT 0")
         }
+        // Whether the server said it takes gzip request bodies (`LocalReplica.serverTakesGzip`), so that a new
+        // process's first push goes gzip too.
+        migrator.registerMigration("gzip: the server takes gzip pushes") { db in
+            try db.execute(sql: "ALTER TABLE syncState ADD COLUMN serverTakesGzip INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -33,6 +33,8 @@ public struct HTTPTransport: SyncTransport {
     ///     as gzip (`Accept-Encoding` / `Content-Encoding`); off only to measure what it saves.
     ///   - meter: counts the bytes of the bodies sent and received, if given.
     ///   - trust: the CAs that sign the server's certificate when not the system's (`device init --ca`).
+    ///   - serverTakesGzip: that the server said so before, in an earlier process (`LocalReplica.serverTakesGzip`):
+    ///     pushes go gzip from the first (and plain again if it answers 415).
     public init(
         serverURL: URL,
         token: String?,
@@ -40,7 +42,8 @@ public struct HTTPTransport: SyncTransport {
         client: HTTPClient = HTTPTransport.sharedClient,
         trust: ServerTrust? = nil,
         compression: Bool = true,
-        meter: TrafficMeter? = nil
+        meter: TrafficMeter? = nil,
+        serverTakesGzip: Bool = false
     ) {
         self.serverURL = serverURL
         self.token = token
@@ -49,6 +52,15 @@ public struct HTTPTransport: SyncTransport {
         self.compression = compression
         self.meter = meter
         self.trust = trust
+        if compression && serverTakesGzip {
+            _ = Self.gzipServers.withLock { $0.insert(serverURL.absoluteString) }
+        }
+    }
+
+    /// Whether the server has said it takes gzip request bodies (and not refused one since), as far as this
+    /// process knows: to keep with the device for the next one.
+    public var serverTakesGzip: Bool {
+        Self.gzipServers.withLock { $0.contains(serverURL.absoluteString) }
     }
 
     /// The servers (by base URL) that said, with `Accept-Encoding: gzip` on an answer, that they take gzip

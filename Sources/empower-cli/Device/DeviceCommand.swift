@@ -111,9 +111,9 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
         let key = DataKey.random()
         let wrappedKey = try WrappedDataKey.wrap(key, secret: try secret.newSecret())
         let enrolment: Enrolment
+        let transport = HTTPTransport(serverURL: serverURL, token: token, requestTimeout: 30, trust: trust)
         do {
-            enrolment = try await HTTPTransport(serverURL: serverURL, token: token, requestTimeout: 30, trust: trust)
-                .enrol()
+            enrolment = try await transport.enrol()
         } catch SyncError.server(_, EnrolmentApprovalProtocol.pendingCode, let message, _) {
             // The server's message names the device and the command that approves it.
             throw CLIError("\(message) Nothing was set up here.")
@@ -132,7 +132,13 @@ struct DeviceInitCommand: AsyncParsableCommand, DeviceDataCommand {
             venueId: enrolment.venueIds.first,
             serverURL: serverURL
         )
-        _ = try LocalReplica.create(in: storage.directory, identity: identity, key: key, wrappedKey: wrappedKey)
+        let replica = try LocalReplica.create(
+            in: storage.directory,
+            identity: identity,
+            key: key,
+            wrappedKey: wrappedKey
+        )
+        try replica.noteServerTakesGzip(transport.serverTakesGzip)
         try AccessTokenFile.save(enrolment.token, in: storage.directory, key: key)
         try trust?.save(in: storage.directory)
         let until = try KernelKeyring.store(key, for: storage.directory, lasting: duration.seconds)

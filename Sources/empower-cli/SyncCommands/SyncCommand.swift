@@ -80,19 +80,23 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
         let (replica, key) = try storage.openUnlockedWithKey()
         let identity = try replica.identity()
         let token = try storage.accessToken(key: key)
+        let transport = HTTPTransport(
+            serverURL: identity.serverURL,
+            token: token,
+            requestTimeout: timeout,
+            trust: try storage.storedTrust(),
+            serverTakesGzip: try replica.serverTakesGzip()
+        )
         let engine = SyncEngine(
             replica: replica,
-            transport: HTTPTransport(
-                serverURL: identity.serverURL,
-                token: token,
-                requestTimeout: timeout,
-                trust: try storage.storedTrust()
-            ),
+            transport: transport,
             pushBatchSize: batchSize,
             logger: try DeviceLogger.make(label: "empower.sync")
         )
         let display = SyncProgressDisplay(pending: try replica.status().pending)
         let report: SyncReport
+        // Whatever the sync's end, what it heard of gzip is kept for the next (an optimisation: never fails it).
+        defer { try? replica.noteServerTakesGzip(transport.serverTakesGzip) }
         do {
             report = try await engine.sync { display.show($0) }
         } catch let error as SyncError where error.isWipeOrdered {

@@ -61,6 +61,8 @@ final class FaultProxy: Sendable {
         var upstreamStatus: Int?
         /// Whether this was not the first request on its client connection.
         var reusedConnection: Bool
+        /// The request's `Content-Encoding` header, if it had one.
+        var contentEncoding: String? = nil
     }
 
     /// The deck each route deals from: every fault once, the normal outcomes more often.
@@ -220,7 +222,8 @@ final class FaultProxy: Sendable {
                     method: request.method,
                     target: request.target,
                     upstreamStatus: nil,
-                    reusedConnection: reused
+                    reusedConnection: reused,
+                    contentEncoding: request.header("Content-Encoding")
                 )
             )
             return (state.injections.count - 1, fault, delay)
