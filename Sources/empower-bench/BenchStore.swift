@@ -53,19 +53,7 @@ enum BenchStore: Sendable, Hashable {
         to url: PostgresDatabaseURL,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let connection = try await PostgresConnection.connect(
-            configuration: try url.connectionConfiguration(),
-            id: 1,
-            logger: logger
-        )
-        do {
-            let result = try await body(connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        try await url.withConnection(logger: logger, body)
     }
 
     static func execute(_ sql: String, on url: PostgresDatabaseURL) async throws {

@@ -1,7 +1,6 @@
 import Central
 import Foundation
 import Logging
-import NIOSSL
 import PostgresNIO
 
 /// The PostgreSQL server the tests use, from `EMPOWER_TEST_DATABASE_URL` (`scripts/with-postgres.sh` sets it).
@@ -74,28 +73,7 @@ public enum PostgresTestServer {
         to url: PostgresDatabaseURL,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let tls: PostgresConnection.Configuration.TLS =
-            url.tls == .disable ? .disable : .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        let connection = try await PostgresConnection.connect(
-            configuration: PostgresConnection.Configuration(
-                host: url.host,
-                port: url.port,
-                username: url.username,
-                password: url.password,
-                database: url.database,
-                tls: tls
-            ),
-            id: 1,
-            logger: logger
-        )
-        do {
-            let result = try await body(connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        try await url.withConnection(logger: logger, body)
     }
 
     /// The logger of the test's own connections: silent.

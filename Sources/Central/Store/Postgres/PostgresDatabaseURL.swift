@@ -133,4 +133,25 @@ public struct PostgresDatabaseURL: Sendable, Hashable, CustomStringConvertible {
             tls: tls
         )
     }
+
+    /// Runs `body` on one connection of its own (not a store's pool), closed afterwards whatever happens: for
+    /// tools and tests that need their own SQL beside the store.
+    public func withConnection<Result>(
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let connection = try await PostgresConnection.connect(
+            configuration: try connectionConfiguration(),
+            id: 1,
+            logger: logger
+        )
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
 }
