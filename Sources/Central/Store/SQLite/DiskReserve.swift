@@ -1,8 +1,12 @@
 import Foundation
 
-// `struct stat` as the release build's compiler finds it (where Dispatch's C module declares it first).
+// `struct stat` as the release build's compiler finds it: declared first by Dispatch's C module or by
+// CoreFoundation's, depending on the order the build loads them (MemberImportVisibility wants that module).
 #if canImport(CDispatch)
     import CDispatch
+#endif
+#if canImport(CoreFoundation)
+    import CoreFoundation
 #endif
 
 /// A file of allocated space in the SQLite store's directory (`disk-reserve`), given back to the disk when a
