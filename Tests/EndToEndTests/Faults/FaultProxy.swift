@@ -131,7 +131,9 @@ final class FaultProxy: Sendable {
             }
         guard let port = server.channel.localAddress?.port else { throw ProxyError("the proxy has no port") }
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
+            // On threads of its own: a test that blocks Swift's concurrency pool (a `CLIRunner.run` waiting for
+            // a CLI that talks to this proxy) must not stall the proxy it waits on.
+            group.addTask(executorPreference: ProxyExecutor.shared) {
                 try await server.executeThenClose { connections in
                     await withDiscardingTaskGroup { handlers in
                         do {
@@ -425,4 +427,17 @@ extension FaultProxy {
         }
     }
 
+}
+
+/// Runs the proxy's tasks on Dispatch's threads rather than Swift's concurrency pool, which has one thread per core
+/// and which tests block while they wait for a CLI process.
+private final class ProxyExecutor: TaskExecutor {
+    static let shared = ProxyExecutor()
+    private let queue = DispatchQueue(label: "fault-proxy", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
 }
