@@ -20,7 +20,13 @@ struct JSONReader {
     }
 
     /// The text between two positions, for keeping a value's JSON as it is.
-    func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+    func text(_ range: Range<Int>) -> String { String(decoding: utf8(range), as: UTF8.self) }
+
+    /// The bytes between two positions, typed as UTF-8 code units: the standard library's string initialisers
+    /// have fast paths for these (a slice of raw bytes goes through unspecialised generic code).
+    private func utf8(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeRawBufferPointer(rebasing: bytes[range]).assumingMemoryBound(to: UInt8.self)
+    }
 
     var isAtEnd: Bool {
         mutating get {
@@ -122,18 +128,26 @@ struct JSONReader {
     mutating func readString() throws -> String {
         try expect(UInt8(ascii: "\""))
         let start = index
-        // Fast path: no escapes, the common case.
+        // Fast path: no escapes, the common case; ASCII alone needs no validating.
+        var isASCII = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
-                    throw Failure(reason: "invalid UTF-8")
+                let text: String
+                if isASCII {
+                    text = String(decoding: utf8(start..<index), as: UTF8.self)
+                } else {
+                    guard let valid = String(validating: utf8(start..<index), as: UTF8.self) else {
+                        throw Failure(reason: "invalid UTF-8")
+                    }
+                    text = valid
                 }
                 index += 1
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw Failure(reason: "control character in a string") }
+            if byte >= 0x80 { isASCII = false }
             index += 1
         }
         var scalars = Array(bytes[start..<index])
@@ -223,7 +237,7 @@ struct JSONReader {
         switch number.value {
         case .other(let value): return value
         case .whole:
-            guard let value = Double(String(decoding: bytes[number.range], as: UTF8.self)) else {
+            guard let value = Double(String(decoding: utf8(number.range), as: UTF8.self)) else {
                 throw Failure(reason: "expected a number")
             }
             return value
@@ -283,7 +297,7 @@ struct JSONReader {
             }
             return (start..<index, .whole(value))
         }
-        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)),
+        guard let value = Double(String(decoding: utf8(start..<index), as: UTF8.self)),
             value.magnitude < 9_007_199_254_740_992
         else { throw Failure(reason: "a number is out of range") }
         return (start..<index, .other(value))
@@ -292,14 +306,43 @@ struct JSONReader {
     /// Reads an id: the canonical text quickly, and anything else as `JSONDecoder` reads a `UUID`
     /// (`init(uuidString:)`, which on Linux also takes a sign before a hex pair), so both read the same ids.
     mutating func readUUID() throws -> UUID {
+        let start = index
+        if let range = try readPlainString(), let uuid = UUID(utf8: UnsafeRawBufferPointer(rebasing: bytes[range])) {
+            return uuid
+        }
+        index = start
         let text = try readString()
         guard let uuid = UUID(text: text) ?? UUID(uuidString: text) else { throw Failure(reason: "expected a UUID") }
         return uuid
     }
 
     mutating func readDate() throws -> Date {
+        let start = index
+        if let range = try readPlainString(),
+            let milliseconds = ISO8601Time.parse(utf8: UnsafeRawBufferPointer(rebasing: bytes[range]))
+        {
+            return Date(millisecondsSince1970: milliseconds)
+        }
+        index = start
         guard let date = WireCoding.parseDate(try readString()) else { throw Failure(reason: "expected a time") }
         return date
+    }
+
+    /// Reads a string of printable ASCII with no escapes, returning where its characters lie, with no copy; nil
+    /// for any other string (then the caller starts again from where it was, and reads it as a `String`).
+    private mutating func readPlainString() throws -> Range<Int>? {
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return start..<index - 1
+            }
+            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { return nil }
+            index += 1
+        }
+        return nil
     }
 
     mutating func readEnum<Value: RawRepresentable>(_ type: Value.Type) throws -> Value where Value.RawValue == String {

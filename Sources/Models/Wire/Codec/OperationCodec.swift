@@ -314,7 +314,7 @@ enum OperationCodec {
         var recordId: UUID?
         var kind: OperationKind?
         var redacted = false
-        var payloadRange: Range<Int>?
+        var payload: OperationPayload?
         var payloadReader: JSONReader?
         try r.readObject { r, key in
             switch key {
@@ -326,40 +326,28 @@ enum OperationCodec {
             case "kind": kind = try r.readEnum(OperationKind.self)
             case "redacted": redacted = try r.readNull() ? false : try r.readBool()
             case "payload":
-                // The payload's type depends on `kind`, which may come later: note where it is, read it after.
+                // Read in place when `kind` came first (as the writer's sorted keys put it); otherwise, or if it
+                // does not read as that kind (then `redacted` may still come), note where it is and read it after.
                 payloadReader = r
-                payloadRange = try r.skipValue()
+                if let kind, let read = try? readPayload(of: kind, from: &r) {
+                    payload = read
+                } else {
+                    r = payloadReader!
+                    try r.skipValue()
+                }
             default: try r.skipValue()
             }
         }
         let operationKind = try required(kind, "kind")
-        let payload: OperationPayload
+        let content: OperationPayload
         if redacted {
             guard operationKind.carriesContent else { throw JSONReader.Failure(reason: "redacted without content") }
-            payload = .redacted(operationKind)
+            content = .redacted(operationKind)
+        } else if let payload {
+            content = payload
         } else {
-            guard var p = payloadReader, payloadRange != nil else {
-                throw JSONReader.Failure(reason: "missing payload")
-            }
-            switch operationKind {
-            case .createSighting: payload = .createSighting(try readSighting(&p))
-            case .createIntervention: payload = .createIntervention(try readIntervention(&p))
-            case .createAuthorisation:
-                // Rare and small: Foundation's decoder reads it.
-                // A refusal is the fast path's, so that the explanation (by the whole document) names the full path.
-                let range = try p.skipValue()
-                guard
-                    let authorisation = try? WireCoding.decode(
-                        DispersalAuthorisation.self,
-                        from: Data(p.text(range).utf8)
-                    )
-                else { throw JSONReader.Failure(reason: "not an authorisation") }
-                payload = .createAuthorisation(authorisation)
-            case .createNote: payload = .createNote(try readNote(&p))
-            case .amend: payload = .amend(try readAmendment(&p))
-            case .setRegister: payload = .setRegister(try readRegister(&p))
-            case .redact: payload = .redact(try readRedaction(&p))
-            }
+            guard var p = payloadReader else { throw JSONReader.Failure(reason: "missing payload") }
+            content = try readPayload(of: operationKind, from: &p)
         }
         let stamp = try required(hlc, "hlc")
         guard stamp >= 0 else { throw JSONReader.Failure(reason: "negative clock stamp") }
@@ -369,8 +357,31 @@ enum OperationCodec {
             author: try required(author, "author"),
             hlc: HLCTimestamp(rawValue: stamp),
             recordId: try required(recordId, "recordId"),
-            payload: payload
+            payload: content
         )
+    }
+
+    /// Reads the payload of an operation of a kind.
+    private static func readPayload(of kind: OperationKind, from p: inout JSONReader) throws -> OperationPayload {
+        switch kind {
+        case .createSighting: return .createSighting(try readSighting(&p))
+        case .createIntervention: return .createIntervention(try readIntervention(&p))
+        case .createAuthorisation:
+            // Rare and small: Foundation's decoder reads it.
+            // A refusal is the fast path's, so that the explanation (by the whole document) names the full path.
+            let range = try p.skipValue()
+            guard
+                let authorisation = try? WireCoding.decode(
+                    DispersalAuthorisation.self,
+                    from: Data(p.text(range).utf8)
+                )
+            else { throw JSONReader.Failure(reason: "not an authorisation") }
+            return .createAuthorisation(authorisation)
+        case .createNote: return .createNote(try readNote(&p))
+        case .amend: return .amend(try readAmendment(&p))
+        case .setRegister: return .setRegister(try readRegister(&p))
+        case .redact: return .redact(try readRedaction(&p))
+        }
     }
 
     private static func readSighting(_ r: inout JSONReader) throws -> Sighting {
