@@ -44,14 +44,20 @@ public struct OperationalNight: Sendable, Hashable, Comparable, CustomStringConv
 
     /// The night an instant belongs to, or nil when it is between 06:00 and 18:00 local time.
     public static func containing(_ instant: Date) -> OperationalNight? {
-        let local = calendar.dateComponents([.year, .month, .day, .hour], from: instant)
-        guard let hour = local.hour else { return nil }
-        if hour >= startHour {
-            return OperationalNight(year: local.year!, month: local.month!, day: local.day!)
+        // Local dates are real dates: no need to check them again through the calendar.
+        let local = LocalCivilTime(instant, in: timeZone)
+        if local.hour >= startHour {
+            return OperationalNight(checkedYear: local.year, month: local.month, day: local.day)
         }
-        guard hour < endHour, let dayBefore = calendar.date(byAdding: .day, value: -1, to: instant) else { return nil }
-        let previous = calendar.dateComponents([.year, .month, .day], from: dayBefore)
-        return OperationalNight(year: previous.year!, month: previous.month!, day: previous.day!)
+        guard local.hour < endHour else { return nil }
+        let previous = local.date(daysBefore: 1)
+        return OperationalNight(checkedYear: previous.year, month: previous.month, day: previous.day)
+    }
+
+    private init(checkedYear year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     /// 18:00 local time on the night's first date.
@@ -75,7 +81,7 @@ public struct OperationalNight: Sendable, Hashable, Comparable, CustomStringConv
 
     /// The night's name, `YYYY-MM-DD`.
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        LocalCivilTime.dateText(year: year, month: month, day: day)
     }
 
     public static func < (lhs: OperationalNight, rhs: OperationalNight) -> Bool {

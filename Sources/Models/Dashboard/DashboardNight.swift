@@ -16,7 +16,7 @@ public enum DashboardNight {
 
     /// The local hour (0–23) of `date`.
     public static func hour(of date: Date) -> Int {
-        calendar.component(.hour, from: date)
+        LocalCivilTime(date, in: zone).hour
     }
 
     /// The instant a night (`yyyy-MM-dd`) starts, 18:00 local time; nil for text that is not a date.

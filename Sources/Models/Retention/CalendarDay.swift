@@ -52,7 +52,7 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
 
     /// `YYYY-MM-DD`.
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        LocalCivilTime.dateText(year: year, month: month, day: day)
     }
 
     public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {
