@@ -23,7 +23,7 @@ public struct Amendment: Codable, Sendable, Hashable {
 
     /// Checks the reason, and that the new value fits the field and leaves a valid record.
     public func validate(against original: PatrolRecord) throws(ValidationError) {
-        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyReason }
+        guard !TextRules.isBlank(reason, newlines: true) else { throw .emptyReason }
         try TextRules.check(reason, field: "reason", limit: TextLimits.reason)
         let amended = try field.apply(value, to: original)
         // Times were checked when the record was made; the amended record must keep them consistent.

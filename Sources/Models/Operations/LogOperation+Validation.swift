@@ -45,7 +45,7 @@ extension LogOperation {
             // by the extra tolerance applies the caller's tolerance instead.
             try record.validate(now: now.addingTimeInterval(clockTolerance - allowedClockSkew))
         case .amend(let amendment):
-            guard !amendment.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard !TextRules.isBlank(amendment.reason, newlines: true) else {
                 throw .emptyReason
             }
             try TextRules.check(amendment.reason, field: "reason", limit: TextLimits.reason)
@@ -65,7 +65,7 @@ extension LogOperation {
                 throw ValidationError(code: "link-to-itself", message: "A record cannot be linked to itself.")
             }
         case .redact(let redaction):
-            guard !redaction.explanation.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard !TextRules.isBlank(redaction.explanation, newlines: true) else {
                 throw ValidationError(
                     code: "empty-explanation",
                     message: "A redaction needs a short explanation (with no personal data)."

@@ -132,7 +132,7 @@ extension DispersalAuthorisation {
                 message: "A section 34 authorisation ends after it starts, and at most 48 hours later."
             )
         }
-        guard !grounds.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !TextRules.isBlank(grounds, newlines: true) else {
             throw ValidationError(code: "missing-grounds", message: "A section 34 authorisation states its grounds.")
         }
         try TextRules.check(grounds, field: "grounds", limit: TextLimits.narrative, multiline: true)
@@ -145,7 +145,7 @@ extension DispersalAuthorisation {
         }
         for venueId in locality.venueIds { try Identifiers.validateVenue(venueId) }
         for street in locality.streets {
-            guard !street.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard !TextRules.isBlank(street) else {
                 throw ValidationError(code: "missing-field", message: "A street in a locality needs a name.")
             }
             try TextRules.check(street, field: "street", limit: TextLimits.place)

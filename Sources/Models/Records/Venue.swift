@@ -37,7 +37,7 @@ extension Venue {
     public func validate() throws(ValidationError) {
         try Identifiers.validateVenue(id)
         for (text, field) in [(name, "name"), (licenceNumber, "licenceNumber"), (area, "area"), (address, "address")] {
-            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard !TextRules.isBlank(text) else {
                 throw ValidationError(code: "missing-field", message: "A venue needs a \(field).")
             }
             try TextRules.check(text, field: field, limit: TextLimits.place)

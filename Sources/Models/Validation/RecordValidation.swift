@@ -33,7 +33,7 @@ extension Sighting {
 extension Sighting {
     private func checkOtherBehaviourPairing() throws(ValidationError) {
         if behaviours.contains(.other) {
-            guard let otherBehaviour, !otherBehaviour.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let otherBehaviour, !TextRules.isBlank(otherBehaviour) else {
                 throw .otherBehaviourMissing
             }
         } else if otherBehaviour != nil {
@@ -60,7 +60,7 @@ extension Note {
     public func validate(now: Date) throws(ValidationError) {
         try Identifiers.validateUser(author)
         try RecordTimes.validate(occurredAt: recordedAt, recordedAt: recordedAt, now: now)
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyNote }
+        guard !TextRules.isBlank(text, newlines: true) else { throw .emptyNote }
         try TextRules.check(text, field: "note", limit: TextLimits.noteText, multiline: true)
     }
 }
@@ -82,7 +82,7 @@ extension Location {
     /// Checks that a place is given and the position, if any, is complete and on the globe.
     public func validate() throws(ValidationError) {
         if let venueId { try Identifiers.validateVenue(venueId) }
-        let hasPlace = place.map { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? false
+        let hasPlace = place.map { !TextRules.isBlank($0) } ?? false
         guard venueId != nil || hasPlace else { throw .noPlace }
         try TextRules.check(place, field: "place", limit: TextLimits.place)
         switch (latitude, longitude) {

@@ -45,6 +45,24 @@ public enum TextRules {
         if let text { try check(text, field: field, limit: limit) }
     }
 
+    /// Whether a text is empty or only white space: what `trimmingCharacters(in: .whitespaces).isEmpty` answers
+    /// (with `newlines`, `.whitespacesAndNewlines`), without going through `NSString`, which costs microseconds
+    /// on Linux for every record checked.
+    public static func isBlank(_ text: String, newlines: Bool = false) -> Bool {
+        text.unicodeScalars.allSatisfy { scalar in
+            switch scalar.value {
+            case 0x09, 0x200B: return true  // Foundation counts the zero-width space as white space
+            case 0x0A...0x0D, 0x85: return newlines
+            default:
+                switch scalar.properties.generalCategory {
+                case .spaceSeparator: return true
+                case .lineSeparator, .paragraphSeparator: return newlines
+                default: return false
+                }
+            }
+        }
+    }
+
     /// Whether a character may not appear in a single-line field: a control character (C0, DEL, C1), a line or
     /// paragraph separator (U+2028, U+2029), a bidirectional formatting character (U+061C, U+200E, U+200F,
     /// U+202A–U+202E, U+2066–U+2069), or an invisible one that only hides or splits text (zero-width space U+200B,

@@ -56,4 +56,35 @@ struct TextRulesTests {
                 == "CPS\\n#42 export\\u{1B}[2K\\t\\r\\u{202E}x\\u{85}"
         )
     }
+
+    /// Every space, tab and line break Unicode has, and characters next to them that are not white space.
+    static let blankCandidates: [String] = [
+        "", " ", "\t", "\n", "\r\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{A0}", "\u{1680}", "\u{2000}", "\u{200A}",
+        "\u{2028}", "\u{2029}", "\u{202F}", "\u{205F}", "\u{3000}", "\u{200B}", "\u{FEFF}", "\u{180E}", " \u{301}",
+        "a", " a ", "\t\u{A0}\u{3000}", " \n ", "\u{2028} ", "\u{0}", "\u{1F}", "\u{7F}",
+    ]
+
+    @Test("blank is what trimming white space (and line breaks) leaves empty", arguments: blankCandidates)
+    func blankIsFoundationsTrim(_ text: String) {
+        #expect(TextRules.isBlank(text) == text.trimmingCharacters(in: .whitespaces).isEmpty)
+        #expect(
+            TextRules.isBlank(text, newlines: true) == text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        )
+    }
+
+    @Test("blank agrees with trimming for every character of the Basic Multilingual Plane")
+    func blankForEveryCharacter() {
+        var mismatches: [UInt32] = []
+        for value in UInt32(0)...0xFFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = String(scalar)
+            if TextRules.isBlank(text) != text.trimmingCharacters(in: .whitespaces).isEmpty
+                || TextRules.isBlank(text, newlines: true)
+                    != text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            {
+                mismatches.append(value)
+            }
+        }
+        #expect(mismatches.isEmpty, "differ at \(mismatches.prefix(10).map { String($0, radix: 16) })")
+    }
 }
