@@ -12,7 +12,8 @@ extension Request {
     ///   and, naming the offending field, for one that does not decode; 400 `bad-json` naming the broken rule for one
     ///   that is not strict JSON (`WireCoding.checkStrictJSON`: a key twice in an object, invalid UTF-8, ...); 400
     ///   `clock-out-of-range` naming the field for a clock stamp outside `HLCTimestamp.plausibleWallMilliseconds`.
-    /// - Parameter decode: how to decode the bytes (a fast path of `WireCoding`); `JSONDecoder` by default.
+    /// - Parameter decode: how to decode the bytes (a fast path of `WireCoding`); `JSONDecoder` by default. It must
+    ///   refuse every body that is not strict JSON, as both do.
     func decodeJSON<Value: Decodable>(
         _ type: Value.Type,
         using decode: (Data) throws -> Value = { try WireCoding.decode(Value.self, from: $0) }
@@ -34,23 +35,32 @@ extension Request {
             )
         }
         let data = Data(buffer.readableBytesView)
-        // One rule for every body, whichever decoder reads it: strict JSON (no key twice, valid UTF-8, RFC 8259's
-        // numbers); said here so the client learns which part of the rule it broke.
-        do throws(WireCoding.NotStrictJSON) { try WireCoding.checkStrictJSON(data) } catch {
-            throw APIError.badRequest("bad-json", "The body is not valid JSON: \(error.reason).")
-        }
         do {
             return try decode(data)
-        } catch let error as DecodingError {
+        } catch {
+            // One rule for every body, whichever decoder reads it: strict JSON (no key twice, valid UTF-8, RFC 8259's
+            // numbers). Every decoder refuses anything else (`WireCoding`'s fast paths and `decode` alike), so the
+            // body is checked against the rule only once refused, to tell the client which part it broke.
+            do throws(WireCoding.NotStrictJSON) { try WireCoding.checkStrictJSON(data) } catch {
+                throw APIError.badRequest("bad-json", "The body is not valid JSON: \(error.reason).")
+            }
+            throw Self.refusal(error)
+        }
+    }
+
+    /// The answer to a strict-JSON body its decoder refused.
+    private static func refusal(_ error: any Error) -> APIError {
+        switch error {
+        case let error as DecodingError:
             if case .dataCorrupted(let context) = error, let unknown = context.underlyingError as? UnknownValue {
-                throw APIError.unknownValue(unknown)
+                return .unknownValue(unknown)
             }
             if case .dataCorrupted(let context) = error, context.underlyingError is ClockStampOutOfRange {
-                throw APIError.badRequest("clock-out-of-range", Self.describe(error))
+                return .badRequest("clock-out-of-range", describe(error))
             }
-            throw APIError.badRequest("bad-json", Self.describe(error))
-        } catch {
-            throw APIError.badRequest("bad-json", "The body is not valid JSON.")
+            return .badRequest("bad-json", describe(error))
+        default:
+            return .badRequest("bad-json", "The body is not valid JSON.")
         }
     }
 
