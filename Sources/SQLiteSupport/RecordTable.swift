@@ -72,6 +72,15 @@ public enum RecordTable {
     public static func updateFollowers(of recordIds: [UUID], db: Database) throws {
         guard !recordIds.isEmpty else { return }
         let ids = idList(recordIds)
+        // Most records have nothing hanging from them yet (a new sighting): one look through the parent index.
+        guard
+            try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT EXISTS (SELECT 1 FROM record WHERE parentId IN (SELECT value FROM json_each(?)))"
+                ),
+                arguments: [ids]
+            ) == true
+        else { return }
         try db.cachedStatement(
             sql: """
                 UPDATE record SET venueId = (SELECT parent.venueId FROM record AS parent WHERE parent.id = record.parentId)

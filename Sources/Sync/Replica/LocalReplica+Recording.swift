@@ -40,6 +40,8 @@ extension LocalReplica {
             var clock = stamping.clock
             let now = stamping.now
             let upsert = try RecordTable.prepareUpsert(db)
+            // The venue list pulled from the server, read once for the whole transaction.
+            let knownVenues = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM venue")))
             let operations = try entries.map { payload, recordId in
                 try Self.record(
                     payload,
@@ -48,6 +50,7 @@ extension LocalReplica {
                     boot: time.boot,
                     identity: identity,
                     clock: &clock,
+                    knownVenues: knownVenues,
                     upsert: upsert,
                     cipher: cipher,
                     db: db
@@ -83,6 +86,7 @@ extension LocalReplica {
         boot: BootInstant?,
         identity: DeviceIdentity,
         clock: inout HybridLogicalClock,
+        knownVenues: Set<String>,
         upsert: PreparedStatement,
         cipher: ContentCipher,
         db: Database
@@ -100,7 +104,14 @@ extension LocalReplica {
             recordId: recordId,
             payload: payload
         )
-        try checkScope(of: operation, identity: identity, now: now, cipher: cipher, db: db)
+        try checkScope(
+            of: operation,
+            identity: identity,
+            now: now,
+            knownVenues: knownVenues,
+            cipher: cipher,
+            db: db
+        )
         try insert(operation, outbox: .pending, madeAt: boot, cipher: cipher, db: db)
         try rematerialise([operation], upsert: upsert, cipher: cipher, db: db)
         if case .redact = payload { try removeRedactedContent(of: [recordId], cipher: cipher, db: db) }
@@ -123,6 +134,7 @@ extension LocalReplica {
         of operation: LogOperation,
         identity: DeviceIdentity,
         now: Date,
+        knownVenues: Set<String>,
         cipher: ContentCipher,
         db: Database
     ) throws {
@@ -144,11 +156,8 @@ extension LocalReplica {
         }
         // A venue outside the list pulled from the server is refused now, as the server would refuse it at the
         // push; a device that has pulled no list yet leaves it to the server (`VenueReference`).
-        if !VenueReference.venueIds(in: operation).isEmpty {
-            let known = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM venue")))
-            do throws(ValidationError) { try VenueReference.check(operation, known: known) } catch {
-                throw ReplicaError.invalid(error)
-            }
+        do throws(ValidationError) { try VenueReference.check(operation, known: knownVenues) } catch {
+            throw ReplicaError.invalid(error)
         }
         var linked: RecordState?
         if case .setRegister(.link(let link, _)) = operation.payload {
