@@ -102,16 +102,20 @@ struct DiskFullTests {
             try await expectPush(from: second, to: url, answered: Self.refused)
 
             // A device syncs meanwhile: refused, it waits as Retry-After says; room is made; its retry is taken.
-            let refusedPushes = { proxy.injections.filter { $0.route == .push && $0.upstreamStatus == 503 }.count }
-            let refusedBefore = refusedPushes()
+            let refusedPushes = { proxy.injections.filter { $0.route == .push && $0.upstreamStatus == 503 } }
+            let refusedBefore = refusedPushes().count
+            let pushesBefore = proxy.injections.count
             let waiting = try startSync(first)
-            try await waitUntil { refusedPushes() > refusedBefore }
-            let madeRoom = ContinuousClock.now
+            try await waitUntil { refusedPushes().count > refusedBefore }
             try disk.removeFillers()
             let (status, output) = finish(waiting)
             #expect(status == 0, "sync said: \(output)")
             #expect(output.contains("Pushed 2 operations"), "sync said: \(output)")
-            #expect(ContinuousClock.now - madeRoom >= .seconds(8), "the device waited as Retry-After said")
+            // Timed by the proxy, from the refusal's answer to the retry, not by when this test noticed it.
+            let pushes = proxy.injections.dropFirst(pushesBefore).filter { $0.route == .push }
+            let refusal = try #require(pushes.first { $0.upstreamStatus == 503 }?.answeredAt)
+            let retry = try #require(pushes.last { $0.upstreamStatus == 200 }?.receivedAt)
+            #expect(retry - refusal >= .seconds(8), "the device waited as Retry-After said")
             #expect(reserveSize(disk) == 1 << 20, "the reserve is back in place")
             let recovered = try String(contentsOf: secondLog, encoding: .utf8)
             #expect(recovered.contains("Disk space recovered"), "log was: \(recovered)")

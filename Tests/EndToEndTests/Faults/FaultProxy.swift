@@ -63,6 +63,10 @@ final class FaultProxy: Sendable {
         var reusedConnection: Bool
         /// The request's `Content-Encoding` header, if it had one.
         var contentEncoding: String? = nil
+        /// When the proxy received the request.
+        var receivedAt: ContinuousClock.Instant = .now
+        /// When the server's answer came back, if it did.
+        var answeredAt: ContinuousClock.Instant? = nil
     }
 
     /// The deck each route deals from: every fault once, the normal outcomes more often.
@@ -233,7 +237,10 @@ final class FaultProxy: Sendable {
     }
 
     private func record(upstreamStatus: Int, at index: Int) {
-        state.withLock { $0.injections[index].upstreamStatus = upstreamStatus }
+        state.withLock {
+            $0.injections[index].upstreamStatus = upstreamStatus
+            $0.injections[index].answeredAt = .now
+        }
     }
 
     private static func route(of request: Message) -> Route {
