@@ -17,8 +17,9 @@ extension LocalReplica {
     static func clockAnchor(_ db: Database) throws -> ClockAnchor? {
         guard
             let row = try Row.fetchOne(
-                db,
-                sql: "SELECT anchorServerTime, anchorBootId, anchorBootTime, anchorWallOffset FROM syncState"
+                db.cachedStatement(
+                    sql: "SELECT anchorServerTime, anchorBootId, anchorBootTime, anchorWallOffset FROM syncState"
+                )
             ),
             let server: Int64 = row["anchorServerTime"], let offset: Int64 = row["anchorWallOffset"]
         else { return nil }

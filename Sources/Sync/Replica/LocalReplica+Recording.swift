@@ -56,7 +56,7 @@ extension LocalReplica {
                     db: db
                 )
             }
-            try db.execute(sql: "UPDATE syncState SET clock = ?", arguments: [clock.latest.rawValue])
+            try db.cachedStatement(sql: "UPDATE syncState SET clock = ?").execute(arguments: [clock.latest.rawValue])
             return operations
         }
         let operations: [LogOperation]
@@ -204,7 +204,7 @@ extension LocalReplica {
     }
 
     static func clock(_ db: Database) throws -> HLCTimestamp {
-        HLCTimestamp(rawValue: try Int64.fetchOne(db, sql: "SELECT clock FROM syncState") ?? 0)
+        HLCTimestamp(rawValue: try Int64.fetchOne(db.cachedStatement(sql: "SELECT clock FROM syncState")) ?? 0)
     }
 
     /// Stores an operation made here, with the boot clock's reading when it was made (`madeAt`).
