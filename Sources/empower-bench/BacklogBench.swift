@@ -79,13 +79,20 @@ struct BacklogBench {
         }
     }
 
-    /// What a no-op sync against a large store measured.
+    /// What a no-op sync against a large store measured, and pushes into it.
     struct NoOpSync {
         var size: Int
         var fillSeconds: Double
         var medianSeconds: Double
         var samples: Int
+        /// Operations per second of each push of `pushCount` new operations into the store, one after another.
+        var pushRates: [Double]
+        var pushCount: Int
     }
+
+    /// Pushes into a store of a given size: how many runs, and how many operations each.
+    static let largeStorePushRuns = 3
+    static let largeStorePushCount = 5000
 
     /// The median time of a sync that has nothing to move, against a store holding `size` operations.
     /// The store is filled directly through its `push` (no HTTP), in batches of 1000 from `streams` tasks.
@@ -121,11 +128,29 @@ struct BacklogBench {
             for _ in 0..<samples {
                 times.append(try await BenchCommand.timeAsync { try await engine.sync() })
             }
+            // Then pushes of new sightings into the large store. The device holds all of its own operations (it
+            // has made none the server holds), so the sync pulls nothing back: the time is the push's.
+            try await DatabaseQueue(path: device.path).write {
+                try $0.execute(sql: "UPDATE syncState SET ownOperationsHeld = 1")
+            }
+            var pushRates: [Double] = []
+            for run in 0..<Self.largeStorePushRuns {
+                let first = size + run * Self.largeStorePushCount
+                let sightings = (first..<first + Self.largeStorePushCount).map { BenchCommand.sighting(index: $0) }
+                try device.append(contentsOf: sightings.map { (.createSighting($0), $0.id) })
+                let seconds = try await BenchCommand.timeAsync { try await engine.sync() }
+                guard try device.status().pending == 0 else {
+                    throw BenchError("A push into the store of \(size) operations left operations unsent.")
+                }
+                pushRates.append(Double(Self.largeStorePushCount) / seconds)
+            }
             return NoOpSync(
                 size: size,
                 fillSeconds: fillSeconds,
                 medianSeconds: BenchCommand.median(times),
-                samples: samples
+                samples: samples,
+                pushRates: pushRates,
+                pushCount: Self.largeStorePushCount
             )
         }
     }

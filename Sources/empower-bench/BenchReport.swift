@@ -149,6 +149,18 @@ struct BenchReport {
                 )
             )
         }
+        for size in (noOp.values.first ?? []).map(\.size) {
+            rows.append(
+                (
+                    "Push \(Self.count(BacklogBench.largeStorePushCount)) new operations into a store holding "
+                        + "\(Self.count(size)), one device, \(pushBatch) a request (median of "
+                        + "\(BacklogBench.largeStorePushRuns) pushes one after another)",
+                    { store in
+                        self.noOp[store]?.first { $0.size == size }.map { Self.medianRate($0.pushRates) }
+                    }
+                )
+            )
+        }
         if let count = backlog.values.first?.first?.count {
             let runs = rounds == 1 ? "one run" : "median of \(rounds) runs"
             rows.append(
@@ -259,6 +271,19 @@ struct BenchReport {
                 "| Device peak memory during the backlog, \(store) store: < 100 MB (3) | "
                     + "\(BacklogBench.megabytes(peak)) | " + (peak < 100_000_000 ? "yes" : "**no**") + " |",
             ]
+        }
+        for store in stores {
+            guard let small = noOp[store]?.first(where: { $0.size == 10_000 }),
+                let large = noOp[store]?.first(where: { $0.size == 1_000_000 })
+            else { continue }
+            let fall = 1 - BenchCommand.median(large.pushRates) / BenchCommand.median(small.pushRates)
+            lines.append(
+                "| Push rate into a store of 1,000,000 operations, \(store) store: less than 15% below the rate into "
+                    + "one of 10,000 (16) | \(Self.perSecond(BenchCommand.median(large.pushRates))) against "
+                    + "\(Self.perSecond(BenchCommand.median(small.pushRates))): "
+                    + (fall > 0 ? "\(Self.percent(fall)) lower" : "\(Self.percent(-fall)) higher") + " | "
+                    + (fall < 0.15 ? "yes" : "**no**") + " |"
+            )
         }
         for store in stores {
             guard let sync = noOp[store]?.first(where: { $0.size == 1_000_000 }) else { continue }
