@@ -43,7 +43,7 @@ struct DeviceFleet: Fleet {
                 let sighting = BenchCommand.sighting(
                     index: round * operations + index,
                     by: member.user,
-                    at: member.venue ?? "venue-concert-sq-01"
+                    at: member.venue ?? FleetBench.officersVenue
                 )
                 try engine.replica.append(.createSighting(sighting), recordId: sighting.id)
             }
@@ -84,7 +84,7 @@ struct LightFleet: Fleet {
             let body = try client.pushBodies(
                 count: operations,
                 batch: operations,
-                venue: member.venue ?? "venue-concert-sq-01"
+                venue: member.venue ?? FleetBench.officersVenue
             )[0]
             return { [log, cursors] in
                 var start = ContinuousClock.now
