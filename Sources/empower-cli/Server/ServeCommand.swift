@@ -12,7 +12,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Stores everything in one SQLite file in the data directory, or with --database (or the \
             EMPOWER_DATABASE_URL environment variable) in PostgreSQL, where several server instances may share \
-            one database. The schema is created and migrated at start. Stops cleanly on Ctrl-C or SIGTERM:
+            one database. The schema is created and migrated at start. Stops cleanly on Ctrl-C or SIGTERM: \
             requests in flight finish first. \
             When the disk fills up nothing is lost: writes are answered 503 with Retry-After and the devices \
             keep them queued, reads go on, and the log says which disk is full. The SQLite store keeps a reserve \
@@ -21,13 +21,14 @@ struct ServeCommand: AsyncParsableCommand {
 
             Example: empower-cli serve --port 8080 --data /var/lib/empower --venues fixtures/venues.json
 
-            Example: empower-cli serve --port 8080 --database postgres://empower@db.internal:5432/empower \
+            Example: empower-cli serve --port 8080 --database postgres://empower@db.internal:5432/empower
+
             In production: --host 0.0.0.0 --tls-cert FILE --tls-key FILE serves HTTPS (SIGHUP reloads the \
             certificate; a reload that fails keeps the old one and logs why), --metrics-address 127.0.0.1:9464 \
             serves Prometheus metrics apart from the API, --log-format json writes one JSON object a line. \
             Plain HTTP beyond loopback is refused unless --allow-plain-http (TLS done by a proxy in front). \
             Every option may also be set in a TOML configuration file (--config, or EMPOWER_SERVE_CONFIG), as \
-            'port = 8080', or in the environment as EMPOWER_SERVE_<OPTION> (EMPOWER_SERVE_CLOCK_TOLERANCE=5;
+            'port = 8080', or in the environment as EMPOWER_SERVE_<OPTION> (EMPOWER_SERVE_CLOCK_TOLERANCE=5; \
             --database is EMPOWER_DATABASE_URL). The command line wins over the environment, and the environment \
             over the file. See deploy/ for an example file and systemd unit.
             """

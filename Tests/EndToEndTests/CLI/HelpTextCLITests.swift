@@ -52,9 +52,12 @@ struct HelpTextCLITests {
                 found.append("\(before)⏎\(line)")
                 continue
             }
-            guard indent == indentBefore, !before.hasSuffix(":"), !"-*(•".contains(first), !first.isNumber else {
-                continue
-            }
+            // A list item starts with a bullet and a space, or is an option's row; elsewhere `--database`
+            // starting a line is a broken sentence.
+            let isListItem =
+                ("-*•".contains(first) && text.dropFirst().first == " ") || first == "("
+                || (section == "OPTIONS" && first == "-")
+            guard indent == indentBefore, !isListItem, !first.isNumber else { continue }
             let firstWord = text.prefix { $0 != " " }
             if before.count + 1 + firstWord.count < width { found.append("\(before)⏎\(line)") }
         }
