@@ -45,9 +45,14 @@ struct UnknownVenueCLITests {
             "--latitude", "53.4029", "--longitude=-2.9806",
         ])
         #expect(added.status == 0, "stderr was: \(added.stderr)")
-        _ = try run(["sync"])
+        let listed = try run(["sync"])
         let resent = try run(["sync"])
         #expect(resent.status == 0, "stdout: \(resent.stdout) stderr: \(resent.stderr)")
+        // Between them, the two syncs sent the sighting at the known venue and the parked one, each once.
+        let pushed = [listed, resent].compactMap { run in
+            run.stdout.firstMatch(of: /Pushed (\d+) operation/).flatMap { Int($0.1) }
+        }
+        #expect(pushed.reduce(0, +) == 2, "stdout: \(listed.stdout) \(resent.stdout)")
         let settled = try run(["status"])
         #expect(!settled.stdout.contains("unknown-venue"), "stdout was: \(settled.stdout)")
     }

@@ -65,7 +65,7 @@ struct LocalCivilTimeTests {
     @Test("dates are written YYYY-MM-DD with their zeros", arguments: [(2026, 3, 9), (2031, 12, 31), (0, 1, 1)])
     func dateText(_ year: Int, _ month: Int, _ day: Int) {
         #expect(
-            LocalCivilTime.dateText(year: year, month: month, day: day)
+            ISO8601Time.dateText(year: year, month: month, day: day)
                 == String(format: "%04d-%02d-%02d", year, month, day)
         )
     }

@@ -132,10 +132,18 @@ struct FreeTextFieldTests {
     }
 
     @Test(
-        "the same field with plain text, accents, emoji with joiners and a newline where allowed passes",
+        "the same field with plain text, accents and emoji with joiners passes",
         arguments: fields
     )
     func plain(field: Field) throws {
         try field.check("café – 👩‍👩‍👧")
+    }
+
+    @Test("a newline passes in a sighting's narrative, where lines are allowed, and is refused in its place")
+    func newline() throws {
+        try Self.fields[0].check("at the bar,\nthen outside")
+        var code: String?
+        do throws(ValidationError) { try Self.fields[1].check("\n") } catch { code = error.code }
+        #expect(code == "control-characters")
     }
 }

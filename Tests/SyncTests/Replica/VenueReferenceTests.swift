@@ -36,12 +36,17 @@ struct VenueReferenceTests {
         // An amendment to a venue outside the list is refused the same way.
         let sighting = makeSighting()
         try replica.append(.createSighting(sighting), recordId: sighting.id)
-        #expect(throws: ReplicaError.self) {
+        var amendmentRefusal: ValidationError?
+        do {
             try replica.append(
                 .amend(Amendment(field: .venue, value: "venue-nowhere-99", reason: "Wrong bar")),
                 recordId: sighting.id
             )
+        } catch ReplicaError.invalid(let error) {
+            amendmentRefusal = error
         }
+        #expect(amendmentRefusal?.code == "unknown-venue")
+        #expect(try replica.status().pending == 2)
     }
 
     @Test("a device that has pulled no venue list records any well-formed venue, for the server to judge")
