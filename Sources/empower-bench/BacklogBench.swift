@@ -85,9 +85,9 @@ struct BacklogBench {
         var fillSeconds: Double
         var medianSeconds: Double
         var samples: Int
-        /// Operations per second of each push of `pushCount` new operations into the store, one after another.
+        /// Operations per second of each push of `largeStorePushCount` new operations into the store, one after
+        /// another.
         var pushRates: [Double]
-        var pushCount: Int
     }
 
     /// Pushes into a store of a given size: how many runs, and how many operations each.
@@ -149,8 +149,7 @@ struct BacklogBench {
                 fillSeconds: fillSeconds,
                 medianSeconds: BenchCommand.median(times),
                 samples: samples,
-                pushRates: pushRates,
-                pushCount: Self.largeStorePushCount
+                pushRates: pushRates
             )
         }
     }

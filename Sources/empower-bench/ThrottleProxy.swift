@@ -8,9 +8,9 @@ import Glibc
 /// A TCP proxy on loopback that makes each direction a slow link, like a phone's in a basement: every chunk
 /// read from one side leaves at `bitsPerSecond` (one chunk after another, as on a serial link) and arrives on
 /// the other side `latency` later. The link is one for all connections, as a phone's radio is: the sync
-/// engine's overlapping requests (the next page asked for while one is stored) share its bandwidth. Bounded: at most `queueBytes` wait in each direction (beyond that the proxy
-/// stops reading, and TCP pushes back on the sender); self-stopping: it closes everything at `stop()`, or on its
-/// own once `lifetime` has passed. Two threads a direction, blocking sockets: simple, and fine for the handful
+/// engine's overlapping requests (the next page asked for while one is stored) share its bandwidth. Bounded: at
+/// most `queueBytes` wait in each direction (beyond that the proxy stops reading, and TCP pushes back on the
+/// sender); self-stopping: it closes everything at `stop()`, or on its own once `lifetime` has passed. Two threads a direction, blocking sockets: simple, and fine for the handful
 /// of connections one device opens.
 final class ThrottleProxy: Sendable {
     /// A link's shape, the same in each direction.

@@ -52,11 +52,11 @@ extension Request {
     private static func refusal(_ error: any Error) -> APIError {
         switch error {
         case let error as DecodingError:
-            if case .dataCorrupted(let context) = error, let unknown = context.underlyingError as? UnknownValue {
-                return .unknownValue(unknown)
-            }
-            if case .dataCorrupted(let context) = error, context.underlyingError is ClockStampOutOfRange {
-                return .badRequest("clock-out-of-range", describe(error))
+            if case .dataCorrupted(let context) = error {
+                if let unknown = context.underlyingError as? UnknownValue { return .unknownValue(unknown) }
+                if context.underlyingError is ClockStampOutOfRange {
+                    return .badRequest("clock-out-of-range", describe(error))
+                }
             }
             return .badRequest("bad-json", describe(error))
         default:

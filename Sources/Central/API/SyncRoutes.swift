@@ -87,7 +87,7 @@ struct SyncRoutes: Sendable {
         store: any CentralStore
     ) async throws -> [UUID: RejectedOperation] {
         guard operations.contains(where: { !VenueReference.venueIds(in: $0).isEmpty }) else { return [:] }
-        let known = Set(try await store.venues().map(\.id))
+        let known = try await store.venueIds()
         var refusals: [UUID: RejectedOperation] = [:]
         for operation in operations {
             do throws(ValidationError) { try VenueReference.check(operation, known: known) } catch {

@@ -38,6 +38,9 @@ public protocol CentralStore: AccountDirectory, AuditTrail, StreetSafeStore, Das
     /// Every venue, by id.
     func venues() async throws -> [Venue]
 
+    /// The id of every venue, without reading the venues themselves: what a push checks its operations against.
+    func venueIds() async throws -> Set<String>
+
     /// Adds a venue or replaces the one with the same id, audited.
     func saveVenue(_ venue: Venue, by caller: Caller, now: Date) async throws
 

@@ -28,27 +28,4 @@ struct LocalCivilTime: Equatable {
         let (year, month, day) = ISO8601Time.civilDate(daysSince1970: dayNumber - count)
         return (Int(year), Int(month), Int(day))
     }
-
-    /// `YYYY-MM-DD`, digit by digit (`String(format:)` goes through CoreFoundation on Linux).
-    static func dateText(year: Int, month: Int, day: Int) -> String {
-        guard (0...9999).contains(year) else { return "\(year)-\(twoDigits(month))-\(twoDigits(day))" }
-        return String(unsafeUninitializedCapacity: 10) { buffer in
-            var index = 0
-            for (value, width) in [(year, 4), (month, 2), (day, 2)] {
-                if index > 0 {
-                    buffer[index] = UInt8(ascii: "-")
-                    index += 1
-                }
-                var rest = value
-                for position in stride(from: index + width - 1, through: index, by: -1) {
-                    buffer[position] = UInt8(truncatingIfNeeded: 48 + rest % 10)
-                    rest /= 10
-                }
-                index += width
-            }
-            return index
-        }
-    }
-
-    private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }

@@ -81,7 +81,7 @@ public struct OperationalNight: Sendable, Hashable, Comparable, CustomStringConv
 
     /// The night's name, `YYYY-MM-DD`.
     public var description: String {
-        LocalCivilTime.dateText(year: year, month: month, day: day)
+        ISO8601Time.dateText(year: year, month: month, day: day)
     }
 
     public static func < (lhs: OperationalNight, rhs: OperationalNight) -> Bool {

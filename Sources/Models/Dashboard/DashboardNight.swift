@@ -34,8 +34,8 @@ public enum DashboardNight {
 
     /// The local calendar date of `date`, as `yyyy-MM-dd`.
     public static func localDate(of date: Date) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return format(parts.year!, parts.month!, parts.day!)
+        let local = LocalCivilTime(date, in: zone)
+        return ISO8601Time.dateText(year: local.year, month: local.month, day: local.day)
     }
 
     /// The Monday starting the week a night (`yyyy-MM-dd`) belongs to.
@@ -52,9 +52,4 @@ public enum DashboardNight {
         calendar.timeZone = zone
         return calendar
     }()
-
-    private static func format(_ year: Int, _ month: Int, _ day: Int) -> String {
-        let pad = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(pad(month))-\(pad(day))"
-    }
 }

@@ -52,7 +52,7 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
 
     /// `YYYY-MM-DD`.
     public var description: String {
-        LocalCivilTime.dateText(year: year, month: month, day: day)
+        ISO8601Time.dateText(year: year, month: month, day: day)
     }
 
     public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {

@@ -48,20 +48,29 @@ extension WireCoding {
     /// The stored form of an operation received with its stamp as text: `"hlc":"123"` written back as
     /// `"hlc":123`; unchanged when the stamp is a number; nil when the stamp is not found in either spelling.
     public static func unquotingStamp(_ encoded: String) -> String? {
-        var utf8 = Array(encoded.utf8)
-        let found = utf8.withUnsafeBytes { bytes in stampDigits(in: bytes) }
-        guard let (start, end) = found else { return nil }
-        guard utf8[start] == UInt8(ascii: "\"") else { return encoded }
-        guard end < utf8.count, utf8[end] == UInt8(ascii: "\"") else { return nil }
-        utf8.remove(at: end)
-        utf8.remove(at: start)
-        return String(decoding: utf8, as: UTF8.self)
+        var text = encoded
+        return text.withUTF8 { utf8 -> String? in
+            guard let (start, end) = stampDigits(in: UnsafeRawBufferPointer(utf8)) else { return nil }
+            guard utf8[start] == UInt8(ascii: "\"") else { return encoded }
+            guard end < utf8.count, utf8[end] == UInt8(ascii: "\"") else { return nil }
+            // The text around the two quotes, copied once.
+            return String(unsafeUninitializedCapacity: utf8.count - 2) { out in
+                var written = 0
+                for part in [utf8[..<start], utf8[(start + 1)..<end], utf8[(end + 1)...]] {
+                    _ = out[written..<(written + part.count)].initialize(from: part)
+                    written += part.count
+                }
+                return written
+            }
+        }
     }
+
+    private static let stampKey = Array("\"hlc\":".utf8)
 
     /// Where the stamp after the first `"hlc":` starts, and where its digits end: the opening quote when it is
     /// text (its digits run from `start + 1`), the first digit when it is a number.
     private static func stampDigits(in bytes: UnsafeRawBufferPointer) -> (start: Int, end: Int)? {
-        let key = Array("\"hlc\":".utf8)
+        let key = stampKey
         guard bytes.count > key.count else { return nil }
         var index = 0
         while index + key.count < bytes.count {

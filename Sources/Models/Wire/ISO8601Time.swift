@@ -16,34 +16,59 @@ enum ISO8601Time {
         }
         // The common case, written digit by digit: this runs for every operation stored or sent.
         return String(unsafeUninitializedCapacity: 24) { buffer in
-            var index = 0
-            func put(_ value: Int64, _ width: Int) {
-                var rest = value
-                for position in stride(from: index + width - 1, through: index, by: -1) {
-                    buffer[position] = UInt8(truncatingIfNeeded: 48 + rest % 10)
-                    rest /= 10
-                }
-                index += width
+            var out = DigitWriter(buffer: buffer)
+            out.putDate(year, month, day)
+            out.put("T")
+            out.put(hour, 2)
+            out.put(":")
+            out.put(minute, 2)
+            out.put(":")
+            out.put(second, 2)
+            out.put(".")
+            out.put(millisecond, 3)
+            out.put("Z")
+            return out.index
+        }
+    }
+
+    /// `YYYY-MM-DD`, as `format` writes a time's date (`String(format:)` goes through CoreFoundation on Linux):
+    /// the names of nights and days.
+    static func dateText(year: Int, month: Int, day: Int) -> String {
+        let (year, month, day) = (Int64(year), Int64(month), Int64(day))
+        guard (0...9999).contains(year) else { return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))" }
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            var out = DigitWriter(buffer: buffer)
+            out.putDate(year, month, day)
+            return out.index
+        }
+    }
+
+    /// Writes digits and separators into a string's buffer.
+    private struct DigitWriter {
+        let buffer: UnsafeMutableBufferPointer<UInt8>
+        var index = 0
+
+        /// `value` in `width` digits, with leading zeros.
+        mutating func put(_ value: Int64, _ width: Int) {
+            var rest = value
+            for position in stride(from: index + width - 1, through: index, by: -1) {
+                buffer[position] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+                rest /= 10
             }
-            func put(_ character: Unicode.Scalar) {
-                buffer[index] = UInt8(ascii: character)
-                index += 1
-            }
+            index += width
+        }
+
+        mutating func put(_ character: Unicode.Scalar) {
+            buffer[index] = UInt8(ascii: character)
+            index += 1
+        }
+
+        mutating func putDate(_ year: Int64, _ month: Int64, _ day: Int64) {
             put(year, 4)
             put("-")
             put(month, 2)
             put("-")
             put(day, 2)
-            put("T")
-            put(hour, 2)
-            put(":")
-            put(minute, 2)
-            put(":")
-            put(second, 2)
-            put(".")
-            put(millisecond, 3)
-            put("Z")
-            return index
         }
     }
 

@@ -31,24 +31,16 @@ extension LocalReplica {
         // How many operations of each record are stored (the ones in hand are stored already): the others'
         // bodies are read only for records that have any. One query for all, from the index alone.
         var storedCounts: [String: Int] = [:]
-        if order.count == 1 {
-            // One record (every local write): no list to build and parse.
-            storedCounts[order[0].1] = try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE recordId = ?"),
-                arguments: [order[0].1]
-            )
-        } else {
-            let counts = try Row.fetchCursor(
-                db.cachedStatement(
-                    sql: """
-                        SELECT recordId, COUNT(*) FROM operation
-                        WHERE recordId IN (SELECT value FROM json_each(?)) GROUP BY recordId
-                        """
-                ),
-                arguments: [RecordTable.idList(order.map(\.0))]
-            )
-            while let row = try counts.next() { storedCounts[row[0]] = row[1] }
-        }
+        let counts = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT recordId, COUNT(*) FROM operation
+                    WHERE recordId IN (SELECT value FROM json_each(?)) GROUP BY recordId
+                    """
+            ),
+            arguments: [RecordTable.idList(order.map(\.0))]
+        )
+        while let row = try counts.next() { storedCounts[row[0]] = row[1] }
         var followed: [UUID] = []
         for (recordId, idText, rank) in order {
             var operations = byRecord[recordId]!

@@ -40,8 +40,8 @@ extension LocalReplica {
             var clock = stamping.clock
             let now = stamping.now
             let upsert = try RecordTable.prepareUpsert(db)
-            // The venue list pulled from the server, read once for the whole transaction.
-            let knownVenues = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM venue")))
+            // The venue list pulled from the server, read at the first operation that names a venue, once.
+            var knownVenues: Set<String>?
             let operations = try entries.map { payload, recordId in
                 try Self.record(
                     payload,
@@ -50,7 +50,7 @@ extension LocalReplica {
                     boot: time.boot,
                     identity: identity,
                     clock: &clock,
-                    knownVenues: knownVenues,
+                    knownVenues: &knownVenues,
                     upsert: upsert,
                     cipher: cipher,
                     db: db
@@ -86,7 +86,7 @@ extension LocalReplica {
         boot: BootInstant?,
         identity: DeviceIdentity,
         clock: inout HybridLogicalClock,
-        knownVenues: Set<String>,
+        knownVenues: inout Set<String>?,
         upsert: PreparedStatement,
         cipher: ContentCipher,
         db: Database
@@ -108,7 +108,7 @@ extension LocalReplica {
             of: operation,
             identity: identity,
             now: now,
-            knownVenues: knownVenues,
+            knownVenues: &knownVenues,
             cipher: cipher,
             db: db
         )
@@ -134,7 +134,7 @@ extension LocalReplica {
         of operation: LogOperation,
         identity: DeviceIdentity,
         now: Date,
-        knownVenues: Set<String>,
+        knownVenues: inout Set<String>?,
         cipher: ContentCipher,
         db: Database
     ) throws {
@@ -156,8 +156,12 @@ extension LocalReplica {
         }
         // A venue outside the list pulled from the server is refused now, as the server would refuse it at the
         // push; a device that has pulled no list yet leaves it to the server (`VenueReference`).
-        do throws(ValidationError) { try VenueReference.check(operation, known: knownVenues) } catch {
-            throw ReplicaError.invalid(error)
+        if !VenueReference.venueIds(in: operation).isEmpty {
+            let known = try knownVenues ?? Set(String.fetchAll(db.cachedStatement(sql: "SELECT id FROM venue")))
+            knownVenues = known
+            do throws(ValidationError) { try VenueReference.check(operation, known: known) } catch {
+                throw ReplicaError.invalid(error)
+            }
         }
         var linked: RecordState?
         if case .setRegister(.link(let link, _)) = operation.payload {

@@ -64,12 +64,17 @@ struct ProductionOptions: ParsableArguments {
     /// The log level of --log-level (or its environment variable, through `ServeSettings`), else info.
     func level() throws -> Logger.Level {
         guard let text = logLevel else { return .info }
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ValidationError("--log-level must be one of \(names); '\(text)' is none of them.")
+        guard let level = Self.logLevel(text) else {
+            throw ValidationError("--log-level must be one of \(Self.logLevelNames); '\(text)' is none of them.")
         }
         return level
     }
+
+    /// The level a log-level text names, in any case; nil when it names none (`logLevelNames` lists them).
+    static func logLevel(_ text: String) -> Logger.Level? { Logger.Level(rawValue: text.lowercased()) }
+
+    /// The log levels' names, for messages.
+    static var logLevelNames: String { Logger.Level.allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// Sets the process's log handler: text or JSON lines on standard error.
     func bootstrapLogging() {

@@ -14,10 +14,10 @@ enum DeviceLogger {
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         if let text = environment[ProductionOptions.logLevelEnvironmentVariable], !text.isEmpty {
-            guard let level = Logger.Level(rawValue: text.lowercased()) else {
-                let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let level = ProductionOptions.logLevel(text) else {
                 throw CLIError(
-                    "\(ProductionOptions.logLevelEnvironmentVariable) must be one of \(names); '\(text)' is none of them."
+                    "\(ProductionOptions.logLevelEnvironmentVariable) must be one of \(ProductionOptions.logLevelNames); "
+                        + "'\(text)' is none of them."
                 )
             }
             logger.logLevel = level

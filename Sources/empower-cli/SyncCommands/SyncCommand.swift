@@ -80,12 +80,13 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
         let (replica, key) = try storage.openUnlockedWithKey()
         let identity = try replica.identity()
         let token = try storage.accessToken(key: key)
+        let rememberedGzip = try replica.serverTakesGzip()
         let transport = HTTPTransport(
             serverURL: identity.serverURL,
             token: token,
             requestTimeout: timeout,
             trust: try storage.storedTrust(),
-            serverTakesGzip: try replica.serverTakesGzip()
+            serverTakesGzip: rememberedGzip
         )
         let engine = SyncEngine(
             replica: replica,
@@ -95,8 +96,13 @@ struct SyncCommand: AsyncParsableCommand, DeviceDataCommand {
         )
         let display = SyncProgressDisplay(pending: try replica.status().pending)
         let report: SyncReport
-        // Whatever the sync's end, what it heard of gzip is kept for the next (an optimisation: never fails it).
-        defer { try? replica.noteServerTakesGzip(transport.serverTakesGzip) }
+        // Whatever the sync's end, what it heard of gzip is kept for the next (an optimisation: never fails it),
+        // written only when it changed.
+        defer {
+            if transport.serverTakesGzip != rememberedGzip {
+                try? replica.noteServerTakesGzip(transport.serverTakesGzip)
+            }
+        }
         do {
             report = try await engine.sync { display.show($0) }
         } catch let error as SyncError where error.isWipeOrdered {

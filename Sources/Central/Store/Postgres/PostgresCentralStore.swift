@@ -452,6 +452,14 @@ public final class PostgresCentralStore: CentralStore {
         return venues
     }
 
+    public func venueIds() async throws -> Set<String> {
+        var ids: Set<String> = []
+        for try await id in try await client.query("SELECT id FROM venue", logger: logger).decode(String.self) {
+            ids.insert(id)
+        }
+        return ids
+    }
+
     public func saveVenue(_ venue: Venue, by caller: Caller, now: Date) async throws {
         let body = String(decoding: try WireCoding.encode(venue), as: UTF8.self)
         try await transaction { connection in

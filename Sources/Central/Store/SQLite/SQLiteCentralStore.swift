@@ -474,6 +474,10 @@ public final class SQLiteCentralStore: CentralStore {
         }
     }
 
+    public func venueIds() async throws -> Set<String> {
+        try await database.read { db in Set(try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM venue"))) }
+    }
+
     public func saveVenue(_ venue: Venue, by caller: Caller, now: Date) async throws {
         let body = String(decoding: try WireCoding.encode(venue), as: UTF8.self)
         try await write { db in

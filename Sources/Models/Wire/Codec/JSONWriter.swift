@@ -61,19 +61,13 @@ struct JSONWriter {
     mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
-        // Most text needs no escaping: it is copied whole, scanned in its own storage where it has one.
-        let copied: Void? = value.utf8.withContiguousStorageIfAvailable { utf8 in
+        // Most text needs no escaping: it is copied whole, scanned in its own UTF-8 storage.
+        var value = value
+        value.withUTF8 { utf8 in
             if utf8.contains(where: Self.needsEscape) {
                 for byte in utf8 { escape(byte) }
             } else {
                 bytes.append(contentsOf: utf8)
-            }
-        }
-        if copied == nil {
-            if value.utf8.contains(where: Self.needsEscape) {
-                for byte in value.utf8 { escape(byte) }
-            } else {
-                bytes.append(contentsOf: value.utf8)
             }
         }
         bytes.append(UInt8(ascii: "\""))
