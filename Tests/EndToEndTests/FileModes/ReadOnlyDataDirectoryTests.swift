@@ -106,11 +106,19 @@ struct ReadOnlyDataDirectoryTests {
         try KernelKeyring.store(key, for: device, lasting: 600)
         defer { KernelKeyring.forget(for: device) }
         let filesBefore = try Self.contents(of: device)
-        let copiesBefore = Self.privateCopies()
+        // The CLI's temporary files go to a directory of this case's own, so copies other tests make meanwhile
+        // (cases run in parallel) cannot be taken for this one's.
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("readonly-tmp-\(UUID())")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temporary) }
 
         let launcher = try Self.makeReadOnly(device, by: testCase.mechanism)
         func run(_ arguments: [String]) throws -> CLIRunner.Result {
-            try CLIRunner.run(arguments + ["--data", device.path], launcher: launcher)
+            try CLIRunner.run(
+                arguments + ["--data", device.path],
+                launcher: launcher,
+                environment: ["TMPDIR": temporary.path]
+            )
         }
         // The directory really is read-only to this user, root included.
         let touched = try Self.shell(launcher + ["/usr/bin/touch", device.appendingPathComponent("probe").path])
@@ -149,7 +157,8 @@ struct ReadOnlyDataDirectoryTests {
         }
         try Self.makeWritable(device)
         #expect(try Self.contents(of: device) == filesBefore, "the read-only directory changed")
-        #expect(Self.privateCopies() == copiesBefore, "a private copy was left behind")
+        let copies = try FileManager.default.contentsOfDirectory(atPath: temporary.path)
+        #expect(copies.isEmpty, "a private copy was left behind: \(copies)")
     }
 
     /// Copies the database's files and the token (the source replica is open: nothing writes meanwhile).
@@ -202,11 +211,6 @@ struct ReadOnlyDataDirectoryTests {
     }
 
     /// The private copies of device databases in the temporary directory.
-    private static func privateCopies() -> Set<String> {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []
-        return Set(names.filter { $0.hasPrefix("empower-device-copy-") })
-    }
-
     /// Runs a program (its path, then its arguments) to completion. - Returns: its exit status.
     @discardableResult
     private static func shell(_ arguments: [String]) throws -> Int32 {
